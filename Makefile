@@ -1,0 +1,53 @@
+# Two commands on a fresh machine with Python 3.11: `make run` and `make test`.
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(VENV)/bin/pip
+PORT ?= 8501
+PYTEST_ARGS ?=
+
+.PHONY: run test lint bench e2e migration clean-db help
+
+help:
+	@echo "make run    - install, create the database with demo data on first start, serve on :$(PORT)"
+	@echo "make test   - install dev requirements, ruff, then the whole pytest suite"
+	@echo "make bench  - benchmarks (never part of make test)"
+	@echo "make lint   - ruff only"
+
+$(PY):
+	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 2; }
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(PY)
+	$(PIP) install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
+	$(PIP) install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+run: $(VENV)/.runtime
+	$(PY) manage.py init-db
+	$(PY) manage.py seed-demo --scale demo --if-empty
+	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+lint: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+
+test: $(VENV)/.dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+e2e: $(VENV)/.dev
+	$(VENV)/bin/pytest tests/e2e -m e2e $(PYTEST_ARGS)
+
+bench: $(VENV)/.runtime
+	$(PY) manage.py bench $(BENCH_ARGS)
+
+# Regenerates the initial Alembic revision from the models (only while no deployment exists).
+migration: $(VENV)/.dev
+	$(PY) -m migrations.regenerate
+
+clean-db:
+	rm -f data/govdata.db data/govdata.db-wal data/govdata.db-shm

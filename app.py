@@ -1,0 +1,59 @@
+"""Entry point: page config, schema on first start, sign-in gate, language, and navigation built from roles."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from services import db, i18n, schema
+from services.i18n import gettext as _
+from ui import session, sidebar
+from ui.navigation import PAGES, SECTION_ORDER, pages_for
+
+st.set_page_config(page_title="GovData Hub", page_icon=":material/hub:", layout="wide",
+                   initial_sidebar_state="expanded", menu_items={"Get help": None, "Report a bug": None,
+                                                                 "About": "GovData Hub"})
+
+
+@st.cache_resource(show_spinner=False)
+def _database_ready() -> bool:
+    """Once per process: bind the engine and bring an empty database to the latest schema."""
+    db.configure()
+    if schema.is_empty():
+        schema.upgrade()
+        from services import bootstrap
+
+        bootstrap.reference_data()
+    return True
+
+
+_database_ready()
+sidebar.inject_css()
+session.enforce_idle_timeout()
+session.apply_language()
+
+actor = session.actor()
+if actor is None:
+    public = [st.Page("pages/sign_in.py", title=_("Sign in"), icon=":material/login:", url_path="sign-in",
+                      default=True)]
+    st.navigation(public, position="hidden").run()
+    st.stop()
+
+if st.session_state.get("govdata_must_change_password"):
+    # An expired or handed-over password must be changed before anything else is reachable.
+    page = st.Page("pages/account.py", title=_("Account and password"), icon=":material/person:",
+                   url_path="account", default=True)
+    sidebar.render(actor)
+    st.navigation([page]).run()
+    st.stop()
+
+specs = pages_for(actor.roles)
+sections: dict[str, list] = {}
+for spec in sorted(specs, key=lambda s: SECTION_ORDER.index(s.section)):
+    page = st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=spec.url_path,
+                   default=spec is specs[0])
+    sections.setdefault(_(spec.section), []).append(page)
+
+sidebar.render(actor)
+st.navigation(sections, expanded=True).run()
+
+assert PAGES and i18n  # registry and translations are imported for their side effects on first run

@@ -1,0 +1,126 @@
+"""Command line for operators and scripts (the stable surface; see docs/operations.md).
+
+Exit codes: 0 success, 1 rejected input, 2 misuse."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+
+import typer
+
+from services import db, schema
+from services.errors import ServiceError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="GovData Hub operations.")
+audit_app = typer.Typer(no_args_is_help=True, help="Audit log: verify the hash chain, purge past retention.")
+app.add_typer(audit_app, name="audit")
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(message, err=True)
+    raise typer.Exit(code)
+
+
+def _connect() -> None:
+    db.configure()
+
+
+def _ready() -> None:
+    """Commands other than init-db need a migrated database."""
+    _connect()
+    if schema.is_empty():
+        fail("The database has no schema yet: run `python manage.py init-db` first.", 1)
+
+
+@app.command("init-db")
+def init_db() -> None:
+    """Create or upgrade the schema (Alembic) and load reference data."""
+    _connect()
+    schema.upgrade()
+    from services import bootstrap
+
+    bootstrap.reference_data()
+    typer.echo("database is at the latest schema")
+
+
+@app.command("seed-demo")
+def seed_demo(
+    scale: str = typer.Option("demo", help="demo | city | province"),
+    seed: int = typer.Option(42, help="random seed (the same seed gives the same data)"),
+    reset: bool = typer.Option(False, "--reset", help="empty every table first"),
+    if_empty: bool = typer.Option(False, "--if-empty", help="do nothing when the database already has units"),
+) -> None:
+    """Build the fictional city 示范市 with demo data at the chosen scale."""
+    from services import seed as seeding
+
+    if scale not in seeding.SCALES:
+        fail(f"unknown scale {scale!r}: choose one of {', '.join(seeding.SCALES)}", 2)
+    _ready()
+    if if_empty and seeding.has_data():
+        typer.echo("database already has data: nothing seeded")
+        return
+    if not reset and seeding.has_data():
+        fail("the database already has data: add --reset to replace it", 1)
+    counts = seeding.seed(scale, seed_value=seed, reset=reset, progress=lambda step: typer.echo(f"seeding {step} …", err=True))
+    typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
+
+
+@app.command("create-user")
+def create_user(
+    name: str = typer.Argument(..., help="user name (letters, digits, . _ -)"),
+    role: list[str] = typer.Option(..., "--role", help="role code; repeat for several"),
+    org: str | None = typer.Option(None, "--org", help="unit's unified social credit code (default: the bureau)"),
+    display_name: str | None = typer.Option(None, "--display-name"),
+) -> None:
+    """Create an account; the password is read from stdin (or prompted on a terminal)."""
+    from services import bootstrap
+
+    _ready()
+    if sys.stdin.isatty():
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
+    try:
+        user_id = bootstrap.create_user(name, password, roles=set(role), org_uscc=org, display_name=display_name)
+    except ServiceError as exc:
+        fail(exc.message, 1)
+    typer.echo(f"created user {name} (id {user_id})")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the hash chain; exit 1 naming the first broken event."""
+    from services import audit
+
+    _ready()
+    with db.read_session() as session:
+        result = audit.verify(session)
+    if result.ok:
+        typer.echo(f"audit chain intact: {result.checked} events")
+        return
+    fail(f"audit chain broken at event {result.broken_seq}: {result.reason}", 1)
+
+
+@audit_app.command("purge")
+def audit_purge(before: str = typer.Option(..., "--before", help="YYYY-MM-DD; events before it are deleted")) -> None:
+    """Delete events older than a date outside the retention period (at least 180 days)."""
+    from services import audit
+    from services.actor import Actor
+
+    _ready()
+    try:
+        day = date.fromisoformat(before)
+    except ValueError:
+        fail("--before takes a date as YYYY-MM-DD", 2)
+    try:
+        with db.write_session() as session:
+            count = audit.purge_before(session, Actor.system("manage.py"), day)
+            session.commit()
+    except ServiceError as exc:
+        fail(exc.message, 1)
+    typer.echo(f"deleted {count} audit events before {day.isoformat()}")
+
+
+if __name__ == "__main__":
+    app()

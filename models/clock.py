@@ -1,0 +1,80 @@
+"""SLA clocks: every waiting state of every workflow starts one; inbox and SLA KPIs read this table."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlmodel import Field, Index, SQLModel
+
+from models.base import ts_field
+
+
+class CaseKind(StrEnum):
+    CATALOG_ENTRY = "catalog_entry"
+    SHARE_REQUEST = "share_request"
+    DISPUTE = "dispute"
+    CORRECTION = "correction"
+    OPEN_REQUEST = "open_request"
+
+
+class ClockStep(StrEnum):
+    CATALOG_UPDATE = "catalog_update"  # unit submits a change after a trigger
+    CATALOG_REVIEW = "catalog_review"  # bureau reviews a submission
+    SHARE_ANSWER = "share_answer"  # provider (and co-deciders) answer a conditional request
+    SHARE_IMPLEMENT = "share_implement"  # provider implements an approved request
+    UNCATALOGUED_CONFIRM = "uncatalogued_confirm"  # provider confirms a request for data not in the catalog
+    DISPUTE = "dispute"  # bureau coordinates a dispute
+    CORRECTION_VERIFY = "correction_verify"
+    CORRECTION_EXTENSION = "correction_extension"
+    OPEN_DEMAND_ANSWER = "open_demand_answer"
+    OPEN_APPLICATION_ANSWER = "open_application_answer"
+
+
+class ClockOutcome(StrEnum):
+    DONE = "done"  # the step was completed (answered, reviewed, implemented…)
+    CANCELLED = "cancelled"  # the case was withdrawn or superseded
+
+
+class SlaClock(SQLModel, table=True):
+    __tablename__ = "sla_clock"
+    __table_args__ = (
+        Index("ix_sla_clock_open_due", "closed_at", "due_on"),
+        Index("ix_sla_clock_case", "case_kind", "case_id"),
+        Index("ix_sla_clock_unit_open", "responsible_unit_id", "closed_at"),
+        Index("ix_sla_clock_region_open", "responsible_region_id", "closed_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_kind: str = Field(max_length=20)  # CaseKind
+    case_id: int
+    step: str = Field(max_length=30)  # ClockStep
+    responsible_unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    responsible_region_id: int | None = Field(default=None, foreign_key="region.id")
+    started_on: date
+    workdays: int | None = None  # the allowance at start (plus extensions); None = no statutory deadline
+    due_on: date | None = Field(default=None, index=True)
+    extended_days: int = 0
+    paused_at: datetime | None = ts_field()
+    paused_workdays: int = 0  # working days the clock spent paused, added to the deadline
+    closed_at: datetime | None = ts_field()
+    closed_on: date | None = None  # local (Asia/Shanghai) date of closing, compared with due_on
+    outcome: str | None = Field(default=None, max_length=20)  # ClockOutcome
+    created_at: datetime = ts_field(nullable=False, default_now=True)
+
+
+class Notification(SQLModel, table=True):
+    """In-app reminders (due soon, overdue, decisions) shown in the sidebar of the responsible users."""
+
+    __table_args__ = (Index("ix_notification_user_unread", "user_id", "read_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id")
+    kind: str = Field(max_length=30)  # due_soon | overdue | decision | info
+    clock_id: int | None = Field(default=None, foreign_key="sla_clock.id", index=True)
+    case_kind: str | None = Field(default=None, max_length=20)
+    case_id: int | None = None
+    message: str = Field(max_length=300)  # msgid, translated when shown in the reader's language
+    params: str | None = Field(default=None, max_length=1000)  # JSON values for the msgid's {placeholders}
+    created_at: datetime = ts_field(nullable=False, default_now=True)
+    read_at: datetime | None = ts_field()

@@ -1,0 +1,163 @@
+"""Sharing between units (共享): requests and their decisions, grants with end dates, disputes, usage reports
+and attached written applications."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+from sqlalchemy import Column, Text
+from sqlmodel import Field, Index, SQLModel
+
+from models.base import ts_field, version_field
+
+
+class RequestKind(StrEnum):
+    ACCESS = "access"  # unconditional entry: granted at once, no approval
+    APPLY = "apply"  # conditional entry: provider (and co-deciders) answer
+    VERIFY = "verify"  # 核验比对 against a not-shared entry
+    UNCATALOGUED = "uncatalogued"  # data not in the catalog: provider confirms, catalogs, then answers
+
+
+class Route(StrEnum):
+    PROVIDER = "provider"  # the provider decides (Shanghai, Qingyuan)
+    BUREAU_CO = "bureau_co"  # the bureau decides with the provider (Longyan §12)
+    COUNTY = "county"  # county e-gov department with the provider (Longyan §12 para 2)
+
+
+class RequestStatus(StrEnum):
+    DRAFT = "draft"
+    PENDING_CONFIRM = "pending_confirm"  # uncatalogued: provider must confirm it can catalog the data
+    SUBMITTED = "submitted"  # waiting for the answer
+    NEEDS_INFO = "needs_info"  # provider asked for more information; requester amends and resubmits
+    APPROVED = "approved"  # waiting for implementation
+    IMPLEMENTED = "implemented"  # access given (a grant exists)
+    REJECTED = "rejected"
+    DISPUTED = "disputed"  # requester objected to a refusal; the bureau coordinates
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    REVOKED = "revoked"
+
+
+class Decision(StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    NEEDS_INFO = "needs_info"
+
+
+class ShareRequest(SQLModel, table=True):
+    __tablename__ = "share_request"
+    __table_args__ = (
+        Index("ix_share_request_provider_status", "provider_unit_id", "status"),
+        Index("ix_share_request_requester_status", "requester_unit_id", "status"),
+        Index("ix_share_request_submitted", "submitted_at"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(max_length=24, unique=True, index=True)  # tracking number shown to people
+    kind: str = Field(max_length=14)  # RequestKind
+    route: str = Field(default=Route.PROVIDER, max_length=10)  # Route
+    status: str = Field(default=RequestStatus.DRAFT, max_length=16)  # RequestStatus
+    requester_unit_id: int = Field(foreign_key="unit.id")
+    provider_unit_id: int = Field(foreign_key="unit.id")
+    entry_id: int | None = Field(default=None, foreign_key="catalog_entry.id", index=True)
+    requested_items: str | None = Field(default=None, sa_column=Column(Text))  # JSON list of data-item ids/names
+    uncatalogued_description: str | None = Field(default=None, max_length=1000)
+    scenario: str | None = Field(default=None, max_length=300)
+    purpose: str | None = Field(default=None, max_length=1000)
+    legal_basis: str | None = Field(default=None, max_length=1000)  # the duty or law that needs the data
+    share_method: str | None = Field(default=None, max_length=20)
+    end_date: date | None = None
+    cross_level: bool = False  # filed with the higher and same-level bureau (Qingyuan ch.4)
+    needs_confidentiality: bool = False  # secret, commercial or personal data (Shanghai §14)
+    # Decision on least authorisation (may narrow what was asked).
+    approved_items: str | None = Field(default=None, sa_column=Column(Text))
+    approved_end_date: date | None = None
+    approved_method: str | None = Field(default=None, max_length=20)
+    decision_reason: str | None = Field(default=None, max_length=1000)  # reasons / legal basis of a refusal
+    confidentiality_agreement: str | None = Field(default=None, max_length=200)
+    use_agreement: str | None = Field(default=None, max_length=200)  # data use agreement (Longyan §12)
+    implementation_note: str | None = Field(default=None, max_length=1000)
+    submitted_at: datetime | None = ts_field()
+    answered_at: datetime | None = ts_field()
+    implemented_at: datetime | None = ts_field()
+    created_by: int | None = Field(default=None, foreign_key="app_user.id")
+    created_at: datetime = ts_field(nullable=False, default_now=True)
+    updated_at: datetime | None = ts_field()
+    version: int = version_field()
+
+
+class ShareDecision(SQLModel, table=True):
+    """One party's answer on a request; co-decided routes need every party's approval."""
+
+    __tablename__ = "share_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="share_request.id", index=True)
+    party: str = Field(max_length=10)  # provider | bureau | county
+    decision: str = Field(max_length=12)  # Decision
+    reason: str | None = Field(default=None, max_length=1000)
+    decided_by: int = Field(foreign_key="app_user.id")
+    decided_at: datetime = ts_field(nullable=False)
+
+
+class ShareGrant(SQLModel, table=True):
+    """Access given to a consumer unit; ends on `ends_on` or when revoked."""
+
+    __tablename__ = "share_grant"
+    __table_args__ = (Index("ix_share_grant_consumer_entry", "consumer_unit_id", "entry_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int | None = Field(default=None, foreign_key="share_request.id", index=True)
+    entry_id: int = Field(foreign_key="catalog_entry.id", index=True)
+    consumer_unit_id: int = Field(foreign_key="unit.id")
+    items: str | None = Field(default=None, sa_column=Column(Text))  # JSON list of data-item ids
+    method: str | None = Field(default=None, max_length=20)
+    starts_on: date
+    ends_on: date | None = Field(default=None, index=True)
+    revoked_at: datetime | None = ts_field()
+    revoked_reason: str | None = Field(default=None, max_length=500)
+    created_at: datetime = ts_field(nullable=False, default_now=True)
+
+
+class Dispute(SQLModel, table=True):
+    __tablename__ = "share_dispute"
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="share_request.id", index=True)
+    raised_by: int = Field(foreign_key="app_user.id")
+    reason: str = Field(max_length=1000)
+    status: str = Field(default="open", max_length=12)  # open | upheld | overturned
+    decision_note: str | None = Field(default=None, max_length=1000)
+    decided_by: int | None = Field(default=None, foreign_key="app_user.id")
+    decided_at: datetime | None = ts_field()
+    created_at: datetime = ts_field(nullable=False, default_now=True)
+    version: int = version_field()
+
+
+class UsageReport(SQLModel, table=True):
+    """Consumers report how shared data was used (Qingyuan ch.4)."""
+
+    __tablename__ = "usage_report"
+
+    id: int | None = Field(default=None, primary_key=True)
+    grant_id: int = Field(foreign_key="share_grant.id", index=True)
+    reported_by: int = Field(foreign_key="app_user.id")
+    period: str | None = Field(default=None, max_length=20)
+    content: str = Field(max_length=2000)
+    created_at: datetime = ts_field(nullable=False, default_now=True)
+
+
+class Attachment(SQLModel, table=True):
+    """A file kept outside the database (under settings.attachment_dir) with its SHA-256."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    owner_kind: str = Field(max_length=20)
+    owner_id: int
+    filename: str = Field(max_length=200)
+    content_type: str = Field(max_length=100)
+    size: int
+    sha256: str = Field(max_length=64)
+    stored_path: str = Field(max_length=300)
+    uploaded_by: int = Field(foreign_key="app_user.id")
+    uploaded_at: datetime = ts_field(nullable=False, default_now=True)

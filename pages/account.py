@@ -1,0 +1,39 @@
+"""My account: profile, language and password change (forced after an expiry or a reset)."""
+
+import streamlit as st
+
+from services import auth
+from services.i18n import gettext as _
+from services.settings import get_settings
+from ui import session
+from ui.labels import roles_text
+
+actor = session.require_actor()
+session.show_flash()
+st.title(_("Account and password"))
+
+if st.session_state.get("govdata_must_change_password"):
+    st.warning(_("Your password has expired or was reset by an administrator: set a new one to continue."),
+               icon=":material/key:")
+
+profile, password = st.columns([1, 1], gap="large")
+with profile:
+    st.subheader(_("Profile"))
+    st.markdown(f"**{_('User name')}**：{actor.username}  \n**{_('Full name')}**：{actor.display_name}  \n"
+                f"**{_('Unit')}**：{actor.unit_name}  \n**{_('Roles')}**：{roles_text(actor.roles)}")
+
+with password:
+    st.subheader(_("Change password"))
+    cfg = get_settings()
+    st.caption(_("At least {n} characters, mixing at least {k} of: lower-case letters, upper-case letters, digits, "
+                 "symbols. Passwords expire after {days} days.", n=cfg.password_min_length,
+                 k=cfg.password_min_classes, days=cfg.password_max_age_days))
+    with st.form("change_password", clear_on_submit=True):
+        current = st.text_input(_("Current password"), type="password")
+        new = st.text_input(_("New password"), type="password")
+        repeat = st.text_input(_("Repeat new password"), type="password")
+        if st.form_submit_button(_("Change password"), type="primary"):
+            if session.run_action(auth.change_password, actor, current, new, repeat):
+                st.session_state["govdata_must_change_password"] = False
+                session.flash(_("Your password was changed."))
+                st.rerun()

@@ -1,0 +1,64 @@
+"""The acting user as services see it: identity, unit, region scope and roles, loaded once per sign-in."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlmodel import Session, select
+
+from models import Region, Unit, User, UserRole
+
+SYSTEM_ROLE = "system"  # in-process only (CLI bootstrap, seeding); never stored or grantable
+
+
+@dataclass(frozen=True)
+class Actor:
+    user_id: int | None
+    username: str
+    display_name: str
+    unit_id: int | None
+    region_id: int | None
+    roles: frozenset[str]
+    # The actor's own region and every region below it (a city user's region scope includes its counties).
+    region_ids: frozenset[int] = field(default_factory=frozenset)
+    language: str = "zh_CN"
+    unit_name: str = ""
+
+    def has(self, *roles: str) -> bool:
+        return bool(self.roles.intersection(roles))
+
+    @property
+    def is_system(self) -> bool:
+        return SYSTEM_ROLE in self.roles
+
+    @classmethod
+    def system(cls, label: str = "system") -> Actor:
+        return cls(user_id=None, username=label, display_name=label, unit_id=None, region_id=None,
+                   roles=frozenset({SYSTEM_ROLE}))
+
+
+def region_descendants(session: Session, region_id: int) -> frozenset[int]:
+    ids = {region_id}
+    frontier = [region_id]
+    while frontier:
+        children = session.exec(select(Region.id).where(Region.parent_id.in_(frontier))).all()  # type: ignore[union-attr]
+        frontier = [c for c in children if c not in ids]
+        ids.update(frontier)
+    return frozenset(ids)
+
+
+def load_actor(session: Session, user: User) -> Actor:
+    unit = session.get(Unit, user.unit_id)
+    roles = frozenset(session.exec(select(UserRole.role).where(UserRole.user_id == user.id)).all())
+    region_id = unit.region_id if unit else None
+    return Actor(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        unit_id=user.unit_id,
+        region_id=region_id,
+        roles=roles,
+        region_ids=region_descendants(session, region_id) if region_id else frozenset(),
+        language=user.language,
+        unit_name=unit.name if unit else "",
+    )

@@ -1,0 +1,182 @@
+"""Sign-in, sign-out, lockout and password policy. Hashes are bcrypt ($2b$, the format
+streamlit-authenticator writes), so accounts can move between the two; see docs/architecture.md for why the
+sign-in flow itself is ours."""
+
+from __future__ import annotations
+
+import string
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import bcrypt
+from sqlmodel import func, select
+
+from models import User
+from services import audit
+from services.actor import Actor, load_actor
+from services.db import read_session, write_session
+from services.errors import AuthError, ValidationError
+from services.i18n import gettext as _
+from services.settings import get_settings
+from services.timeutil import fmt_local, now_utc
+
+
+def hash_password(password: str) -> str:
+    rounds = get_settings().bcrypt_rounds
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
+
+
+def check_password(password: str, password_hash: str) -> bool:
+    try:
+        return bcrypt.checkpw(password.encode("utf-8"), password_hash.encode("ascii"))
+    except ValueError:
+        return False
+
+
+def password_problem(password: str, username: str | None = None) -> str | None:
+    """None when the password meets the complexity rule, else what is missing."""
+    cfg = get_settings()
+    if len(password) < cfg.password_min_length:
+        return _("The password must have at least {n} characters.", n=cfg.password_min_length)
+    classes = sum([
+        any(c.islower() for c in password),
+        any(c.isupper() for c in password),
+        any(c.isdigit() for c in password),
+        any(c in string.punctuation or not c.isalnum() for c in password),
+    ])
+    if classes < cfg.password_min_classes:
+        return _("The password must mix at least {n} of: lower-case letters, upper-case letters, digits, symbols.",
+                 n=cfg.password_min_classes)
+    if username and username.lower() in password.lower():
+        return _("The password must not contain the user name.")
+    return None
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    actor: Actor
+    password_expired: bool
+    must_change_password: bool
+
+
+def _find_user(session, username: str) -> User | None:
+    return session.exec(select(User).where(func.lower(User.username) == username.strip().lower())).first()
+
+
+def sign_in(username: str, password: str, *, now: datetime | None = None) -> SignInResult:
+    """Check credentials; count failures; lock after the threshold within the window. Every outcome is audited."""
+    cfg = get_settings()
+    now = now_utc(now)
+    generic = _("Wrong user name or password.")
+    with write_session() as session:
+        user = _find_user(session, username or "")
+        if user is None or not user.is_active:
+            audit.record(session, None, "auth.sign_in", object_type="user", result="failure", now=now,
+                         username=(username or "")[:40], detail={"reason": "unknown or inactive account"})
+            session.commit()
+            raise AuthError(generic)
+        if user.locked_until and user.locked_until > now:
+            audit.record(session, None, "auth.sign_in", object_type="user", object_id=user.id, result="failure",
+                         now=now, username=user.username, detail={"reason": "locked"})
+            session.commit()
+            raise AuthError(_("The account is locked after repeated failures. Try again after {until}.",
+                              until=fmt_local(user.locked_until)))
+        if not check_password(password or "", user.password_hash):
+            window = timedelta(minutes=cfg.lockout_window_minutes)
+            if user.first_failed_at is None or now - user.first_failed_at > window:
+                user.first_failed_at = now
+                user.failed_attempts = 1
+            else:
+                user.failed_attempts += 1
+            audit.record(session, None, "auth.sign_in", object_type="user", object_id=user.id, result="failure",
+                         now=now, username=user.username, detail={"reason": "wrong password",
+                                                                  "failed_attempts": user.failed_attempts})
+            message = generic
+            if user.failed_attempts >= cfg.lockout_threshold:
+                user.locked_until = now + timedelta(minutes=cfg.lockout_minutes)
+                user.failed_attempts = 0
+                user.first_failed_at = None
+                audit.record(session, None, "auth.lock", object_type="user", object_id=user.id, now=now,
+                             username=user.username, detail={"locked_until": user.locked_until})
+                message = _("Too many failed attempts: the account is locked until {until}.",
+                            until=fmt_local(user.locked_until))
+            session.add(user)
+            session.commit()
+            raise AuthError(message)
+        user.failed_attempts = 0
+        user.first_failed_at = None
+        user.locked_until = None
+        user.last_login_at = now
+        session.add(user)
+        actor = load_actor(session, user)
+        audit.record(session, actor, "auth.sign_in", object_type="user", object_id=user.id, now=now)
+        session.commit()
+        expired = user.password_changed_at is None or (
+            now - user.password_changed_at > timedelta(days=cfg.password_max_age_days))
+        return SignInResult(actor, expired, user.must_change_password)
+
+
+def sign_out(actor: Actor, *, reason: str = "user", now: datetime | None = None) -> None:
+    with write_session() as session:
+        audit.record(session, actor, "auth.sign_out", object_type="user", object_id=actor.user_id,
+                     detail={"reason": reason}, now=now)
+        session.commit()
+
+
+def change_password(actor: Actor, current: str, new: str, repeat: str, *, now: datetime | None = None) -> None:
+    """A user changes their own password (no permission beyond being signed in)."""
+    now = now_utc(now)
+    errors: dict[str, str] = {}
+    if new != repeat:
+        errors["repeat"] = _("The two new passwords differ.")
+    problem = password_problem(new, actor.username)
+    if problem:
+        errors["new"] = problem
+    if current == new:
+        errors["new"] = _("The new password must differ from the current one.")
+    with write_session() as session:
+        user = session.get(User, actor.user_id)
+        if user is None or not check_password(current, user.password_hash):
+            errors["current"] = _("The current password is wrong.")
+        if errors:
+            audit.record(session, actor, "auth.change_password", object_type="user", object_id=actor.user_id,
+                         result="failure", detail={"fields": sorted(errors)}, now=now)
+            session.commit()
+            raise ValidationError(errors)
+        user.password_hash = hash_password(new)
+        user.password_changed_at = now
+        user.must_change_password = False
+        user.version += 1
+        session.add(user)
+        audit.record(session, actor, "auth.change_password", object_type="user", object_id=actor.user_id, now=now)
+        session.commit()
+
+
+def reload_actor(actor: Actor) -> Actor | None:
+    """Fresh roles and unit for a signed-in user; None if the account was deactivated meanwhile."""
+    with read_session() as session:
+        user = session.get(User, actor.user_id)
+        if user is None or not user.is_active:
+            return None
+        return load_actor(session, user)
+
+
+def demo_accounts(limit_per_role: int = 3) -> list[dict]:
+    """Accounts to show on the sign-in page in demo mode only (empty otherwise), a few per role."""
+    from models import Unit, UserRole
+
+    if not get_settings().demo_mode:
+        return []
+    with read_session() as session:
+        rows = session.exec(
+            select(User.username, User.display_name, Unit.short_name, UserRole.role)
+            .join(UserRole, UserRole.user_id == User.id).join(Unit, Unit.id == User.unit_id)
+            .where(User.is_active).order_by(UserRole.role, User.id)
+        ).all()
+    shown: dict[str, int] = {}
+    out = []
+    for username, display, unit, role in rows:
+        if shown.get(role, 0) < limit_per_role:
+            shown[role] = shown.get(role, 0) + 1
+            out.append({"username": username, "display_name": display, "unit": unit, "role": role})
+    return out

@@ -1,0 +1,43 @@
+"""Operator bootstrap run from the command line: reference data after a migration, first accounts."""
+
+from __future__ import annotations
+
+from sqlmodel import select
+
+from models import Unit, UnitKind, User
+from services import users
+from services.actor import Actor
+from services.db import read_session
+from services.errors import ValidationError
+from services.i18n import gettext as _
+
+CLI_ACTOR = Actor.system("manage.py")
+
+
+def reference_data() -> None:
+    """Idempotent reference rows every deployment needs (each feature adds its own here)."""
+    for loader in REFERENCE_LOADERS:
+        loader()
+
+
+REFERENCE_LOADERS: list = []
+
+
+def create_user(username: str, password: str, *, roles: set[str], org_uscc: str | None = None,
+                display_name: str | None = None) -> int:
+    with read_session() as session:
+        if org_uscc:
+            unit = session.exec(select(Unit).where(Unit.uscc == org_uscc.strip().upper())).first()
+            if unit is None:
+                raise ValidationError({"org": _("No unit has the unified social credit code {code}.", code=org_uscc)})
+        else:
+            unit = session.exec(select(Unit).where(Unit.kind == UnitKind.BUREAU).order_by(Unit.id)).first()
+            if unit is None:
+                raise ValidationError({"org": _("No bureau exists yet: give the unit with --org.")})
+        if session.exec(select(User.id).where(User.username == username)).first() is not None:
+            raise ValidationError({"username": _("This user name is taken.")})
+    user_id = users.create_user(
+        CLI_ACTOR, users.UserInput(username=username, display_name=display_name or username, unit_id=unit.id),
+        password, must_change=False)
+    users.set_roles(CLI_ACTOR, user_id, roles)
+    return user_id

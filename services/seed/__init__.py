@@ -1,0 +1,106 @@
+"""Demo and scale data: a believable fictional city (示范市), built by domain steps in order.
+
+Each feature adds its rows by registering a step in STEPS (see `register`). Steps share one SeedContext:
+the random generator (deterministic per --seed), the scale preset, the reference "now" and the ids
+created by earlier steps."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import text
+from sqlmodel import SQLModel, func, select
+
+import models
+from services import audit
+from services.actor import Actor
+from services.db import get_engine, write_session
+from services.timeutil import now_utc
+
+
+@dataclass(frozen=True)
+class ScalePreset:
+    name: str
+    cities: int
+    counties_per_city: int
+    extra_city_units: int  # synthetic departments beyond the named demo list, per city
+    extra_county_units: int  # synthetic departments beyond the named list, per county
+    entries: int
+    data_items: int
+    share_requests: int
+    open_requests: int
+    corrections: int
+    audit_events: int
+
+
+SCALES: dict[str, ScalePreset] = {
+    "demo": ScalePreset("demo", 1, 3, 0, 0, 600, 10_000, 2_000, 300, 200, 20_000),
+    "city": ScalePreset("city", 1, 9, 0, 5, 6_000, 120_000, 30_000, 3_000, 2_000, 300_000),
+    "province": ScalePreset("province", 12, 10, 3, 8, 100_000, 2_000_000, 1_000_000, 100_000, 50_000, 5_000_000),
+}
+
+
+@dataclass
+class SeedContext:
+    scale: ScalePreset
+    rng: random.Random
+    now: datetime
+    actor: Actor
+    ids: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+SeedStep = Callable[[SeedContext], None]
+STEPS: list[tuple[str, SeedStep]] = []
+
+
+def register(name: str) -> Callable[[SeedStep], SeedStep]:
+    def deco(fn: SeedStep) -> SeedStep:
+        STEPS.append((name, fn))
+        return fn
+    return deco
+
+
+def _load_steps() -> None:
+    # Import order is the seeding order: each domain module registers its steps when imported.
+    from services.seed import orgs  # noqa: F401
+
+
+def has_data() -> bool:
+    with write_session() as session:
+        return (session.exec(select(func.count()).select_from(models.Unit)).one() or 0) > 0
+
+
+def reset_data() -> None:
+    """Empty every table (schema stays); used by --reset and by tests."""
+    engine = get_engine()
+    tables = [t for t in reversed(SQLModel.metadata.sorted_tables)]
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+def seed(scale: str = "demo", *, seed_value: int = 42, reset: bool = False, now: datetime | None = None,
+         progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    _load_steps()
+    preset = SCALES[scale]
+    if reset:
+        reset_data()
+    ctx = SeedContext(scale=preset, rng=random.Random(seed_value), now=now_utc(now), actor=Actor.system("seed-demo"))
+    for name, step in STEPS:
+        if progress:
+            progress(name)
+        step(ctx)
+    with write_session() as session:
+        audit.record(session, ctx.actor, "seed.demo", object_type="database",
+                     detail={"scale": scale, "seed": seed_value, "counts": ctx.counts}, now=ctx.now)
+        session.commit()
+    return ctx.counts

@@ -1,0 +1,75 @@
+"""Fixtures: `db` runs a test on SQLite and, when GOVDATA_TEST_PG_URL is set, again on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+
+os.environ.setdefault("GOVDATA_BCRYPT_ROUNDS", "4")  # bcrypt cost 4 in tests: same code path, fast
+os.environ.setdefault("GOVDATA_DEMO_MODE", "true")
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy.engine import make_url  # noqa: E402
+from sqlmodel import SQLModel  # noqa: E402
+
+import models  # noqa: E402, F401
+from services import db as dbmod  # noqa: E402
+from services import i18n  # noqa: E402
+from services.settings import get_settings  # noqa: E402
+
+get_settings.cache_clear()
+
+PG_URL = os.environ.get("GOVDATA_TEST_PG_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def _worker_pg_url(worker: str) -> str:
+    """One database per xdist worker so parallel workers never truncate each other's rows."""
+    base = make_url(PG_URL)
+    name = f"{base.database}_{worker}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return base.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_url(worker_id):
+    if not PG_URL:
+        pytest.skip("GOVDATA_TEST_PG_URL not set")
+    url = _worker_pg_url(worker_id)
+    engine = dbmod.make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("DROP SCHEMA public CASCADE"))
+        conn.execute(text("CREATE SCHEMA public"))
+    SQLModel.metadata.create_all(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(params=BACKENDS)
+def db(request, tmp_path):
+    """A fresh, empty schema bound as the process-wide engine; yields the backend name."""
+    i18n.set_language("zh_CN")
+    if request.param == "sqlite":
+        engine = dbmod.configure(f"sqlite:///{tmp_path / 'test.db'}")
+        SQLModel.metadata.create_all(engine)
+    else:
+        engine = dbmod.configure(request.getfixturevalue("pg_url"))
+        from services.seed import reset_data
+
+        reset_data()
+    yield request.param
+    engine.dispose()
+
+
+@pytest.fixture
+def world(db):
+    """A small jurisdiction: a city with a bureau and two departments, a county with an e-gov dept and a
+    department, and one account per role (see tests/factories.py)."""
+    from tests.factories import build_world
+
+    return build_world()

@@ -1,0 +1,95 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlmodel import select
+
+from models import AuditEvent
+from services import auth
+from services.db import read_session
+from services.errors import AuthError, ValidationError
+from tests.factories import PASSWORD, user_row
+
+T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
+
+
+def _events(action):
+    with read_session() as s:
+        return s.exec(select(AuditEvent).where(AuditEvent.action == action).order_by(AuditEvent.seq)).all()
+
+
+def test_sign_in_success_is_audited_and_returns_roles(world):
+    result = auth.sign_in("police", PASSWORD, now=T0)
+    assert result.actor.roles == {"unit_steward"}
+    assert result.actor.unit_id == world.units["police"]
+    assert [e.result for e in _events("auth.sign_in")] == ["success"]
+
+
+def test_username_is_case_insensitive(world):
+    assert auth.sign_in("POLICE", PASSWORD, now=T0).actor.username == "police"
+
+
+def test_five_failures_within_window_lock_the_account_for_fifteen_minutes(world):
+    for i in range(4):
+        with pytest.raises(AuthError):
+            auth.sign_in("police", "wrong", now=T0 + timedelta(minutes=i))
+    with pytest.raises(AuthError) as locked:
+        auth.sign_in("police", "wrong", now=T0 + timedelta(minutes=4))
+    assert "锁定" in locked.value.message
+    # Right password while locked is still refused.
+    with pytest.raises(AuthError):
+        auth.sign_in("police", PASSWORD, now=T0 + timedelta(minutes=10))
+    assert len(_events("auth.lock")) == 1
+    # Fifteen minutes after the lock it works again.
+    assert auth.sign_in("police", PASSWORD, now=T0 + timedelta(minutes=19, seconds=1)).actor.username == "police"
+
+
+def test_failures_spread_beyond_the_window_do_not_lock(world):
+    for i in range(6):
+        with pytest.raises(AuthError):
+            auth.sign_in("police", "wrong", now=T0 + timedelta(minutes=16 * i))
+    assert _events("auth.lock") == []
+    assert auth.sign_in("police", PASSWORD, now=T0 + timedelta(hours=3)).actor
+
+
+def test_unknown_user_gets_the_same_message_as_a_wrong_password(world):
+    with pytest.raises(AuthError) as unknown:
+        auth.sign_in("nobody", "x", now=T0)
+    with pytest.raises(AuthError) as wrong:
+        auth.sign_in("police", "x", now=T0)
+    assert unknown.value.message == wrong.value.message
+    assert [e.result for e in _events("auth.sign_in")] == ["failure", "failure"]
+
+
+def test_inactive_account_cannot_sign_in(world):
+    from services import users
+
+    users.set_active(world["sysadmin"], world["police"].user_id, False)
+    with pytest.raises(AuthError):
+        auth.sign_in("police", PASSWORD)
+
+
+def test_password_complexity_rule():
+    assert auth.password_problem("short1!") is not None
+    assert auth.password_problem("alllowercaseletters") is not None
+    assert auth.password_problem("Police@2026x", "police") is not None
+    assert auth.password_problem("Quiet-River-2026") is None
+
+
+def test_change_password_checks_current_and_rule_and_is_audited(world):
+    actor = world["police"]
+    with pytest.raises(ValidationError) as bad:
+        auth.change_password(actor, "wrong", "weak", "weak2")
+    assert set(bad.value.errors) == {"current", "new", "repeat"}
+    auth.change_password(actor, PASSWORD, "Quiet-River-2026", "Quiet-River-2026")
+    assert auth.check_password("Quiet-River-2026", user_row("police").password_hash)
+    assert [e.result for e in _events("auth.change_password")] == ["failure", "success"]
+
+
+def test_expired_password_is_reported_at_sign_in(world):
+    result = auth.sign_in("police", PASSWORD, now=datetime.now(UTC) + timedelta(days=91))
+    assert result.password_expired
+
+
+def test_sign_out_is_audited(world):
+    auth.sign_out(world["police"])
+    assert len(_events("auth.sign_out")) == 1

@@ -1,0 +1,61 @@
+"""The page registry: every screen, its navigation section and the roles that see it.
+
+`app.py` builds `st.navigation` from this list for the signed-in user's roles, so a page outside the user's
+roles is neither listed nor reachable. Titles and sections are msgids, translated when the menu is built."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from models.user import Role
+from services.i18n import N_
+
+R = Role
+WORKING = frozenset({R.LEADER, R.BUREAU_REVIEWER, R.UNIT_STEWARD, R.COUNTY_APPROVER, R.ASSESSOR})
+ADMINS = frozenset({R.SYS_ADMIN, R.SECURITY_ADMIN, R.AUDIT_ADMIN})
+EVERYONE = WORKING | ADMINS
+
+SECTION_WORK = N_("Workbench")
+SECTION_CATALOG = N_("Catalog")
+SECTION_SHARING = N_("Sharing")
+SECTION_SUPERVISION = N_("Supervision")
+SECTION_ADMIN = N_("Administration")
+SECTION_ACCOUNT = N_("My account")
+SECTION_ORDER = [SECTION_WORK, SECTION_CATALOG, SECTION_SHARING, SECTION_SUPERVISION, SECTION_ADMIN, SECTION_ACCOUNT]
+
+
+@dataclass(frozen=True)
+class PageSpec:
+    path: str  # relative to the project root
+    title: str  # msgid
+    section: str  # msgid, one of SECTION_ORDER
+    roles: frozenset[str]
+    icon: str = ":material/article:"
+    url_path: str | None = None
+
+
+PAGES: list[PageSpec] = [
+    PageSpec("pages/home.py", N_("My to-do"), SECTION_WORK, EVERYONE, ":material/inbox:", "home"),
+    PageSpec("pages/admin_regions.py", N_("Regions"), SECTION_ADMIN, frozenset({R.SYS_ADMIN}), ":material/map:",
+             "regions"),
+    PageSpec("pages/admin_units.py", N_("Units"), SECTION_ADMIN, frozenset({R.SYS_ADMIN}), ":material/apartment:",
+             "units"),
+    PageSpec("pages/admin_users.py", N_("Accounts"), SECTION_ADMIN, frozenset({R.SYS_ADMIN}), ":material/group:",
+             "accounts"),
+    PageSpec("pages/security_roles.py", N_("Role grants"), SECTION_ADMIN, frozenset({R.SECURITY_ADMIN}),
+             ":material/admin_panel_settings:", "roles"),
+    PageSpec("pages/audit_log.py", N_("Audit log"), SECTION_ADMIN, frozenset({R.AUDIT_ADMIN}),
+             ":material/policy:", "audit"),
+    PageSpec("pages/account.py", N_("Account and password"), SECTION_ACCOUNT, EVERYONE, ":material/person:",
+             "account"),
+]
+
+
+def pages_for(roles: Iterable[str]) -> list[PageSpec]:
+    roles = set(roles)
+    return [spec for spec in PAGES if roles & spec.roles]
+
+
+def spec_for(path: str) -> PageSpec:
+    return next(spec for spec in PAGES if spec.path == path)

@@ -1,0 +1,3 @@
+"""Home-page panels, one module per feature; importing this package registers them all."""
+
+from ui.panels import admin  # noqa: F401

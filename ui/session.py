@@ -1,0 +1,123 @@
+"""Per-browser-session state: the signed-in actor, idle timeout, language, and running service actions
+with their errors shown in the user's language."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+import streamlit as st
+
+from services import auth, i18n
+from services.actor import Actor
+from services.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationError
+from services.i18n import gettext as _
+from services.settings import get_settings
+
+T = TypeVar("T")
+ACTOR_KEY = "govdata_actor"
+LAST_SEEN_KEY = "govdata_last_seen"
+FLASH_KEY = "govdata_flash"
+
+
+def actor() -> Actor | None:
+    return st.session_state.get(ACTOR_KEY)
+
+
+def require_actor() -> Actor:
+    """Pages call this first; app.py only routes signed-in users to them, so None here is a bug."""
+    current = actor()
+    if current is None:
+        st.stop()
+    return current  # type: ignore[return-value]
+
+
+def sign_in(result: auth.SignInResult) -> None:
+    st.session_state[ACTOR_KEY] = result.actor
+    st.session_state[LAST_SEEN_KEY] = datetime.now(UTC)
+    st.session_state["govdata_must_change_password"] = result.must_change_password or result.password_expired
+    st.session_state["govdata_lang"] = result.actor.language
+
+
+def sign_out(reason: str = "user") -> None:
+    current = actor()
+    if current is not None:
+        auth.sign_out(current, reason=reason)
+    lang = st.session_state.get("govdata_lang")
+    st.session_state.clear()
+    if lang:
+        st.session_state["govdata_lang"] = lang
+
+
+def enforce_idle_timeout() -> bool:
+    """Signs the user out after the idle period; returns True when that just happened."""
+    current = actor()
+    if current is None:
+        return False
+    now = datetime.now(UTC)
+    last = st.session_state.get(LAST_SEEN_KEY, now)
+    if now - last > timedelta(minutes=get_settings().idle_timeout_minutes):
+        sign_out("idle")
+        flash(_("You were signed out after {n} minutes without activity.", n=get_settings().idle_timeout_minutes),
+              "warning")
+        return True
+    st.session_state[LAST_SEEN_KEY] = now
+    return False
+
+
+def apply_language() -> str:
+    current = actor()
+    lang = st.session_state.get("govdata_lang") or (current.language if current else None)
+    return i18n.set_language(lang)
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """A message shown once on the next run (survives st.rerun)."""
+    st.session_state[FLASH_KEY] = (kind, message)
+
+
+def show_flash() -> None:
+    item = st.session_state.pop(FLASH_KEY, None)
+    if item:
+        kind, message = item
+        getattr(st, kind, st.info)(message)
+
+
+def run_action(fn: Callable[..., T], *args, success: str | None = None, rerun: bool = False, **kwargs) -> T | None:
+    """Call a service and show its typed errors next to the form.
+
+    Returns the service's result (True when the service returns nothing), or None when it was refused."""
+    try:
+        result = fn(*args, **kwargs)
+    except ValidationError as exc:
+        colon = "：" if i18n.current_language() == "zh_CN" else ": "
+        for field_name, message in exc.errors.items():
+            text = f"{field_label(field_name)}{colon}{message}" if field_name else message
+            st.error(text, icon=":material/error:")
+        return None
+    except Conflict as exc:
+        st.warning(exc.message, icon=":material/sync_problem:")
+        return None
+    except (PermissionDenied, NotFound) as exc:
+        st.error(exc.message, icon=":material/block:")
+        return None
+    except ServiceError as exc:
+        st.error(exc.message)
+        return None
+    if success:
+        if rerun:
+            flash(success)
+            st.rerun()
+        st.success(success)
+    elif rerun:
+        st.rerun()
+    return True if result is None else result
+
+
+def field_label(field_name: str) -> str:
+    """Human label of a service field name (msgids in ui.labels.FIELD_LABELS)."""
+    from ui.labels import FIELD_LABELS
+
+    msgid = FIELD_LABELS.get(field_name)
+    return _(msgid) if msgid else field_name

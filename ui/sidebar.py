@@ -1,0 +1,55 @@
+"""The sidebar below the navigation: who is signed in, language switch, reminders, sign-out; and the theme CSS."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from services import i18n, users
+from services.actor import Actor
+from services.i18n import gettext as _
+from ui import session
+from ui.labels import roles_text
+
+# Hides Streamlit's developer chrome (deploy button, main menu) and tightens spacing for 1366x768 screens.
+_CSS = """
+<style>
+[data-testid="stAppDeployButton"], [data-testid="stMainMenu"], #MainMenu, footer {display: none !important;}
+.block-container {padding-top: 2.2rem; padding-bottom: 1rem; max-width: 100%;}
+[data-testid="stSidebarUserContent"] {padding-top: 0.5rem;}
+div[data-testid="stMetric"] {background: #f7f9fc; border: 1px solid #e3e8ef; border-radius: 6px; padding: 0.5rem 0.8rem;}
+</style>
+"""
+
+REMINDER_PROVIDERS: list = []  # callables (actor) -> None that draw reminders; the SLA module adds one
+
+
+def inject_css() -> None:
+    st.html(_CSS)
+
+
+def _on_language_change() -> None:
+    lang = st.session_state["govdata_lang_choice"]
+    st.session_state["govdata_lang"] = lang
+    current = session.actor()
+    if current is not None:
+        i18n.set_language(lang)
+        users.set_language(current, lang)
+
+
+def language_switch() -> None:
+    codes = list(i18n.LANGUAGES)
+    current = i18n.current_language()
+    st.selectbox(_("Language"), codes, index=codes.index(current), format_func=i18n.LANGUAGES.get,
+                 key="govdata_lang_choice", on_change=_on_language_change)
+
+
+def render(actor: Actor) -> None:
+    with st.sidebar:
+        st.markdown(f"**{actor.display_name}**")
+        st.caption(f"{actor.unit_name}  \n{roles_text(actor.roles)}")
+        for provider in REMINDER_PROVIDERS:
+            provider(actor)
+        language_switch()
+        if st.button(_("Sign out"), icon=":material/logout:", width="stretch"):
+            session.sign_out()
+            st.rerun()
