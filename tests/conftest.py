@@ -23,10 +23,10 @@ PG_URL = os.environ.get("GOVDATA_TEST_PG_URL")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
 
 
-def _worker_pg_url(worker: str) -> str:
-    """One database per xdist worker so parallel workers never truncate each other's rows."""
+def _worker_pg_url() -> str:
+    """One database per test process (each xdist worker, each concurrent run) so nobody truncates another's rows."""
     base = make_url(PG_URL)
-    name = f"{base.database}_{worker}"
+    name = f"{base.database}_w{os.getpid()}"
     admin = create_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
         exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first()
@@ -36,18 +36,29 @@ def _worker_pg_url(worker: str) -> str:
     return base.set(database=name).render_as_string(hide_password=False)
 
 
+def _drop_database(url: str) -> None:
+    base = make_url(url)
+    admin = create_engine(base.set(database=make_url(PG_URL).database), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{base.database}" WITH (FORCE)'))
+    admin.dispose()
+
+
 @pytest.fixture(scope="session")
-def pg_url(worker_id):
+def pg_url():
     if not PG_URL:
         pytest.skip("GOVDATA_TEST_PG_URL not set")
-    url = _worker_pg_url(worker_id)
+    url = _worker_pg_url()
     engine = dbmod.make_engine(url)
     with engine.begin() as conn:
         conn.execute(text("DROP SCHEMA public CASCADE"))
         conn.execute(text("CREATE SCHEMA public"))
     SQLModel.metadata.create_all(engine)
     engine.dispose()
-    return url
+    yield url
+    if dbmod._engine is not None:
+        dbmod._engine.dispose()
+    _drop_database(url)
 
 
 @pytest.fixture(params=BACKENDS)
