@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services import db, i18n, schema
+from services import db, schema
 from services.i18n import gettext as _
 from ui import session, sidebar
-from ui.navigation import PAGES, SECTION_ORDER, pages_for
+from ui.navigation import SECTION_ORDER, pages_for
 
 st.set_page_config(page_title="GovData Hub", page_icon=":material/hub:", layout="wide",
                    initial_sidebar_state="expanded", menu_items={"Get help": None, "Report a bug": None,
@@ -55,5 +55,3 @@ for spec in sorted(specs, key=lambda s: SECTION_ORDER.index(s.section)):
 
 sidebar.render(actor)
 st.navigation(sections, expanded=True).run()
-
-assert PAGES and i18n  # registry and translations are imported for their side effects on first run
