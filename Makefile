@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 PIP := $(VENV)/bin/pip
 PORT ?= 8501
 PYTEST_ARGS ?=
+TEST_WORKERS ?= 2
 
 .PHONY: run test lint bench e2e migration clean-db help
 
@@ -37,7 +38,7 @@ lint: $(VENV)/.dev
 
 test: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 e2e: $(VENV)/.dev
 	$(VENV)/bin/pytest tests/e2e -m e2e $(PYTEST_ARGS)
