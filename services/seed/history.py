@@ -1,0 +1,384 @@
+"""Seed step (registered last): two years of believable audit history, hash-chained onto the existing chain.
+
+The events tell the same story as the rows the earlier steps wrote: each catalog entry's creation, submission
+and review, each share request's application, decision and implementation (read from those tables, at their
+own timestamps), plus what people do every working day around them — sign-ins and sign-outs (idle
+time-outs included), mistyped passwords and the odd lock-out, exports, account administration and audit-log
+checks. Fewer events on weekends, around 春节 and 国庆, more towards the end of the year; the volume grows over
+the two years as units adopt the platform. Everything is drawn from `ctx.rng`, merged in time order, chained
+with `services.audit.event_hash` and written in bulk."""
+
+from __future__ import annotations
+
+import heapq
+import json
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+from sqlmodel import Session
+
+from models import AuditEvent, AuditHead, CalendarDay, CatalogEntry, Role, ShareRequest, Unit, User, UserRole
+from models.org import UnitKind
+from models.sharing import RequestStatus, Route
+from services.audit import GENESIS, event_hash
+from services.seed import SeedContext, bulk, register
+from services.settings import get_settings
+from services.timeutil import local_date, tz
+
+HISTORY_DAYS = 730  # the demo story covers two years
+BATCH = 20_000
+DEFER_INDEXES_FROM = 500_000  # rebuilding the audit indexes once beats maintaining them row by row past this
+MIN_BACKGROUND_SHARE = 0.1  # at least this share of the history is everyday activity, however busy the workflows
+
+# (start hour, end hour, weight): arrivals cluster in the morning and after the lunch break.
+WORKDAY_HOURS = ((8.3, 9.5, 3.0), (9.5, 11.8, 3.0), (11.8, 13.8, 0.6), (13.8, 15.5, 2.2), (15.5, 17.6, 2.0),
+                 (17.6, 21.0, 0.3))
+OFFDAY_HOURS = ((9.0, 12.0, 1.0), (14.0, 18.0, 1.0))
+# How often each role signs in, relative to a unit data administrator.
+ROLE_WEIGHT = {Role.UNIT_STEWARD: 1.0, Role.COUNTY_APPROVER: 1.6, Role.BUREAU_REVIEWER: 4.0, Role.LEADER: 0.8,
+               Role.ASSESSOR: 0.4, Role.SYS_ADMIN: 0.5, Role.SECURITY_ADMIN: 0.3, Role.AUDIT_ADMIN: 0.4}
+FAILED_SIGN_IN_RATE = 0.04
+LOCKOUT_RATE = 0.002
+IDLE_SIGN_OUT_RATE = 0.35
+EXPORT_RATE = {Role.LEADER: 0.3, Role.ASSESSOR: 0.6, Role.BUREAU_REVIEWER: 0.15}  # share of sessions with an export
+
+
+@dataclass(frozen=True)
+class Person:
+    user_id: int
+    username: str
+    roles: str  # sorted, comma-separated, as audit.record writes them
+    unit_id: int
+    main_role: str
+
+
+Event = tuple  # (occurred_at, user_id, username, roles, unit_id, action, object_type, object_id, result, detail)
+
+
+def _detail(value: dict | None) -> str | None:
+    return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+
+class History:
+    """Everything the generator needs, loaded once: people, units, the working-day calendar."""
+
+    def __init__(self, ctx: SeedContext, session: Session):
+        self.ctx = ctx
+        self.rng = ctx.rng
+        self.end_day = local_date(ctx.now)
+        self.start_day = self.end_day - timedelta(days=HISTORY_DAYS)
+        self.tz = tz()
+        rows = session.execute(
+            select(User.id, User.username, User.unit_id, UserRole.role).join(UserRole, UserRole.user_id == User.id)
+            .order_by(User.id, UserRole.role)).all()
+        roles: dict[int, list[str]] = {}
+        base: dict[int, tuple[str, int]] = {}
+        for uid, username, unit_id, role in rows:
+            roles.setdefault(uid, []).append(role)
+            base[uid] = (username, unit_id)
+        self.people: list[Person] = []
+        for uid, (username, unit_id) in base.items():
+            rs = sorted(roles[uid])
+            main = max(rs, key=lambda r: ROLE_WEIGHT.get(r, 0.1))  # type: ignore[call-overload]
+            self.people.append(Person(uid, username, ",".join(rs), unit_id, main))
+        self.by_role: dict[str, list[Person]] = {}
+        for p in self.people:
+            for r in p.roles.split(","):
+                self.by_role.setdefault(r, []).append(p)
+        self.steward_of_unit = {p.unit_id: p for p in self.by_role.get(Role.UNIT_STEWARD, [])}
+        unit_region = dict(session.execute(select(Unit.id, Unit.region_id)).all())
+        self.unit_region = unit_region
+        self.approver_of_region = {unit_region[p.unit_id]: p for p in self.by_role.get(Role.COUNTY_APPROVER, [])}
+        self.reviewers = self.by_role.get(Role.BUREAU_REVIEWER, [])
+        self.entries_per_unit = dict(session.execute(
+            select(CatalogEntry.provider_unit_id, func.count()).group_by(CatalogEntry.provider_unit_id)).all())
+        self.county_egov_units = {uid for uid, kind in session.execute(select(Unit.id, Unit.kind)).all()
+                                  if kind == UnitKind.COUNTY_EGOV}
+        self.workdays = self._workdays(session)
+        self.weights = [p_weight for p_weight in (ROLE_WEIGHT.get(p.main_role, 0.1) for p in self.people)]
+
+    # --- calendar and seasons ---------------------------------------------------------------------
+    def _workdays(self, session: Session) -> dict[date, bool]:
+        known = dict(session.execute(select(CalendarDay.day, CalendarDay.is_workday).where(
+            CalendarDay.day >= self.start_day, CalendarDay.day <= self.end_day)).all())
+        try:
+            import chinese_calendar
+        except ImportError:  # pragma: no cover - the package is a runtime dependency
+            chinese_calendar = None
+        days: dict[date, bool] = {}
+        d = self.start_day
+        while d <= self.end_day:
+            if d in known:
+                days[d] = bool(known[d])
+            else:
+                try:
+                    days[d] = chinese_calendar.is_workday(d) if chinese_calendar else d.weekday() < 5
+                except NotImplementedError:  # a year the package does not cover yet
+                    days[d] = d.weekday() < 5
+            d += timedelta(days=1)
+        return days
+
+    def day_weight(self, d: date) -> float:
+        workday = self.workdays.get(d, d.weekday() < 5)
+        weight = 1.0 if workday else 0.04
+        # Year-end push (annual reports, assessment) and a quieter summer.
+        weight *= {12: 1.3, 11: 1.1, 1: 1.05, 7: 0.9, 8: 0.85}.get(d.month, 1.0)
+        # Adoption: the platform is used about twice as much at the end of the two years as at the start.
+        weight *= 0.65 + 0.7 * (d - self.start_day).days / HISTORY_DAYS
+        return weight
+
+    def moment(self, d: date, workday: bool) -> datetime:
+        slots = WORKDAY_HOURS if workday else OFFDAY_HOURS
+        lo, hi, _w = self.rng.choices(slots, weights=[s[2] for s in slots])[0]
+        hour = self.rng.uniform(lo, hi)
+        local = datetime.combine(d, time(0), tzinfo=self.tz) + timedelta(seconds=round(hour * 3600))
+        return local.astimezone(UTC)
+
+    # --- everyday activity ------------------------------------------------------------------------
+    def background(self, total: int) -> Iterator[Event]:
+        if total <= 0 or not self.people:
+            return
+        days = [self.start_day + timedelta(days=i) for i in range(HISTORY_DAYS)]
+        weights = [self.day_weight(d) for d in days]
+        scale = total / sum(weights)
+        produced = 0
+        for d, w in zip(days, weights, strict=True):
+            want = w * scale
+            quota = int(want) + (1 if self.rng.random() < want - int(want) else 0)
+            quota = min(quota, total - produced)
+            if quota <= 0:
+                continue
+            events: list[Event] = []
+            workday = self.workdays.get(d, d.weekday() < 5)
+            while len(events) < quota:
+                events.extend(self.session_events(d, workday))
+            events = sorted(events[:quota], key=lambda e: e[0])
+            produced += len(events)
+            yield from events
+
+    def session_events(self, d: date, workday: bool) -> list[Event]:
+        rng = self.rng
+        person = rng.choices(self.people, weights=self.weights)[0]
+        t = self.moment(d, workday)
+        out: list[Event] = []
+        if rng.random() < LOCKOUT_RATE:
+            threshold = get_settings().lockout_threshold
+            for i in range(threshold):
+                out.append(self._anon(t + timedelta(seconds=20 * i), person, "auth.sign_in", "failure",
+                                      {"reason": "wrong password", "failed_attempts": i + 1}))
+            until = t + timedelta(seconds=20 * threshold, minutes=get_settings().lockout_minutes)
+            out.append(self._anon(t + timedelta(seconds=20 * (threshold - 1)), person, "auth.lock", "success",
+                                  {"locked_until": until.isoformat(sep=" ")}))
+            return out
+        if rng.random() < FAILED_SIGN_IN_RATE:
+            out.append(self._anon(t - timedelta(seconds=rng.randint(15, 90)), person, "auth.sign_in", "failure",
+                                  {"reason": "wrong password", "failed_attempts": 1}))
+        out.append(self._own(t, person, "auth.sign_in", "user", person.user_id))
+        t += timedelta(minutes=rng.uniform(1, 25))
+        for _ in range(rng.choices((0, 1, 2, 3), weights=(4, 4, 2, 1))[0]):
+            action = self.role_action(person, t)
+            if action:
+                out.append(action)
+            t += timedelta(minutes=rng.uniform(2, 40))
+        if rng.random() < IDLE_SIGN_OUT_RATE:
+            t += timedelta(minutes=get_settings().idle_timeout_minutes)
+            out.append(self._own(t, person, "auth.sign_out", "user", person.user_id, {"reason": "idle"}))
+        else:
+            out.append(self._own(t, person, "auth.sign_out", "user", person.user_id, {"reason": "user"}))
+        return out
+
+    def role_action(self, person: Person, t: datetime) -> Event | None:
+        rng = self.rng
+        role = person.main_role
+        fmt = rng.choices(("xlsx", "csv", "pdf"), weights=(6, 3, 1))[0]
+        if role == Role.UNIT_STEWARD:
+            if rng.random() < 0.03:
+                return self._own(t, person, "auth.change_password", "user", person.user_id)
+            rows = self.entries_per_unit.get(person.unit_id, 0)
+            return self._own(t, person, "catalog.export", "catalog_entry", None,
+                             {"format": "xlsx", "rows": rows, "unit_id": person.unit_id}) if rows else None
+        if role in (Role.LEADER, Role.ASSESSOR, Role.BUREAU_REVIEWER):
+            # Reviewers' work is in the catalog and sharing history; leaders mostly read the dashboard.
+            if rng.random() > EXPORT_RATE[role]:
+                return None
+            if role == Role.ASSESSOR and rng.random() < 0.4:
+                return self._own(t, person, "catalog.export", "catalog_entry", None,
+                                 {"format": "xlsx", "rows": sum(self.entries_per_unit.values())})
+            return self._own(t, person, "kpi.export", "kpi", None, {"format": "xlsx" if fmt == "pdf" else fmt})
+        if role == Role.COUNTY_APPROVER:
+            return None  # their decisions come from the share requests themselves
+        target = rng.choice(self.people)
+        if role == Role.SYS_ADMIN:
+            action = rng.choices(("user.update", "user.reset_password", "user.unlock"), weights=(5, 3, 2))[0]
+            detail = {"phone": {"before": None, "after": "0599-8" + f"{rng.randint(0, 999999):06d}"}} \
+                if action == "user.update" else None
+            return self._own(t, person, action, "user", target.user_id, detail)
+        if role == Role.SECURITY_ADMIN:
+            roles = target.roles.split(",")
+            return self._own(t, person, "role.grant", "user", target.user_id,
+                             {"before": roles, "after": roles})
+        if role == Role.AUDIT_ADMIN:
+            if rng.random() < 0.5:
+                return self._own(t, person, "audit.verify", "audit_event", None, None)
+            return self._own(t, person, "audit.export", "audit_event", None,
+                             {"format": fmt if fmt != "pdf" else "csv", "days": rng.choice((7, 30, 90))})
+        return None
+
+    @staticmethod
+    def _own(t: datetime, p: Person, action: str, object_type: str | None, object_id: object,
+             detail: dict | None = None, result: str = "success") -> Event:
+        return (t, p.user_id, p.username, p.roles, p.unit_id, action, object_type,
+                None if object_id is None else str(object_id), result, _detail(detail))
+
+    @staticmethod
+    def _anon(t: datetime, p: Person, action: str, result: str, detail: dict | None) -> Event:
+        # auth.record(None, username=…) writes failures and locks without an actor, like services.auth does.
+        return (t, None, p.username, None, None, action, "user", str(p.user_id), result, _detail(detail))
+
+    # --- the workflows' own history, read back from their tables ------------------------------------
+    def catalog_streams(self, session: Session) -> list[Iterator[Event]]:
+        def created() -> Iterator[Event]:
+            q = select(CatalogEntry.id, CatalogEntry.provider_unit_id, CatalogEntry.resource_code,
+                       CatalogEntry.created_at).where(CatalogEntry.created_at >= self._start_utc()) \
+                .order_by(CatalogEntry.created_at, CatalogEntry.id)
+            for eid, unit_id, code, at in self._stream(session, q):
+                p = self.steward_of_unit.get(unit_id)
+                if p:
+                    yield self._own(at, p, "catalog.create", "catalog_entry", eid, {"resource_code": code})
+
+        def submitted() -> Iterator[Event]:
+            q = select(CatalogEntry.id, CatalogEntry.provider_unit_id, CatalogEntry.submitted_at) \
+                .where(CatalogEntry.submitted_at >= self._start_utc()) \
+                .order_by(CatalogEntry.submitted_at, CatalogEntry.id)
+            for eid, unit_id, at in self._stream(session, q):
+                p = self.steward_of_unit.get(unit_id)
+                if p:
+                    yield self._own(at, p, "catalog.submit", "catalog_entry", eid)
+
+        def reviewed() -> Iterator[Event]:
+            if not self.reviewers:
+                return
+            q = select(CatalogEntry.id, CatalogEntry.is_published, CatalogEntry.reviewed_at) \
+                .where(CatalogEntry.reviewed_at >= self._start_utc()) \
+                .order_by(CatalogEntry.reviewed_at, CatalogEntry.id)
+            for eid, published, at in self._stream(session, q):
+                p = self.reviewers[eid % len(self.reviewers)]
+                yield self._own(at, p, "catalog.review", "catalog_entry", eid,
+                                {"decision": "approve" if published else "return"})
+
+        return [created(), submitted(), reviewed()]
+
+    def sharing_streams(self, session: Session) -> list[Iterator[Event]]:
+        start = self._start_utc()
+
+        def applied() -> Iterator[Event]:
+            q = select(ShareRequest.id, ShareRequest.requester_unit_id, ShareRequest.code, ShareRequest.kind,
+                       ShareRequest.submitted_at).where(ShareRequest.submitted_at >= start) \
+                .order_by(ShareRequest.submitted_at, ShareRequest.id)
+            for rid, unit_id, code, kind, at in self._stream(session, q):
+                p = self.steward_of_unit.get(unit_id)
+                if p:
+                    yield self._own(at, p, "share.apply", "share_request", rid, {"code": code, "kind": kind})
+
+        def answered() -> Iterator[Event]:
+            q = select(ShareRequest.id, ShareRequest.provider_unit_id, ShareRequest.requester_unit_id,
+                       ShareRequest.route, ShareRequest.status, ShareRequest.answered_at) \
+                .where(ShareRequest.answered_at >= start).order_by(ShareRequest.answered_at, ShareRequest.id)
+            for rid, provider, requester, route, status, at in self._stream(session, q):
+                decision = ("reject" if status in (RequestStatus.REJECTED, RequestStatus.DISPUTED)
+                            else "needs_info" if status == RequestStatus.NEEDS_INFO else "approve")
+                deciders: list[Person | None] = [self.steward_of_unit.get(provider)]
+                if route == Route.COUNTY:
+                    deciders.append(self.approver_of_region.get(self.unit_region.get(requester)))
+                elif route == Route.BUREAU_CO and self.reviewers:
+                    deciders.append(self.reviewers[rid % len(self.reviewers)])
+                for i, p in enumerate(d for d in deciders if d is not None):
+                    yield self._own(at + timedelta(minutes=7 * i), p, "share.decide", "share_request", rid,
+                                    {"decision": decision})
+
+        def implemented() -> Iterator[Event]:
+            q = select(ShareRequest.id, ShareRequest.provider_unit_id, ShareRequest.implemented_at) \
+                .where(ShareRequest.implemented_at >= start) \
+                .order_by(ShareRequest.implemented_at, ShareRequest.id)
+            for rid, provider, at in self._stream(session, q):
+                p = self.steward_of_unit.get(provider)
+                if p:
+                    yield self._own(at, p, "share.implement", "share_request", rid)
+
+        return [applied(), answered(), implemented()]
+
+    def derived_estimate(self, session: Session) -> int:
+        start = self._start_utc()
+        n = 0
+        for column in (CatalogEntry.created_at, CatalogEntry.submitted_at, CatalogEntry.reviewed_at,
+                       ShareRequest.submitted_at, ShareRequest.answered_at, ShareRequest.implemented_at):
+            n += session.execute(select(func.count()).where(column >= start)).scalar() or 0
+        return n
+
+    def _start_utc(self) -> datetime:
+        return datetime.combine(self.start_day, time(0), tzinfo=self.tz).astimezone(UTC)
+
+    @staticmethod
+    def _stream(session: Session, query) -> Iterator[tuple]:
+        result = session.execute(query.execution_options(yield_per=BATCH))
+        for row in result:
+            yield tuple(row)
+
+
+def chain(events: Iterable[Event], start_seq: int, prev_hash: str) -> Iterator[dict]:
+    """Number and hash events in order, each linking to the previous (same fields as services.audit)."""
+    seq = start_seq
+    for at, user_id, username, roles, unit_id, action, object_type, object_id, result, detail in events:
+        seq += 1
+        fields = dict(seq=seq, occurred_at=at, user_id=user_id, username=username, roles=roles, unit_id=unit_id,
+                      action=action, object_type=object_type, object_id=object_id, result=result, detail=detail,
+                      prev_hash=prev_hash)
+        prev_hash = event_hash(**fields)
+        fields["hash"] = prev_hash
+        yield fields
+
+
+@register("history")
+def seed_history(ctx: SeedContext) -> None:
+    with bulk.bulk_session() as session:
+        history = History(ctx, session)
+        existing = session.execute(select(func.count()).select_from(AuditEvent)).scalar() or 0
+        # One event is still to come after this step: seed() records the seeding itself.
+        wanted = max(ctx.scale.audit_events - existing - 1, 0)
+        derived = min(history.derived_estimate(session), wanted)
+        background = max(wanted - derived, math.ceil(wanted * MIN_BACKGROUND_SHARE)) if wanted else 0
+        head = session.get(AuditHead, 1)
+        if head is None:
+            head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
+            session.add(head)
+            session.flush()
+        streams = [history.background(background), *history.catalog_streams(session),
+                   *history.sharing_streams(session)]
+        merged = heapq.merge(*streams, key=lambda e: e[0])
+        last_seq, last_hash = head.last_seq, head.last_hash
+        written = 0
+
+        def write_all() -> None:
+            nonlocal last_seq, last_hash, written
+            batch: list[dict] = []
+            for row in chain(merged, last_seq, last_hash):
+                batch.append(row)
+                if len(batch) >= BATCH:
+                    written += bulk.insert_rows(session, AuditEvent, batch)
+                    batch = []
+                last_seq, last_hash = row["seq"], row["hash"]
+            if batch:
+                written += bulk.insert_rows(session, AuditEvent, batch)
+
+        if wanted + derived >= DEFER_INDEXES_FROM:
+            with bulk.indexes_deferred(session, AuditEvent):
+                write_all()
+        else:
+            write_all()
+        head.last_seq, head.last_hash = last_seq, last_hash
+        session.add(head)
+        session.commit()
+    ctx.counts["audit_events"] = existing + written + 1
