@@ -38,6 +38,8 @@ PERMISSIONS: dict[str, dict[str, Scope]] = {
     "audit.read": {R.AUDIT_ADMIN: A},
     "audit.export": {R.AUDIT_ADMIN: A},
     "audit.purge": {R.AUDIT_ADMIN: A},
+    "backup.create": {R.SYS_ADMIN: A},  # manage.py backup (system administrator's duty)
+    "backup.restore": {R.SYS_ADMIN: A},
     # --- inbox and reminders ------------------------------------------------------------------------
     "inbox.view": {R.UNIT_STEWARD: U, R.COUNTY_APPROVER: G, R.BUREAU_REVIEWER: A, R.LEADER: A, R.ASSESSOR: A},
     # --- catalog ------------------------------------------------------------------------------------

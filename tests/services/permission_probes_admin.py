@@ -1,0 +1,37 @@
+"""Probes for the administration actions: audit log reading, export and purge; backup and restore."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services import audit_log, backup
+from services.audit_log import AuditFilter
+from tests.services.probes import probe
+
+
+@probe("audit.read")
+def _(w):
+    audit_log.search_events(w["sysadmin"], AuditFilter())
+
+
+@probe("audit.export")
+def _(w):
+    audit_log.export_events(w["secadmin"], AuditFilter(), "csv")
+
+
+@probe("audit.purge")
+def _(w):
+    audit_log.purge(w["sysadmin"], date(2020, 1, 1))
+
+
+@probe("backup.create")
+def _(w):
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        backup.create_backup(w["auditadmin"], f"{tmp}/b.zip")
+
+
+@probe("backup.restore")
+def _(w):
+    backup.restore_backup(w["secadmin"], "/nonexistent/backup.zip", force=True)

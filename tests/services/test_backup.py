@@ -1,0 +1,154 @@
+"""Backup and restore: a verified round trip on every backend, all-or-nothing, audited."""
+
+from __future__ import annotations
+
+import json
+import zipfile
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+from sqlmodel import SQLModel
+
+from models import AuditEvent, Region
+from services import audit, backup, orgs
+from services.actor import Actor
+from services.db import read_session, write_session
+from services.errors import PermissionDenied, ValidationError
+from services.seed import reset_data
+
+SYSTEM = Actor.system("test")
+T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+
+def _snapshot() -> dict[str, list[dict]]:
+    with read_session() as session:
+        conn = session.connection()
+        return {t.name: [dict(r) for r in conn.execute(select(t).order_by(*t.primary_key.columns)).mappings()]
+                for t in SQLModel.metadata.sorted_tables}
+
+
+def _busy_world(world):
+    # A region whose parent has a higher id than itself: restore must not depend on insertion order.
+    late_parent = orgs.save_region(world["sysadmin"], orgs.RegionInput(code="990200", name="北部市", level="city"))
+    with write_session() as s:
+        county = s.get(Region, world.regions["county2"])
+        county.parent_id = late_parent
+        s.add(county)
+        s.commit()
+    unit = orgs.get_unit(world.units["police"])
+    orgs.save_unit(world["sysadmin"], orgs.UnitInput(uscc=unit.uscc, name="示范市公安局（改）", kind=unit.kind,
+                                                     level=unit.level, region_id=unit.region_id), unit.id)
+
+
+def test_round_trip_restores_every_row_and_the_chain_continues(world, tmp_path):
+    _busy_world(world)
+    file = tmp_path / "b.zip"
+    manifest = backup.create_backup(SYSTEM, file, now=T0)
+    before = _snapshot()  # includes the backup.create event appended after the snapshot
+    assert manifest.tables["unit"].rows == len(before["unit"])
+    assert manifest.tables["audit_event"].rows == len(before["audit_event"]) - 1
+
+    reset_data()
+    result = backup.restore_backup(SYSTEM, file, now=T0)
+    after = _snapshot()
+    for name, rows in before.items():
+        if name in {"audit_event", "audit_head"}:
+            continue
+        assert after[name] == rows, name
+    events = after["audit_event"]
+    assert [e["action"] for e in events][-1] == "backup.restore"
+    assert events[:-1] == before["audit_event"][:-1]
+    assert result.audit_events_checked == manifest.tables["audit_event"].rows
+    with read_session() as s:
+        assert audit.verify(s).ok
+
+
+def test_new_rows_after_a_restore_get_fresh_ids(world, tmp_path):
+    file = tmp_path / "b.zip"
+    backup.create_backup(SYSTEM, file)
+    highest = max(r["id"] for r in _snapshot()["region"])
+    reset_data()
+    backup.restore_backup(SYSTEM, file)
+    new_id = orgs.save_region(world["sysadmin"], orgs.RegionInput(code="990300", name="南部市", level="city"))
+    assert new_id > highest
+
+
+def test_restore_refuses_a_database_with_data_unless_forced(world, tmp_path):
+    file = tmp_path / "b.zip"
+    backup.create_backup(SYSTEM, file)
+    orgs.save_region(world["sysadmin"], orgs.RegionInput(code="990400", name="新增市", level="city"))
+    with pytest.raises(ValidationError) as refused:
+        backup.restore_backup(SYSTEM, file)
+    assert "--force" in refused.value.message
+    assert any(r["code"] == "990400" for r in _snapshot()["region"])
+
+    backup.restore_backup(SYSTEM, file, force=True)
+    assert not any(r["code"] == "990400" for r in _snapshot()["region"])
+
+
+def test_damaged_backup_is_refused_before_anything_changes(world, tmp_path):
+    file = tmp_path / "b.zip"
+    backup.create_backup(SYSTEM, file)
+    damaged = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(file) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "tables/unit.jsonl":
+                data = data.replace("示范市民政局".encode(), "示范市民政厅".encode())
+            dst.writestr(item, data)
+    before = _snapshot()
+    with pytest.raises(ValidationError) as refused:
+        backup.restore_backup(SYSTEM, damaged, force=True)
+    assert "unit" in refused.value.message
+    assert _snapshot() == before
+
+
+def test_a_file_that_is_not_a_backup_is_refused(world, tmp_path):
+    junk = tmp_path / "junk.zip"
+    junk.write_bytes(b"not a zip at all")
+    with pytest.raises(ValidationError):
+        backup.restore_backup(SYSTEM, junk, force=True)
+    with pytest.raises(ValidationError):
+        backup.restore_backup(SYSTEM, tmp_path / "missing.zip", force=True)
+
+
+def test_a_backup_with_a_tampered_audit_log_is_not_restored(world, tmp_path):
+    _busy_world(world)
+    file = tmp_path / "b.zip"
+    backup.create_backup(SYSTEM, file)
+    forged = tmp_path / "forged.zip"
+    with zipfile.ZipFile(file) as src, zipfile.ZipFile(forged, "w") as dst:
+        manifest = json.loads(src.read("manifest.json"))
+        for item in src.infolist():
+            if item.filename == "manifest.json":
+                continue
+            data = src.read(item.filename)
+            if item.filename == "tables/audit_event.jsonl":
+                data = data.replace(b'"username":"sysadmin"', b'"username":"nobody"', 1)
+                import hashlib
+
+                manifest["tables"]["audit_event"]["sha256"] = hashlib.sha256(data).hexdigest()
+            dst.writestr(item, data)
+        dst.writestr("manifest.json", json.dumps(manifest))
+    reset_data()
+    with pytest.raises(ValidationError) as refused:
+        backup.restore_backup(SYSTEM, forged)
+    assert "审计" in refused.value.message
+    assert _snapshot()["unit"] == []
+
+
+def test_backup_and_restore_are_audited(world, tmp_path):
+    file = tmp_path / "b.zip"
+    backup.create_backup(world["sysadmin"], file)
+    with read_session() as s:
+        event = s.exec(select(AuditEvent).where(AuditEvent.action == "backup.create")).scalars().one()
+    detail = json.loads(event.detail)
+    assert event.username == "sysadmin" and detail["file"] == "b.zip" and detail["rows"] > 0
+    assert detail["sha256"] == backup.file_sha256(file)
+
+
+def test_only_the_system_administrator_may_back_up(world, tmp_path):
+    with pytest.raises(PermissionDenied):
+        backup.create_backup(world["auditadmin"], tmp_path / "b.zip")
+    assert not (tmp_path / "b.zip").exists()
