@@ -158,5 +158,37 @@ def restore_cmd(
                f"audit chain intact ({result.audit_events_checked} events)")
 
 
+@app.command("bench")
+def bench_cmd(
+    scale: str = typer.Option("city", help="demo | city | province"),
+    as_json: bool = typer.Option(False, "--json", help="print the report as JSON"),
+    backend: str = typer.Option("both", help="sqlite | postgresql | both"),
+    runs: int = typer.Option(5, help="timed runs per benchmark after one warm-up (at least 5)"),
+    seed: int = typer.Option(42, help="seed of the benchmark database (reused while scale and seed match)"),
+    only: list[str] = typer.Option(None, "--only", help="run benchmarks whose name starts with this; repeatable"),
+    rebuild: bool = typer.Option(False, "--rebuild", help="seed the benchmark databases again"),
+    pg_url: str = typer.Option(None, "--pg-url", envvar="GOVDATA_BENCH_PG_URL",
+                               help="PostgreSQL server for the benchmark database (default: local postgres)"),
+) -> None:
+    """Benchmarks on a seeded database per backend (never touches GOVDATA_DATABASE_URL's data)."""
+    import json
+
+    from bench import harness
+    from services import seed as seeding
+    from services.settings import ROOT
+
+    if scale not in seeding.SCALES:
+        fail(f"unknown scale {scale!r}: choose one of {', '.join(seeding.SCALES)}", 2)
+    choices = {"sqlite": ["sqlite"], "postgresql": ["postgresql"], "both": ["sqlite", "postgresql"]}
+    if backend not in choices:
+        fail("--backend takes sqlite, postgresql or both", 2)
+    report = harness.run(scale=scale, seed=seed, backends=choices[backend], runs=runs, only=only or None,
+                         rebuild=rebuild, pg_base_url=pg_url or harness.DEFAULT_PG_URL,
+                         log=lambda line: typer.echo(line, err=True))
+    path = harness.save(report, ROOT / "bench" / "results")
+    typer.echo(json.dumps(report, ensure_ascii=False, indent=2) if as_json else harness.format_table(report))
+    typer.echo(f"report saved to {path.relative_to(ROOT)}", err=True)
+
+
 if __name__ == "__main__":
     app()
