@@ -8,6 +8,7 @@ from models.catalog import (
     CatalogVersion,
     DataItem,
     DemandItem,
+    OneSourceDecision,
     ResponsibilityItem,
 )
 from models.clock import CaseKind, ClockOutcome, ClockStep, Notification, SlaClock
@@ -30,4 +31,5 @@ __all__ = [
     "Dispute", "KpiTarget", "Notification", "PolicySetting", "Region", "RegionLevel", "ResponsibilityItem",
     "Role", "ShareDecision", "ShareGrant", "ShareRequest", "SlaClock", "Unit", "UnitKind", "UnitLevel",
     "UsageReport", "User", "UserRole",
+    "OneSourceDecision",
 ]

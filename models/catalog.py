@@ -1,6 +1,7 @@
 """Catalog (目录): entries with their core metadata, data items, published versions, triggers and the
 responsibility and demand lists. Searchable columns always hold the *published* state of an entry; a change
-under review lives in `pending` until the bureau approves it."""
+under review lives in `pending` until the bureau approves it. `search_text` and `item_count` are kept
+in step with the published data items so the published-catalog search touches one table only."""
 
 from __future__ import annotations
 
@@ -113,6 +114,7 @@ class CatalogEntry(CatalogEntryBase, table=True):
     __table_args__ = (
         Index("ix_catalog_entry_status_provider", "status", "provider_unit_id"),
         Index("ix_catalog_entry_share_type", "share_type"),
+        Index("ix_catalog_entry_published_code", "is_published", "resource_code"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -123,8 +125,11 @@ class CatalogEntry(CatalogEntryBase, table=True):
     pending: str | None = Field(default=None, sa_column=Column(Text))  # JSON of a change under review
     return_reason: str | None = Field(default=None, max_length=1000)
     completeness: float = 0.0  # filled required core fields / required fields, kept current on every save
+    item_count: int = 0  # published data items (the search list shows it without a join)
+    search_text: str | None = Field(default=None, sa_column=Column(Text))  # normalised name, code, item names
     filed_at: datetime | None = ts_field()  # 备案 of a not-shared entry with the bureau
     filed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    filing_note: str | None = Field(default=None, max_length=500)
     submitted_at: datetime | None = ts_field()
     reviewed_at: datetime | None = ts_field()
     reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
@@ -214,3 +219,16 @@ class DemandItem(SQLModel, table=True):
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = ts_field(nullable=False, default_now=True)
     version: int = version_field()
+
+
+class OneSourceDecision(SQLModel, table=True):
+    """The bureau's ruling on which unit is the legal source (数源) of a data item claimed by several units."""
+
+    __tablename__ = "one_source_decision"
+
+    id: int | None = Field(default=None, primary_key=True)
+    norm_name: str = Field(max_length=80, unique=True, index=True)
+    source_unit_id: int = Field(foreign_key="unit.id")
+    note: str | None = Field(default=None, max_length=500)
+    decided_by: int | None = Field(default=None, foreign_key="app_user.id")
+    decided_at: datetime = ts_field(nullable=False, default_now=True)

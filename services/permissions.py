@@ -44,6 +44,7 @@ PERMISSIONS: dict[str, dict[str, Scope]] = {
     "inbox.view": {R.UNIT_STEWARD: U, R.COUNTY_APPROVER: G, R.BUREAU_REVIEWER: A, R.LEADER: A, R.ASSESSOR: A},
     # --- catalog ------------------------------------------------------------------------------------
     "catalog.view": {role: A for role in WORKING_ROLES},
+    "catalog.view_unpublished": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: A},  # drafts and changes under review
     "catalog.edit": {R.UNIT_STEWARD: U},
     "catalog.submit": {R.UNIT_STEWARD: U},
     "catalog.trigger": {R.UNIT_STEWARD: U},

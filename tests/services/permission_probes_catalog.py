@@ -1,0 +1,48 @@
+"""Permission probes of the catalog actions: each calls the real service as a wrong-role or out-of-scope user."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services import catalog
+from tests.services.catalog_fixtures import entry_input, published_entry
+from tests.services.probes import probe
+
+
+@probe("catalog.view")
+def _view(w):
+    catalog.search_published(w["auditadmin"])
+
+
+@probe("catalog.view_unpublished")
+def _view_unpublished(w):
+    entry_id = catalog.create_entry(w["police"], entry_input(w))
+    catalog.get_working_copy(w["civil"], entry_id)
+
+
+@probe("catalog.edit")
+def _edit(w):
+    catalog.create_entry(w["civil"], entry_input(w, "police"))
+
+
+@probe("catalog.submit")
+def _submit(w):
+    entry_id = catalog.create_entry(w["police"], entry_input(w))
+    catalog.submit_entry(w["county_police"], entry_id)
+
+
+@probe("catalog.trigger")
+def _trigger(w):
+    catalog.record_trigger(w["civil"], w.units["police"], "law", date(2025, 3, 3))
+
+
+@probe("catalog.review")
+def _review(w):
+    entry_id = published_entry(w, share_type="conditional")
+    catalog.fix_share_type(w["police"], entry_id, "unconditional", "自审")
+
+
+@probe("catalog.file")
+def _file(w):
+    entry_id = published_entry(w, share_type="not_shared")
+    catalog.file_entry(w["leader"], entry_id, "备案")
