@@ -144,11 +144,12 @@ class History:
         days = [self.start_day + timedelta(days=i) for i in range(HISTORY_DAYS)]
         weights = [self.day_weight(d) for d in days]
         scale = total / sum(weights)
+        expected = 0.0
         produced = 0
         for d, w in zip(days, weights, strict=True):
-            want = w * scale
-            quota = int(want) + (1 if self.rng.random() < want - int(want) else 0)
-            quota = min(quota, total - produced)
+            # Cumulative rounding: each day gets its share and the days add up to exactly `total`.
+            expected += w * scale
+            quota = min(round(expected), total) - produced
             if quota <= 0:
                 continue
             events: list[Event] = []
