@@ -39,6 +39,18 @@ class RequestStatus(StrEnum):
     REVOKED = "revoked"
 
 
+class DisputeStatus(StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"  # the refusal stands
+    OVERTURNED = "overturned"  # the provider must implement
+
+
+class Party(StrEnum):
+    PROVIDER = "provider"
+    BUREAU = "bureau"
+    COUNTY = "county"
+
+
 class Decision(StrEnum):
     APPROVE = "approve"
     REJECT = "reject"
@@ -51,6 +63,8 @@ class ShareRequest(SQLModel, table=True):
         Index("ix_share_request_provider_status", "provider_unit_id", "status"),
         Index("ix_share_request_requester_status", "requester_unit_id", "status"),
         Index("ix_share_request_submitted", "submitted_at"),
+        Index("ix_share_request_route_status_region", "route", "status", "provider_region_id"),
+        Index("ix_share_request_status_submitted", "status", "submitted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -60,8 +74,12 @@ class ShareRequest(SQLModel, table=True):
     status: str = Field(default=RequestStatus.DRAFT, max_length=16)  # RequestStatus
     requester_unit_id: int = Field(foreign_key="unit.id")
     provider_unit_id: int = Field(foreign_key="unit.id")
+    # Regions of both units, kept on the row so region-scoped lists and the county queue need no join.
+    requester_region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
+    provider_region_id: int | None = Field(default=None, foreign_key="region.id", index=True)
     entry_id: int | None = Field(default=None, foreign_key="catalog_entry.id", index=True)
     requested_items: str | None = Field(default=None, sa_column=Column(Text))  # JSON list of data-item ids/names
+    uncatalogued_title: str | None = Field(default=None, max_length=120)  # name of the data not in the catalog
     uncatalogued_description: str | None = Field(default=None, max_length=1000)
     scenario: str | None = Field(default=None, max_length=300)
     purpose: str | None = Field(default=None, max_length=1000)
@@ -78,6 +96,9 @@ class ShareRequest(SQLModel, table=True):
     confidentiality_agreement: str | None = Field(default=None, max_length=200)
     use_agreement: str | None = Field(default=None, max_length=200)  # data use agreement (Longyan §12)
     implementation_note: str | None = Field(default=None, max_length=1000)
+    info_request: str | None = Field(default=None, max_length=1000)  # what a decider asked the requester to add
+    resubmissions: int = 0
+    filed_at: datetime | None = ts_field()  # cross-level filing recorded with the bureaus
     submitted_at: datetime | None = ts_field()
     answered_at: datetime | None = ts_field()
     implemented_at: datetime | None = ts_field()
@@ -94,9 +115,14 @@ class ShareDecision(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     request_id: int = Field(foreign_key="share_request.id", index=True)
-    party: str = Field(max_length=10)  # provider | bureau | county
+    party: str = Field(max_length=10)  # Party
+    round: int = 0  # ShareRequest.resubmissions when decided: a resubmission starts a new round of answers
     decision: str = Field(max_length=12)  # Decision
     reason: str | None = Field(default=None, max_length=1000)
+    # What this party approved on least authorisation (None when it rejected or asked for information).
+    items: str | None = Field(default=None, sa_column=Column(Text))
+    end_date: date | None = None
+    method: str | None = Field(default=None, max_length=20)
     decided_by: int = Field(foreign_key="app_user.id")
     decided_at: datetime = ts_field(nullable=False)
 
@@ -111,13 +137,17 @@ class ShareGrant(SQLModel, table=True):
     request_id: int | None = Field(default=None, foreign_key="share_request.id", index=True)
     entry_id: int = Field(foreign_key="catalog_entry.id", index=True)
     consumer_unit_id: int = Field(foreign_key="unit.id")
+    provider_unit_id: int | None = Field(default=None, foreign_key="unit.id", index=True)
     items: str | None = Field(default=None, sa_column=Column(Text))  # JSON list of data-item ids
     method: str | None = Field(default=None, max_length=20)
     starts_on: date
     ends_on: date | None = Field(default=None, index=True)
     revoked_at: datetime | None = ts_field()
     revoked_reason: str | None = Field(default=None, max_length=500)
+    revoked_by: int | None = Field(default=None, foreign_key="app_user.id")
+    expiry_reminded_on: date | None = None  # last expiry reminder sent to both sides
     created_at: datetime = ts_field(nullable=False, default_now=True)
+    version: int = version_field()
 
 
 class Dispute(SQLModel, table=True):
@@ -127,7 +157,8 @@ class Dispute(SQLModel, table=True):
     request_id: int = Field(foreign_key="share_request.id", index=True)
     raised_by: int = Field(foreign_key="app_user.id")
     reason: str = Field(max_length=1000)
-    status: str = Field(default="open", max_length=12)  # open | upheld | overturned
+    status: str = Field(default="open", max_length=12)  # DisputeStatus
+    bureau_unit_id: int | None = Field(default=None, foreign_key="unit.id")  # the bureau that coordinates
     decision_note: str | None = Field(default=None, max_length=1000)
     decided_by: int | None = Field(default=None, foreign_key="app_user.id")
     decided_at: datetime | None = ts_field()
