@@ -1,0 +1,103 @@
+"""No query per row: each main service call issues a fixed number of SQL statements on the demo data, however
+many rows it returns. A call that starts looping over rows with a query each blows its budget here.
+
+Add a line to CALLS when a screen gets a new main read (budget = the statements it needs today, with a little
+headroom, never a number that grows with the data)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import event, select
+
+from models import User
+from services import db as dbmod
+from services.actor import Actor, load_actor
+from services.seed import seed
+
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    username: str
+    run: Callable[[Actor], object]
+    budget: int
+
+
+def _svc(module: str) -> object:
+    return importlib.import_module(f"services.{module}")
+
+
+def _audit_page(actor: Actor):
+    audit_log = _svc("audit_log")
+    return audit_log.search_events(actor, audit_log.AuditFilter(action="auth."), page=3)
+
+
+CALLS: list[Call] = [
+    Call("users.list_users", "sysadmin", lambda a: _svc("users").list_users(a), 4),
+    Call("users.account_overview", "secadmin", lambda a: _svc("users").account_overview(a, now=NOW), 8),
+    Call("orgs.list_units", "sysadmin", lambda a: _svc("orgs").list_units(), 3),
+    Call("orgs.list_regions", "sysadmin", lambda a: _svc("orgs").list_regions(), 3),
+    Call("audit_log.search_events (filtered, page 3)", "auditadmin", _audit_page, 4),
+    Call("audit_log.filter_options", "auditadmin", lambda a: _svc("audit_log").filter_options(a), 4),
+    Call("audit_log.overview", "auditadmin", lambda a: _svc("audit_log").overview(a, now=NOW), 8),
+]
+
+
+@contextmanager
+def counting() -> list[str]:
+    statements: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if not statement.startswith("BEGIN"):  # transaction plumbing (SQLite), not a query
+            statements.append(statement)
+
+    engine = dbmod.get_engine()
+    event.listen(engine, "before_cursor_execute", before)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", before)
+
+
+def _actor(username: str) -> Actor:
+    with dbmod.read_session() as session:
+        user = session.execute(select(User).where(User.username == username)).scalar_one()
+        return load_actor(session, user)
+
+
+@pytest.fixture
+def demo(db):
+    seed("demo", seed_value=42, now=NOW)
+    return db
+
+
+def test_main_service_calls_stay_within_their_statement_budget(demo):
+    over = []
+    for call in CALLS:
+        actor = _actor(call.username)
+        call.run(actor)  # warm: first-use caches (calendar, policy) are not what this test is about
+        with counting() as statements:
+            call.run(actor)
+        if len(statements) > call.budget:
+            over.append(f"{call.name}: {len(statements)} statements (budget {call.budget})\n    "
+                        + "\n    ".join(s.split("\n")[0][:120] for s in statements))
+    assert not over, "query budget exceeded:\n" + "\n".join(over)
+
+
+def test_statement_counter_sees_a_query_per_row_loop(demo):
+    # The guard itself: looping with one query per unit is counted as such.
+    from models import Unit
+
+    with counting() as statements, dbmod.read_session() as session:
+        ids = session.execute(select(Unit.id)).scalars().all()
+        for unit_id in ids[:10]:
+            session.get(Unit, unit_id)
+    assert len(statements) == 11
