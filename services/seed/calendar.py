@@ -1,0 +1,13 @@
+"""Seed step: the working-day calendar 2015–2035 and the default policy profile, before any workflow data."""
+
+from __future__ import annotations
+
+from services import calendar, policy
+from services.seed import SeedContext, register
+
+
+@register("calendar")
+def seed_calendar(ctx: SeedContext) -> None:
+    result = calendar.ensure_filled(now=ctx.now)
+    policy.ensure_active(now=ctx.now)
+    ctx.counts["calendar_days"] = result["inserted"]

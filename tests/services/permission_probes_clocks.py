@@ -1,0 +1,18 @@
+"""Permission probes for the calendar, the policy profile and the inbox."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from services import calendar, policy
+from tests.services.probes import probe
+
+
+@probe("calendar.manage")
+def _(w):
+    calendar.set_day(w["sysadmin"], date(2027, 1, 4), False, "x")
+
+
+@probe("policy.manage")
+def _(w):
+    policy.use_profile(w["auditadmin"], "shanghai")
