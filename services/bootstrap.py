@@ -23,6 +23,17 @@ def reference_data() -> None:
 REFERENCE_LOADERS: list = []
 
 
+def _working_calendar_and_policy() -> None:
+    """Calendar days 2015–2035 (official years upgraded when chinesecalendar learns them) and the default profile."""
+    from services import calendar, policy
+
+    calendar.ensure_filled()
+    policy.ensure_active()
+
+
+REFERENCE_LOADERS.append(_working_calendar_and_policy)
+
+
 def create_user(username: str, password: str, *, roles: set[str], org_uscc: str | None = None,
                 display_name: str | None = None) -> int:
     with read_session() as session:

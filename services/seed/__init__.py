@@ -68,6 +68,7 @@ def register(name: str) -> Callable[[SeedStep], SeedStep]:
 def _load_steps() -> None:
     # Import order is the seeding order: each domain module registers its steps when imported.
     from services.seed import (
+        calendar,  # noqa: F401  (working-day calendar and default profile: needs nothing, needed by every clock)
         history,  # noqa: F401  (always runs last: see seed())
         orgs,  # noqa: F401
     )
