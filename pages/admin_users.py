@@ -1,0 +1,183 @@
+"""Accounts (账号管理): create, edit, deactivate or reactivate, reset a password, unlock; system administrator
+only. Roles are granted by the security administrator on the role-grants page."""
+
+import streamlit as st
+
+from services import orgs, users
+from services.i18n import LANGUAGES, N_
+from services.i18n import gettext as _
+from services.timeutil import fmt_local, now_utc
+from ui import session
+from ui.forms import choose, field_value, optional, yes_no
+from ui.labels import roles_text
+from ui.tables import data_table
+
+SECRET_KEY = "admin_users_one_time_password"
+actor = session.require_actor()
+session.show_flash()
+st.title(_("Accounts"))
+
+secret = st.session_state.pop(SECRET_KEY, None)
+if secret:  # shown exactly once, right after it was generated
+    st.warning(
+        _(
+            "One-time password for {user}: hand it over in person. It is shown only now; the user must "
+            "change it at the first sign-in.",
+            user=secret[0],
+        ),
+        icon=":material/key:",
+    )
+    st.code(secret[1], language=None)
+
+unit_frame = orgs.list_units()
+unit_names = {int(u.id): f"{u.name}" for u in unit_frame.itertuples()}
+filters = st.columns([3, 3], vertical_alignment="bottom")
+unit_filter = filters[0].selectbox(
+    _("Unit"),
+    [None, *unit_names],
+    key="users_unit",
+    format_func=lambda i: _("All units") if i is None else unit_names[i],
+)
+search = filters[1].text_input(_("Search user name or full name"), key="users_search")
+
+accounts = users.list_users(actor, unit_id=unit_filter, search=search or None)
+now = now_utc()
+accounts["roles_text"] = accounts["roles"].map(roles_text)
+accounts["active_text"] = accounts["is_active"].map(yes_no)
+accounts["locked_text"] = accounts["locked_until"].map(
+    lambda t: fmt_local(t) if t is not None and t == t and t > now else ""
+)
+accounts["last_login_text"] = accounts["last_login_at"].map(
+    lambda t: fmt_local(t) if t is not None and t == t else ""
+)
+
+
+def account_form(existing=None) -> None:
+    with st.form("account_form"):
+        left, right = st.columns(2)
+        username = left.text_input(_("User name"), value=field_value(existing, "username"), max_chars=40)
+        display_name = right.text_input(
+            _("Full name"), value=field_value(existing, "display_name"), max_chars=60
+        )
+        with left:
+            unit_id = choose(_("Unit"), unit_names, value=int(field_value(existing, "unit_id", 0)) or None)
+        language = right.selectbox(
+            _("Language"),
+            list(LANGUAGES),
+            format_func=LANGUAGES.get,
+            index=list(LANGUAGES).index(field_value(existing, "language", "zh_CN")),
+        )
+        phone = left.text_input(_("Phone"), value=field_value(existing, "phone"), max_chars=30)
+        if existing is None:
+            st.caption(_("A one-time password is generated and shown once after saving."))
+        if st.form_submit_button(_("Save"), type="primary"):
+            data = users.UserInput(
+                username=username.strip(),
+                display_name=display_name,
+                unit_id=unit_id,
+                language=language,
+                phone=optional(phone),
+            )
+            if existing is None:
+                password = users.generate_password()
+                if session.run_action(users.create_user, actor, data, password):
+                    st.session_state[SECRET_KEY] = (data.username, password)
+                    session.flash(
+                        _(
+                            "Account {user} created. Ask the security administrator to grant its roles.",
+                            user=data.username,
+                        )
+                    )
+                    st.rerun()
+            else:
+                session.run_action(
+                    users.update_user,
+                    actor,
+                    int(existing["id"]),
+                    data,
+                    expected_version=int(existing["version"]),
+                    success=_("Account {user} saved.", user=data.username),
+                    rerun=True,
+                )
+
+
+@st.dialog(_("New account"), width="large")
+def new_account() -> None:
+    account_form()
+
+
+@st.dialog(_("Edit account"), width="large")
+def edit_account(row) -> None:
+    account_form(row)
+
+
+@st.dialog(_("Reset password"))
+def reset_password(row) -> None:
+    st.write(
+        _(
+            "Set a new one-time password for {user} ({name})? The current password stops working at once and "
+            "a lock is lifted.",
+            user=row["username"],
+            name=row["display_name"],
+        )
+    )
+    if st.button(_("Reset password"), type="primary", icon=":material/lock_reset:"):
+        password = session.run_action(users.reset_password, actor, int(row["id"]))
+        if password:
+            st.session_state[SECRET_KEY] = (row["username"], password)
+            session.flash(_("The password of {user} was reset.", user=row["username"]))
+            st.rerun()
+
+
+toolbar = st.container(horizontal=True)
+if toolbar.button(_("New account"), icon=":material/person_add:", type="primary"):
+    new_account()
+clicked = {
+    "edit": toolbar.button(_("Edit"), icon=":material/edit:", key="acc_edit"),
+    "active": toolbar.button(_("Deactivate / reactivate"), icon=":material/toggle_on:"),
+    "reset": toolbar.button(_("Reset password"), icon=":material/lock_reset:", key="acc_reset"),
+    "unlock": toolbar.button(_("Unlock"), icon=":material/lock_open:"),
+}
+
+selected = data_table(
+    accounts,
+    {
+        "username": N_("User name"),
+        "display_name": N_("Full name"),
+        "unit": N_("Unit"),
+        "roles_text": N_("Roles"),
+        "active_text": N_("Active"),
+        "locked_text": N_("Locked until"),
+        "last_login_text": N_("Last sign-in"),
+    },
+    key="accounts_table",
+    height=520,
+)
+st.caption(_("{n} accounts", n=len(accounts)))
+
+if any(clicked.values()) and selected is None:
+    st.info(_("Select a row in the table first."))
+elif selected is not None:
+    user_id, name = int(selected["id"]), selected["username"]
+    if clicked["edit"]:
+        edit_account(selected)
+    elif clicked["reset"]:
+        reset_password(selected)
+    elif clicked["active"]:
+        activate = not bool(selected["is_active"])
+        session.run_action(
+            users.set_active,
+            actor,
+            user_id,
+            activate,
+            rerun=True,
+            success=(
+                _("Account {user} reactivated.", user=name)
+                if activate
+                else _("Account {user} deactivated.", user=name)
+            ),
+        )
+    elif clicked["unlock"]:
+        session.run_action(
+            users.unlock, actor, user_id, success=_("Account {user} unlocked.", user=name), rerun=True
+        )

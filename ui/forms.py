@@ -1,0 +1,46 @@
+"""Small form helpers shared by the dialogs: choosing a record by id, optional text, yes/no labels."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from services.i18n import gettext as _
+
+
+def choose(label: str, options: Mapping[Any, str], *, value: Any = None, key: str | None = None,
+           allow_empty: bool = False, help: str | None = None) -> Any:
+    """A select box over {id: text}; returns the chosen id (None for the empty choice when allowed)."""
+    ids = list(options)
+    if allow_empty:
+        ids = [None, *ids]
+    index = ids.index(value) if value in ids else (0 if ids else None)
+    return st.selectbox(label, ids, index=index, key=key, help=help,
+                        format_func=lambda i: "—" if i is None else options[i],
+                        placeholder=_("Choose…"))
+
+
+def optional(text: str | None) -> str | None:
+    """Empty or blank input is stored as NULL, not as an empty string."""
+    text = (text or "").strip()
+    return text or None
+
+
+def yes_no(value: bool) -> str:
+    return _("Yes") if value else _("No")
+
+
+def field_value(row: Any, key: str, default: Any = "") -> Any:
+    """A field of the selected table row (a pandas Series) for a form's initial value; `default` when there
+    is no row or the cell is empty."""
+    if row is None:
+        return default
+    value = row[key]
+    try:
+        missing = value is None or bool(pd.isna(value))
+    except (TypeError, ValueError):  # lists and other containers are never "missing"
+        missing = False
+    return default if missing else value
