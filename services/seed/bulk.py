@@ -126,19 +126,19 @@ def _column_plan(session: Session, table: Table, first: dict) -> tuple[list[Colu
 
 def _tuples(rows: Iterable[dict], names: Sequence[str], fallbacks: Sequence[Any],
             processors: Sequence[Any], table: str) -> Iterator[tuple]:
-    plan = list(zip(names, fallbacks, processors, strict=True))
+    # Hot loop (millions of rows at province scale): one comprehension per row, processors only where a column
+    # type needs one. StrEnum values need no conversion: both drivers bind them as the str they are.
+    pairs = list(zip(names, fallbacks, strict=True))
+    processed = [(i, proc) for i, proc in enumerate(processors) if proc is not None]
     known = set(names)
     for row in rows:
         if not known.issuperset(row):
             raise KeyError(f"{table} has no column(s) {', '.join(sorted(set(row) - known))}")
-        out = []
-        for name, fallback, proc in plan:
-            value = row.get(name, fallback)
-            if isinstance(value, Enum):
-                value = value.value
-            if proc is not None and value is not None:
-                value = proc(value)
-            out.append(value)
+        out = [row.get(name, fallback) for name, fallback in pairs]
+        for i, proc in processed:
+            value = out[i]
+            if value is not None:
+                out[i] = proc(value)
         yield tuple(out)
 
 

@@ -16,6 +16,7 @@ import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from itertools import accumulate
 
 from sqlalchemy import func, select
 from sqlmodel import Session
@@ -98,7 +99,10 @@ class History:
         self.county_egov_units = {uid for uid, kind in session.execute(select(Unit.id, Unit.kind)).all()
                                   if kind == UnitKind.COUNTY_EGOV}
         self.workdays = self._workdays(session)
-        self.weights = [p_weight for p_weight in (ROLE_WEIGHT.get(p.main_role, 0.1) for p in self.people)]
+        # Cumulative weights once: random.choices with plain weights re-adds them on every call (O(people)).
+        self.cum_weights = list(accumulate(ROLE_WEIGHT.get(p.main_role, 0.1) for p in self.people))
+        self.cum_slots = {workday: list(accumulate(s[2] for s in (WORKDAY_HOURS if workday else OFFDAY_HOURS)))
+                          for workday in (True, False)}
 
     # --- calendar and seasons ---------------------------------------------------------------------
     def _workdays(self, session: Session) -> dict[date, bool]:
@@ -132,7 +136,7 @@ class History:
 
     def moment(self, d: date, workday: bool) -> datetime:
         slots = WORKDAY_HOURS if workday else OFFDAY_HOURS
-        lo, hi, _w = self.rng.choices(slots, weights=[s[2] for s in slots])[0]
+        lo, hi, _w = self.rng.choices(slots, cum_weights=self.cum_slots[workday])[0]
         hour = self.rng.uniform(lo, hi)
         local = datetime.combine(d, time(0), tzinfo=self.tz) + timedelta(seconds=round(hour * 3600))
         return local.astimezone(UTC)
@@ -162,7 +166,7 @@ class History:
 
     def session_events(self, d: date, workday: bool) -> list[Event]:
         rng = self.rng
-        person = rng.choices(self.people, weights=self.weights)[0]
+        person = rng.choices(self.people, cum_weights=self.cum_weights)[0]
         t = self.moment(d, workday)
         out: list[Event] = []
         if rng.random() < LOCKOUT_RATE:
