@@ -38,8 +38,8 @@ if actor is None:
     st.navigation(public, position="hidden").run()
     st.stop()
 
-if st.session_state.get("govdata_must_change_password"):
-    # An expired or handed-over password must be changed before anything else is reachable.
+if st.session_state.get("govdata_must_change_password") or st.session_state.get("govdata_must_enrol_totp"):
+    # An expired or handed-over password, or a missing second factor, comes before anything else.
     page = st.Page("pages/account.py", title=_("Account and password"), icon=":material/person:",
                    url_path="account", default=True)
     sidebar.render(actor)

@@ -37,3 +37,26 @@ with password:
                 st.session_state["govdata_must_change_password"] = False
                 session.flash(_("Your password was changed."))
                 st.rerun()
+
+with profile:
+    st.subheader(_("Second factor (TOTP)"))
+    if auth.has_totp(actor):
+        st.success(_("An authenticator app is set up: sign-in asks for its 6-digit code."), icon=":material/verified_user:")
+    else:
+        if st.session_state.get("govdata_must_enrol_totp"):
+            st.warning(_("Your role requires a second factor: set up an authenticator app to continue."),
+                       icon=":material/key:")
+        elif auth.totp_required_for(actor.roles):
+            st.caption(_("Recommended for your role: sign-in will then also ask for a code from your phone."))
+        secret = st.session_state.setdefault("govdata_totp_secret", auth.new_totp_secret())
+        st.caption(_("Add this key to an authenticator app (time-based, 6 digits, 30 seconds), then enter the code it shows."))
+        st.code(secret, language=None)
+        st.caption(auth.totp_uri(actor, secret))
+        with st.form("enrol_totp", clear_on_submit=True):
+            code = st.text_input(_("Verification code"), max_chars=6)
+            if st.form_submit_button(_("Turn on the second factor")):
+                if session.run_action(auth.enrol_totp, actor, secret, code):
+                    st.session_state.pop("govdata_totp_secret", None)
+                    st.session_state["govdata_must_enrol_totp"] = False
+                    session.flash(_("The second factor is on."))
+                    st.rerun()

@@ -4,11 +4,14 @@ sign-in flow itself is ours."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import bcrypt
+import pyotp
 from sqlmodel import func, select
 
 from models import User
@@ -57,6 +60,43 @@ class SignInResult:
     actor: Actor
     password_expired: bool
     must_change_password: bool
+    must_enrol_totp: bool = False
+
+
+class SecondFactorRequired(AuthError):
+    """The password was right and the account has a TOTP secret: ask for the code with this ticket."""
+
+    def __init__(self, ticket: str):
+        super().__init__(_("Enter the 6-digit code from your authenticator app."))
+        self.ticket = ticket
+
+
+def _sign(payload: str) -> str:
+    key = get_settings().signing_key().encode("utf-8")
+    return hmac.new(key, payload.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _make_ticket(user_id: int, now: datetime) -> str:
+    payload = f"{user_id}.{int(now.timestamp()) + get_settings().totp_ticket_seconds}"
+    return f"{payload}.{_sign(payload)}"
+
+
+def _read_ticket(ticket: str, now: datetime) -> int | None:
+    try:
+        user_id, expires, signature = ticket.split(".")
+        valid = hmac.compare_digest(signature, _sign(f"{user_id}.{expires}"))
+        return int(user_id) if valid and int(expires) >= int(now.timestamp()) else None
+    except (ValueError, AttributeError):
+        return None
+
+
+def totp_required_for(roles) -> bool:
+    return bool(set(roles) & set(get_settings().totp_roles))
+
+
+def _totp_enforced() -> bool:
+    cfg = get_settings()
+    return cfg.totp_enforced and not cfg.demo_mode
 
 
 def _find_user(session, username: str) -> User | None:
@@ -65,7 +105,6 @@ def _find_user(session, username: str) -> User | None:
 
 def sign_in(username: str, password: str, *, now: datetime | None = None) -> SignInResult:
     """Check credentials; count failures; lock after the threshold within the window. Every outcome is audited."""
-    cfg = get_settings()
     now = now_utc(now)
     generic = _("Wrong user name or password.")
     with write_session() as session:
@@ -82,38 +121,101 @@ def sign_in(username: str, password: str, *, now: datetime | None = None) -> Sig
             raise AuthError(_("The account is locked after repeated failures. Try again after {until}.",
                               until=fmt_local(user.locked_until)))
         if not check_password(password or "", user.password_hash):
-            window = timedelta(minutes=cfg.lockout_window_minutes)
-            if user.first_failed_at is None or now - user.first_failed_at > window:
-                user.first_failed_at = now
-                user.failed_attempts = 1
-            else:
-                user.failed_attempts += 1
-            audit.record(session, None, "auth.sign_in", object_type="user", object_id=user.id, result="failure",
-                         now=now, username=user.username, detail={"reason": "wrong password",
-                                                                  "failed_attempts": user.failed_attempts})
-            message = generic
-            if user.failed_attempts >= cfg.lockout_threshold:
-                user.locked_until = now + timedelta(minutes=cfg.lockout_minutes)
-                user.failed_attempts = 0
-                user.first_failed_at = None
-                audit.record(session, None, "auth.lock", object_type="user", object_id=user.id, now=now,
-                             username=user.username, detail={"locked_until": user.locked_until})
-                message = _("Too many failed attempts: the account is locked until {until}.",
-                            until=fmt_local(user.locked_until))
-            session.add(user)
-            session.commit()
-            raise AuthError(message)
+            raise AuthError(_count_failure(session, user, "wrong password", now) or generic)
+        if user.totp_secret:
+            # Not signed in yet: the second factor decides. Nothing is reset until it succeeds.
+            session.rollback()
+            raise SecondFactorRequired(_make_ticket(user.id, now))  # type: ignore[arg-type]
+        return _complete(session, user, now)
+
+
+def _count_failure(session, user: User, reason: str, now: datetime) -> str | None:
+    """Count one failure in the window; lock at the threshold. Commits. Returns the lock message if locked."""
+    cfg = get_settings()
+    window = timedelta(minutes=cfg.lockout_window_minutes)
+    if user.first_failed_at is None or now - user.first_failed_at > window:
+        user.first_failed_at = now
+        user.failed_attempts = 1
+    else:
+        user.failed_attempts += 1
+    audit.record(session, None, "auth.sign_in", object_type="user", object_id=user.id, result="failure",
+                 now=now, username=user.username, detail={"reason": reason, "failed_attempts": user.failed_attempts})
+    message = None
+    if user.failed_attempts >= cfg.lockout_threshold:
+        user.locked_until = now + timedelta(minutes=cfg.lockout_minutes)
         user.failed_attempts = 0
         user.first_failed_at = None
-        user.locked_until = None
-        user.last_login_at = now
+        audit.record(session, None, "auth.lock", object_type="user", object_id=user.id, now=now,
+                     username=user.username, detail={"locked_until": user.locked_until})
+        message = _("Too many failed attempts: the account is locked until {until}.", until=fmt_local(user.locked_until))
+    session.add(user)
+    session.commit()
+    return message
+
+
+def verify_second_factor(ticket: str, code: str, *, now: datetime | None = None) -> SignInResult:
+    """Second sign-in step for accounts with TOTP; wrong codes count toward the lockout like wrong passwords."""
+    now = now_utc(now)
+    user_id = _read_ticket(ticket, now)
+    if user_id is None:
+        raise AuthError(_("The sign-in took too long. Enter your user name and password again."))
+    with write_session() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.is_active or not user.totp_secret:
+            raise AuthError(_("Wrong user name or password."))
+        if user.locked_until and user.locked_until > now:
+            raise AuthError(_("The account is locked after repeated failures. Try again after {until}.",
+                              until=fmt_local(user.locked_until)))
+        if not pyotp.TOTP(user.totp_secret).verify((code or "").strip(), for_time=now, valid_window=1):
+            raise AuthError(_count_failure(session, user, "wrong second-factor code", now)
+                            or _("The code is wrong or has expired."))
+        return _complete(session, user, now)
+
+
+def _complete(session, user: User, now: datetime) -> SignInResult:
+    cfg = get_settings()
+    user.failed_attempts = 0
+    user.first_failed_at = None
+    user.locked_until = None
+    user.last_login_at = now
+    session.add(user)
+    actor = load_actor(session, user)
+    audit.record(session, actor, "auth.sign_in", object_type="user", object_id=user.id, now=now)
+    session.commit()
+    expired = user.password_changed_at is None or (
+        now - user.password_changed_at > timedelta(days=cfg.password_max_age_days))
+    must_enrol = _totp_enforced() and totp_required_for(actor.roles) and not user.totp_secret
+    return SignInResult(actor, expired, user.must_change_password, must_enrol)
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(actor: Actor, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=actor.username, issuer_name="GovData Hub")
+
+
+def has_totp(actor: Actor) -> bool:
+    with read_session() as session:
+        user = session.get(User, actor.user_id)
+        return bool(user and user.totp_secret)
+
+
+def enrol_totp(actor: Actor, secret: str, code: str, *, now: datetime | None = None) -> None:
+    """Store a new TOTP secret once the user proves their app produces its codes."""
+    now = now_utc(now)
+    if not pyotp.TOTP(secret).verify((code or "").strip(), for_time=now, valid_window=1):
+        raise ValidationError({"code": _("The code is wrong or has expired.")})
+    with write_session() as session:
+        user = session.get(User, actor.user_id)
+        if user is None:
+            raise AuthError(_("Wrong user name or password."))
+        user.totp_secret = secret
+        user.version += 1
         session.add(user)
-        actor = load_actor(session, user)
-        audit.record(session, actor, "auth.sign_in", object_type="user", object_id=user.id, now=now)
+        audit.record(session, actor, "auth.totp_enrol", object_type="user", object_id=actor.user_id, now=now)
         session.commit()
-        expired = user.password_changed_at is None or (
-            now - user.password_changed_at > timedelta(days=cfg.password_max_age_days))
-        return SignInResult(actor, expired, user.must_change_password)
 
 
 def sign_out(actor: Actor, *, reason: str = "user", now: datetime | None = None) -> None:

@@ -34,9 +34,20 @@ class Settings(BaseSettings):
     password_min_classes: int = 3
     password_max_age_days: int = 90
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    # TOTP second factor: required for these roles once enrolled; enrolment itself is forced at sign-in
+    # when totp_enforced is on and the deployment is not in demo mode.
+    totp_roles: list[str] = ["sys_admin", "security_admin", "audit_admin", "bureau_reviewer"]
+    totp_enforced: bool = True
+    totp_ticket_seconds: int = 300
     audit_retention_days: int = Field(default=180, ge=180)
 
     page_size: int = 50
+
+    # Sharing: written applications attached to a request (PDF or image), access granted on unconditional
+    # entries, and how early both sides are reminded that a grant ends.
+    share_attachment_max_mb: float = Field(default=10.0, gt=0)
+    share_unconditional_grant_days: int = Field(default=365, ge=1)
+    share_expiry_notice_days: int = Field(default=10, ge=1)
 
     def resolved_database_url(self) -> str:
         """SQLite paths in the default URL are relative to the project root, not the working directory."""

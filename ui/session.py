@@ -37,6 +37,7 @@ def sign_in(result: auth.SignInResult) -> None:
     st.session_state[ACTOR_KEY] = result.actor
     st.session_state[LAST_SEEN_KEY] = datetime.now(UTC)
     st.session_state["govdata_must_change_password"] = result.must_change_password or result.password_expired
+    st.session_state["govdata_must_enrol_totp"] = result.must_enrol_totp
     st.session_state["govdata_lang"] = result.actor.language
 
 

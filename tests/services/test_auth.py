@@ -93,3 +93,50 @@ def test_expired_password_is_reported_at_sign_in(world):
 def test_sign_out_is_audited(world):
     auth.sign_out(world["police"])
     assert len(_events("auth.sign_out")) == 1
+
+
+def test_totp_account_needs_the_code_after_the_password(world):
+    import pyotp
+
+    actor = world["secadmin"]
+    secret = auth.new_totp_secret()
+    with pytest.raises(ValidationError):
+        auth.enrol_totp(actor, secret, "000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
+    auth.enrol_totp(actor, secret, pyotp.TOTP(secret).now())
+    with pytest.raises(auth.SecondFactorRequired) as step:
+        auth.sign_in("secadmin", PASSWORD)
+    with pytest.raises(AuthError):
+        auth.verify_second_factor(step.value.ticket, "12345x")
+    result = auth.verify_second_factor(step.value.ticket, pyotp.TOTP(secret).now())
+    assert result.actor.username == "secadmin"
+
+
+def test_wrong_second_factor_codes_count_toward_the_lockout(world):
+    import pyotp
+
+    secret = auth.new_totp_secret()
+    auth.enrol_totp(world["sysadmin"], secret, pyotp.TOTP(secret).now())
+    for _i in range(5):
+        with pytest.raises(auth.SecondFactorRequired) as step:
+            auth.sign_in("sysadmin", PASSWORD)
+        with pytest.raises(AuthError):
+            auth.verify_second_factor(step.value.ticket, "abcdef")
+    with pytest.raises(AuthError) as locked:
+        auth.sign_in("sysadmin", PASSWORD)
+    assert not isinstance(locked.value, auth.SecondFactorRequired)
+
+
+def test_forged_or_expired_ticket_is_refused(world):
+    with pytest.raises(AuthError):
+        auth.verify_second_factor(f"{world['sysadmin'].user_id}.9999999999.deadbeef", "123456")
+    ticket = auth._make_ticket(world["sysadmin"].user_id, T0)
+    with pytest.raises(AuthError):
+        auth.verify_second_factor(ticket, "123456", now=T0 + timedelta(hours=1))
+
+
+def test_admin_must_enrol_second_factor_outside_demo_mode(world, monkeypatch):
+    from services.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "demo_mode", False)
+    assert auth.sign_in("auditadmin", PASSWORD).must_enrol_totp
+    assert not auth.sign_in("police", PASSWORD).must_enrol_totp
