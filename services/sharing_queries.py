@@ -560,12 +560,13 @@ def overview(actor: Actor, *, now: datetime | None = None) -> SharingOverview:
         return result
 
 
-def provider_options(actor: Actor) -> pd.DataFrame:
-    """Active units other than the actor's own, for the request for data not in the catalog."""
-    with read_scope(actor, "share.apply") as (session, _scope):
-        rows = session.exec(select(Unit.id, Unit.name).where(Unit.is_active == True, Unit.id != actor.unit_id)  # noqa: E712
-                            .order_by(Unit.level, Unit.name)).all()
-        return pd.DataFrame([tuple(r) for r in rows], columns=["id", "name"])
+def unit_options(actor: Actor, *, exclude_own: bool = False) -> dict[int, str]:
+    """Active units by id (filters, and the provider of a request for data not in the catalog)."""
+    with read_scope(actor, "share.view") as (session, _scope):
+        stmt = select(Unit.id, Unit.name).where(Unit.is_active == True)  # noqa: E712
+        if exclude_own and actor.unit_id is not None:
+            stmt = stmt.where(Unit.id != actor.unit_id)
+        return {int(i): n for i, n in session.exec(stmt.order_by(Unit.level, Unit.name)).all()}
 
 
 @dataclass

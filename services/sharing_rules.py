@@ -185,7 +185,7 @@ def transition(status: str | None, act: str, parties: set[str], route: str = Rou
     for party in (REQUESTER, Party.PROVIDER, Party.COUNTY, Party.BUREAU, SYSTEM):
         if party in parties and party in allowed:
             return rule.to, party
-    names = _("、").join(label(PARTY_LABELS, p) for p in sorted(allowed))
+    names = _(", ").join(label(PARTY_LABELS, p) for p in sorted(allowed))
     raise PermissionDenied(_("Only {parties} may {action} this request.", parties=names,
                              action=label(ACT_LABELS, act)), action=f"share.{act}")
 
@@ -220,3 +220,30 @@ def choose_route(requester: UnitFacts, provider: UnitFacts, *, bureau_co_decides
 def is_cross_level(requester: UnitFacts, provider: UnitFacts) -> bool:
     """Qingyuan ch.4: a cross-level or cross-region request is filed with the higher and same-level bureau."""
     return requester.level != provider.level or requester.region_id != provider.region_id
+
+
+KIND_LABELS = {
+    "access": N_("Direct access"),
+    "apply": N_("Application"),
+    "verify": N_("Verification request"),
+    "uncatalogued": N_("Data not in the catalog"),
+}
+
+METHOD_LABELS = {
+    "interface": N_("Interface exchange"),
+    "file_download": N_("File download"),
+    "online_browse": N_("Online browsing"),
+    "offline": N_("Offline exchange"),
+}
+
+DECISION_LABELS = {
+    "approve": N_("Approved"),
+    "reject": N_("Refused"),
+    "needs_info": N_("More information requested"),
+}
+
+DISPUTE_STATUS_LABELS = {
+    "open": N_("Under coordination"),
+    "upheld": N_("Refusal upheld"),
+    "overturned": N_("Refusal overturned"),
+}
