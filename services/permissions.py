@@ -65,6 +65,9 @@ PERMISSIONS: dict[str, dict[str, Scope]] = {
     "share.report_usage": {R.UNIT_STEWARD: U},
     "share.dispute": {R.UNIT_STEWARD: U},
     "share.coordinate": {R.BUREAU_REVIEWER: A},
+    "share.confirm": {R.UNIT_STEWARD: U},  # provider confirms a request for uncatalogued data (Qingyuan ch.4)
+    "share.attach": {R.UNIT_STEWARD: U},  # requester attaches a written application
+    "share.sweep": {},  # expiry of grants and reminders: the scheduled job (system actor) only
     # --- dashboard ----------------------------------------------------------------------------------
     "kpi.view": {R.LEADER: A, R.BUREAU_REVIEWER: A, R.ASSESSOR: A},
     "kpi.set_target": {R.BUREAU_REVIEWER: A},
