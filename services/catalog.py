@@ -290,15 +290,24 @@ def _enum_error(value: str | None, allowed) -> bool:
 
 def validate_format(session: Session, data: EntryInput, entry_id: int | None) -> dict[str, str]:
     """Problems any saved draft must be free of (codes, lengths, enumerations, references, items)."""
+    code_owner = session.exec(select(CatalogEntry.id).where(CatalogEntry.resource_code == data.resource_code)).first() \
+        if data.resource_code else None
+    provider = session.get(Unit, data.provider_unit_id) if data.provider_unit_id else None
+    source_ok = data.source_unit_id is None or session.get(Unit, data.source_unit_id) is not None
+    return format_errors(data, provider=provider, source_exists=source_ok, code_owner_id=code_owner,
+                         entry_id=entry_id)
+
+
+def format_errors(data: EntryInput, *, provider: Unit | None, source_exists: bool, code_owner_id: int | None,
+                  entry_id: int | None) -> dict[str, str]:
+    """The format rules without database access (the spreadsheet import checks thousands of rows at once)."""
     errors: dict[str, str] = {}
     if not data.resource_code:
         errors["resource_code"] = _("The resource code is required.")
     elif not RESOURCE_CODE_RE.match(data.resource_code):
         errors["resource_code"] = _("A resource code has 3 to 40 letters, digits, '-', '_', '.' or '/'.")
-    else:
-        dup = session.exec(select(CatalogEntry.id).where(CatalogEntry.resource_code == data.resource_code)).first()
-        if dup is not None and dup != entry_id:
-            errors["resource_code"] = _("Another entry already uses the resource code {code}.", code=data.resource_code)
+    elif code_owner_id is not None and code_owner_id != entry_id:
+        errors["resource_code"] = _("Another entry already uses the resource code {code}.", code=data.resource_code)
     if not data.name:
         errors["name"] = _("The resource name is required.")
     for key, limit in TEXT_LIMITS.items():
@@ -313,13 +322,12 @@ def validate_format(session: Session, data: EntryInput, entry_id: int | None) ->
             errors[key] = _("Choose one of the listed values.")
     if data.classification is None:
         errors["classification"] = _("Choose a classification.")
-    provider = session.get(Unit, data.provider_unit_id) if data.provider_unit_id else None
     if provider is None:
         errors["provider_unit_id"] = _("Choose the providing unit.")
     elif uscc_error(provider.uscc):
         errors["provider_unit_id"] = _("The providing unit's unified social credit code is not valid: {problem}",
                                        problem=uscc_error(provider.uscc))
-    if data.source_unit_id is not None and session.get(Unit, data.source_unit_id) is None:
+    if not source_exists:
         errors["source_unit_id"] = _("Choose the source unit.")
     if data.related_codes:
         codes = [c.strip() for c in re.split(r"[,，;；\s]+", data.related_codes) if c.strip()]
@@ -360,7 +368,8 @@ def _item_problems(items: list[DataItemInput]) -> list[str]:
     return problems
 
 
-def validate_submission(session: Session, data: EntryInput) -> dict[str, str]:
+def validate_submission(session: Session | None, data: EntryInput,
+                        rulings: dict[str, int] | None = None) -> dict[str, str]:
     """The rules an entry must meet before the bureau reviews it (RULES.md §2; Yunyang §30; Shanxi §12)."""
     errors: dict[str, str] = {}
     for key in ("summary", "resource_format", "share_type", "share_method", "open_attribute", "update_frequency"):
@@ -382,7 +391,8 @@ def validate_submission(session: Session, data: EntryInput) -> dict[str, str]:
     if not data.data_items:
         errors["data_items"] = _("List at least one data item.")
     else:
-        ruled = _one_source_rulings(session, [normalise_name(i.name) for i in data.data_items if i.is_source])
+        ruled = rulings if rulings is not None else _one_source_rulings(
+            session, [normalise_name(i.name) for i in data.data_items if i.is_source])  # type: ignore[arg-type]
         wrong = [i.name for i in data.data_items
                  if i.is_source and ruled.get(normalise_name(i.name), data.provider_unit_id) != data.provider_unit_id]
         if wrong:
