@@ -53,6 +53,8 @@ for _b in (
     Benchmark("kpi.naive", "bench.kpi:kpi_naive", None, "tables loaded with pandas, aggregated in memory"),
     Benchmark("inbox.county_approver", "bench.deadlines:inbox_county_approver", 50,
               "one county approver's inbox (open clocks in the county, by due date)"),
+    Benchmark("inbox.bureau", "bench.deadlines:inbox_bureau", 200,
+              "the bureau reviewer's inbox: every open clock, first page"),
     Benchmark("share.county_queue", "bench.sharing:county_queue", 50, "a county approver's request queue"),
     Benchmark("share.list", "bench.sharing:request_list", 200,
               "the share-request list with filters, one page (server-side pagination)"),
