@@ -3,8 +3,10 @@ with their errors shown in the user's language."""
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import TypeVar
 
 import streamlit as st
@@ -13,7 +15,7 @@ from services import auth, i18n
 from services.actor import Actor
 from services.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationError
 from services.i18n import gettext as _
-from services.settings import get_settings
+from services.settings import ROOT, get_settings
 
 T = TypeVar("T")
 ACTOR_KEY = "govdata_actor"
@@ -26,9 +28,19 @@ def actor() -> Actor | None:
 
 
 def require_actor() -> Actor:
-    """Pages call this first; app.py only routes signed-in users to them, so None here is a bug."""
+    """Pages call this first. app.py only routes signed-in users to the pages of their roles; this re-checks
+    both, because Streamlit runs a file under pages/ directly (without app.py) when a session asks for it
+    before any st.navigation call of the process."""
     current = actor()
     if current is None:
+        st.stop()
+    frame = inspect.currentframe()
+    caller = Path(frame.f_back.f_code.co_filename).resolve() if frame and frame.f_back else None
+    from ui.navigation import PAGES
+
+    specs = [spec for spec in PAGES if (ROOT / spec.path).resolve() == caller]
+    if specs and not any(current.roles & spec.roles for spec in specs):  # type: ignore[union-attr]
+        st.error(_("Your role does not allow this action."), icon=":material/block:")
         st.stop()
     return current  # type: ignore[return-value]
 
