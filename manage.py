@@ -190,5 +190,128 @@ def bench_cmd(
     typer.echo(f"report saved to {path.relative_to(ROOT)}", err=True)
 
 
+calendar_app = typer.Typer(no_args_is_help=True, help="Working-day calendar: deadlines, years and their source, imports.")
+policy_app = typer.Typer(no_args_is_help=True, help="Policy profiles: list, show, choose the active one.")
+app.add_typer(calendar_app, name="calendar")
+app.add_typer(policy_app, name="policy")
+
+
+@calendar_app.command("deadline")
+def calendar_deadline(
+    start: str = typer.Option(..., "--start", help="YYYY-MM-DD; the start day itself is not counted"),
+    workdays: int = typer.Option(..., "--workdays", help="N: the deadline is the N-th working day after the start"),
+) -> None:
+    """Print the deadline as an ISO date, nothing else."""
+    from services import calendar
+
+    try:
+        day = date.fromisoformat(start)
+    except ValueError:
+        fail("--start takes a date as YYYY-MM-DD", 2)
+    _ready()
+    try:
+        typer.echo(calendar.deadline(day, workdays).isoformat())
+    except ServiceError as exc:
+        fail(exc.message, 1)
+
+
+@calendar_app.command("status")
+def calendar_status() -> None:
+    """List the years of the calendar with their source (official, provisional, edited)."""
+    from services import calendar
+
+    _ready()
+    typer.echo(f"{'year':<6}{'source':<13}{'workdays':>9}{'days off':>10}{'edited':>8}")
+    for s in calendar.status():
+        typer.echo(f"{s.year:<6}{s.source:<13}{s.workdays:>9}{s.days_off:>10}{s.overrides:>8}")
+
+
+@calendar_app.command("import")
+def calendar_import(file: str = typer.Argument(..., help="CSV or XLSX with date, is_workday, note")) -> None:
+    """Make the years in FILE official (listed days as given, the rest Monday–Friday); moves open deadlines."""
+    from pathlib import Path
+
+    from services import calendar
+    from services.bootstrap import CLI_ACTOR
+
+    path = Path(file)
+    if not path.is_file():
+        fail(f"no such file: {file}", 2)
+    _ready()
+    try:
+        result = calendar.import_file(CLI_ACTOR, path.read_bytes(), path.name)
+    except ServiceError as exc:
+        fail(exc.message, 1)
+    typer.echo(f"imported {', '.join(map(str, result.years))}: {result.days_listed} days listed, "
+               f"{result.days_changed} working-day flags changed, {result.clocks_moved} open deadlines moved")
+
+
+@policy_app.command("list")
+def policy_list() -> None:
+    """Shipped profiles; the active one is marked with *."""
+    from services import policy
+
+    _ready()
+    active = policy.active_profile().name
+    for profile in policy.shipped_profiles().values():
+        typer.echo(f"{'*' if profile.name == active else ' '} {profile.name:<10} {profile.title_zh}")
+
+
+@policy_app.command("show")
+def policy_show(
+    name: str = typer.Argument(..., help="profile name (see `policy list`)"),
+    as_json: bool = typer.Option(False, "--json", help="print every value as JSON"),
+) -> None:
+    """Every number, name and rule of a profile with the article it comes from (the active one with overrides)."""
+    import json
+
+    from services import policy
+
+    _ready()
+    if name not in policy.shipped_profiles():
+        fail(f"unknown profile {name!r}: choose one of {', '.join(policy.profile_names())}", 1)
+    active = policy.active_profile()
+    profile = active if active.name == name else policy.get_profile(name)
+    data = profile.to_dict()
+    if as_json:
+        typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
+        return
+    typer.echo(f"{data['name']} — {data['title']} ({data['jurisdiction']})")
+    for step, rule in data["steps"].items():
+        days = "none (tracked by age)" if rule["workdays"] is None else f"{rule['workdays']} wd"
+        typer.echo(f"  {step:<26}{days:<24}{rule['article'] or ''}")
+    for key, rule in data["rules"].items():
+        typer.echo(f"  {key:<26}{json.dumps(rule['value'], ensure_ascii=False):<24}{rule['article'] or ''}")
+    typer.echo("  share types: " + " / ".join(v["name"] for v in data["share_types"].values()))
+    typer.echo("  open attributes: " + " / ".join(v["name"] for v in data["open_attributes"].values()))
+    if data["overrides"]:
+        typer.echo("  overrides: " + json.dumps(data["overrides"], ensure_ascii=False))
+
+
+@policy_app.command("use")
+def policy_use(name: str = typer.Argument(..., help="profile name (see `policy list`)")) -> None:
+    """Make NAME the deployment's profile (audited); open deadlines are recomputed."""
+    from services import policy
+    from services.bootstrap import CLI_ACTOR
+
+    _ready()
+    try:
+        moved = policy.use_profile(CLI_ACTOR, name)
+    except ServiceError as exc:
+        fail(exc.message, 1)
+    typer.echo(f"active profile: {name}; {moved} open deadlines moved")
+
+
+@app.command("reminders")
+def reminders_cmd() -> None:
+    """Create the due-soon and overdue reminders of open deadlines (idempotent; run daily)."""
+    from services import notifications
+
+    _ready()
+    result = notifications.refresh()
+    typer.echo(f"reminders: {result.due_soon} due soon, {result.overdue} overdue created "
+               f"({result.clocks} deadlines need attention)")
+
+
 if __name__ == "__main__":
     app()

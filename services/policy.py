@@ -427,6 +427,34 @@ def overridable_paths() -> list[str]:
             + [f"share_types.{c}" for c in ShareType] + [f"open_attributes.{c}" for c in OpenAttribute])
 
 
+def override_label(path: str) -> str:
+    """A person's name for an overridable path ('steps.share_answer' → 'Answer to a share request')."""
+    section, _dot, key = path.partition(".")
+    if section == "steps":
+        return step_label(key)
+    if section == "rules":
+        msgid = RULE_LABELS.get(key)
+        return _(msgid) if msgid else key
+    if section == "share_types":
+        return _("Share type name: {name}", name=_(STANDARD_SHARE_TYPES.get(key, key)))  # type: ignore[call-overload]
+    if section == "open_attributes":
+        return _("Open attribute name: {name}", name=_(STANDARD_OPEN_ATTRIBUTES.get(key, key)))  # type: ignore[call-overload]
+    return path
+
+
+YES_WORDS = {"yes", "y", "true", "1", "是"}
+NO_WORDS = {"no", "n", "false", "0", "否"}
+
+
+def parse_override_text(path: str, text: str | None) -> Any:
+    """Turn what was typed in a form into the value `set_override` validates (yes/no for flags)."""
+    text = (text or "").strip()
+    if path.removeprefix("rules.") in BOOL_RULES:
+        lowered = text.lower()
+        return True if lowered in YES_WORDS else False if lowered in NO_WORDS else text
+    return text
+
+
 def _validate_override(path: str, value: Any) -> Any:
     section, _dot, key = path.partition(".")
     if path not in overridable_paths():

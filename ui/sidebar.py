@@ -50,6 +50,8 @@ def render(actor: Actor) -> None:
     with st.sidebar:
         st.markdown(f"**{actor.display_name}**")
         st.caption(f"{actor.unit_name}  \n{roles_text(actor.roles)}")
+        import ui.panels  # noqa: F401  (registers the reminder providers before the first page has run)
+
         for provider in REMINDER_PROVIDERS:
             provider(actor)
         language_switch()

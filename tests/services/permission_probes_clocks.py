@@ -16,3 +16,10 @@ def _(w):
 @probe("policy.manage")
 def _(w):
     policy.use_profile(w["auditadmin"], "shanghai")
+
+
+@probe("inbox.view")
+def _(w):
+    from services import inbox
+
+    inbox.inbox(w["secadmin"])
