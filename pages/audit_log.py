@@ -14,7 +14,7 @@ from services.i18n import gettext as _
 from services.settings import get_settings
 from services.timeutil import fmt_local, local_date
 from ui import session
-from ui.labels import RESULT_LABELS, label
+from ui.labels import RESULT_LABELS, label, roles_text
 from ui.tables import current_page, data_table, pager, reset_page
 
 EXPORT_KEY = "audit_export_file"
@@ -68,57 +68,36 @@ if page is None:
 table = page.rows.assign(
     time=page.rows["occurred_at"].map(lambda t: t.strftime("%Y-%m-%d %H:%M:%S") if pd.notna(t) else ""),
     result_text=page.rows["result"].map(lambda r: label(RESULT_LABELS, r)),
+    roles=page.rows["roles"].map(lambda r: roles_text(r.split(",")) if isinstance(r, str) and r else ""),
 )
-listing, detail_col = st.columns([3, 2], gap="medium")
-with listing:
-    selected = data_table(
-        table,
-        {
-            "seq": N_("Sequence"),
-            "time": N_("Time"),
-            "username": N_("User name"),
-            "action": N_("Action"),
-            "object_type": N_("Object type"),
-            "object_id": N_("Object ID"),
-            "result_text": N_("Result"),
-        },
-        key="audit_table",
-        height=440,
-    )
-    pager("audit", page.page, page.pages, page.total)
+selected = data_table(
+    table,
+    {"seq": N_("Sequence"), "time": N_("Time"), "username": N_("User name"), "roles": N_("Roles"),
+     "action": N_("Action"), "object_type": N_("Object type"), "object_id": N_("Object ID"),
+     "result_text": N_("Result")},
+    key="audit_table", height=400,
+)
+pager("audit", page.page, page.pages, page.total)
 
-with detail_col:
-    if selected is None:
-        st.caption(_("Select an event to see its detail and before/after values."))
-    else:
-        event = session.run_action(audit_log.get_event, actor, int(selected["seq"]))
-        if event:
-            st.subheader(_("Event {seq}", seq=event.seq))
-            st.markdown(
-                f"**{_('Time')}**：{fmt_local(event.occurred_at, with_seconds=True)}  \n"
-                f"**{_('User name')}**：{event.username or '—'}（{event.roles or '—'}）  \n"
-                f"**{_('Action')}**：`{event.action}` · **{_('Result')}**：{label(RESULT_LABELS, event.result)}"
-                f"  \n**{_('Object')}**：{event.object_type or '—'} {event.object_id or ''}"
-            )
-            if event.changes:
-                st.dataframe(
-                    pd.DataFrame(
-                        [
-                            {
-                                _("Field"): c.field,
-                                _("Before"): json.dumps(c.before, ensure_ascii=False),
-                                _("After"): json.dumps(c.after, ensure_ascii=False),
-                            }
-                            for c in event.changes
-                        ]
-                    ),
-                    hide_index=True,
-                    width="stretch",
-                )
-            if event.detail:
-                with st.expander(_("Full detail")):
-                    st.json(event.detail)
-            st.caption(_("Hash {hash}", hash=event.hash[:16] + "…"))
+if selected is None:
+    st.caption(_("Select an event to see its detail and before/after values."))
+elif event := session.run_action(audit_log.get_event, actor, int(selected["seq"])):
+    st.subheader(_("Event {seq}", seq=event.seq))
+    facts, changes = st.columns([2, 3], gap="medium")
+    facts.dataframe(pd.DataFrame({_("Field"): [_("Time"), _("User name"), _("Roles"), _("Action"), _("Result"),
+                                               _("Object"), _("Hash")],
+                                  _("Value"): [fmt_local(event.occurred_at, with_seconds=True), event.username,
+                                               event.roles, event.action, label(RESULT_LABELS, event.result),
+                                               f"{event.object_type or ''} {event.object_id or ''}".strip(),
+                                               event.hash]}), hide_index=True, width="stretch")
+    with changes:
+        if event.changes:
+            st.dataframe(pd.DataFrame([{_("Field"): c.field, _("Before"): json.dumps(c.before, ensure_ascii=False),
+                                        _("After"): json.dumps(c.after, ensure_ascii=False)} for c in event.changes]),
+                         hide_index=True, width="stretch")
+        if event.detail:
+            with st.expander(_("Full detail"), expanded=not event.changes):
+                st.json(event.detail)
 
 st.divider()
 tools = st.columns([1.4, 1, 1.4, 2.2], vertical_alignment="bottom")

@@ -94,7 +94,7 @@ class ExportFile:
 @dataclass
 class ChainStatus:
     ok: bool | None  # None: never verified
-    checked: int = 0
+    checked: int | None = 0  # None: the recorded verification did not say how many
     broken_seq: int | None = None
     reason: str | None = None
     verified_at: datetime | None = None
@@ -316,7 +316,7 @@ def last_verification(session) -> ChainStatus:
     if ev is None:
         return ChainStatus(ok=None)
     detail = json.loads(ev.detail or "{}")
-    return ChainStatus(ok=ev.result == "success", checked=detail.get("checked", 0),
+    return ChainStatus(ok=ev.result == "success", checked=detail.get("checked"),
                        broken_seq=detail.get("broken_seq"), reason=detail.get("reason"), verified_at=ev.occurred_at)
 
 

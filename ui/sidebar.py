@@ -14,10 +14,9 @@ from ui.labels import roles_text
 _CSS = """
 <style>
 [data-testid="stAppDeployButton"], [data-testid="stMainMenu"], #MainMenu, footer {display: none !important;}
-.block-container {padding-top: 1.6rem; padding-bottom: 1rem; max-width: 100%;}
+.block-container {padding-top: 2.6rem; padding-bottom: 1rem; max-width: 100%;}
 h1 {font-size: 1.75rem !important; padding-bottom: 0.4rem !important;}
 h2, h3 {font-size: 1.2rem !important;}
-[data-testid="stSidebar"][aria-expanded="true"] {min-width: 236px; max-width: 236px;}
 [data-testid="stSidebarUserContent"] {padding-top: 0.5rem;}
 div[data-testid="stMetric"] {background: #f7f9fc; border: 1px solid #e3e8ef; border-radius: 6px; padding: 0.5rem 0.8rem;}
 </style>

@@ -15,7 +15,11 @@ def data_table(df: pd.DataFrame, columns: Mapping[str, str], *, key: str, column
     """Show `columns` (field -> msgid of the header) of `df`; returns the selected row, if any.
 
     Other fields stay in the frame (ids, versions) but are not displayed."""
-    shown = df[list(columns)].rename(columns={k: _(v) for k, v in columns.items()})
+    shown = df[list(columns)].copy()
+    for name in shown.columns:  # empty text cells show as blank, not "None"
+        if shown[name].dtype == object:
+            shown[name] = shown[name].where(shown[name].notna(), "")
+    shown = shown.rename(columns={k: _(v) for k, v in columns.items()})
     config = {_(columns[k]): v for k, v in (column_config or {}).items() if k in columns}
     if not selectable:
         st.dataframe(shown, hide_index=True, width="stretch", height=height, column_config=config, key=key)

@@ -39,9 +39,12 @@ def audit_panel(actor: Actor) -> None:
     if chain.ok is None:
         st.warning(_("The hash chain has not been verified yet: verify it on the audit-log page."),
                    icon=":material/help:")
-    elif chain.ok:
+    elif chain.ok and chain.checked:
         st.success(_("Hash chain intact at the last verification ({when}, {n} events).",
                      when=fmt_local(chain.verified_at), n=chain.checked), icon=":material/verified:")
+    elif chain.ok:
+        st.success(_("Hash chain intact at the last verification ({when}).", when=fmt_local(chain.verified_at)),
+                   icon=":material/verified:")
     else:
         st.error(_("The hash chain was broken at event {seq} at the last verification ({when}): {reason}",
                    seq=chain.broken_seq, when=fmt_local(chain.verified_at), reason=chain.reason),

@@ -1,0 +1,82 @@
+"""Real browser against `streamlit run app.py`: sign-in, navigation sections per role, no developer chrome,
+English, a validation message in a dialog; screenshots for the README and the user guide."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import go, settle, shot, sign_in
+
+pytestmark = pytest.mark.e2e
+
+
+def _nav_text(page) -> str:
+    return page.get_by_test_id("stSidebarNav").inner_text()
+
+
+def test_sign_in_page_has_no_developer_chrome(page):
+    page.get_by_label("用户名").wait_for()
+    settle(page)
+    assert page.get_by_test_id("stAppDeployButton").count() == 0
+    assert not page.get_by_test_id("stMainMenu").is_visible() if page.get_by_test_id("stMainMenu").count() else True
+    assert "政务数据汇聚共享管理平台" in page.locator("h1").first.inner_text()
+    shot(page, "sign-in")
+
+
+def test_steward_sees_work_sections_but_no_administration(page):
+    sign_in(page, "steward_gaj")
+    nav = _nav_text(page)
+    assert "工作台" in nav and "我的账号" in nav
+    assert "系统管理" not in nav and "账号管理" not in nav and "审计日志" not in nav
+    shot(page, "steward-home")
+
+
+def test_sysadmin_manages_units_and_sees_the_credit_code_check(page):
+    sign_in(page, "sysadmin")
+    nav = _nav_text(page)
+    for label in ("系统管理", "行政区划", "单位管理", "账号管理"):
+        assert label in nav
+    assert "角色授权" not in nav and "审计日志" not in nav
+    shot(page, "sysadmin-home")
+    go(page, "单位管理")
+    page.get_by_text("统一社会信用代码").first.wait_for()
+    shot(page, "admin-units")
+    page.get_by_role("button", name="新增单位").click()
+    dialog = page.get_by_role("dialog")
+    dialog.get_by_label("统一社会信用代码").fill("12345")
+    dialog.get_by_label("名称").fill("示范市测试局")
+    dialog.get_by_role("button", name="保存").click()
+    settle(page)
+    assert "18 位" in dialog.inner_text()
+    shot(page, "admin-unit-dialog")
+    page.keyboard.press("Escape")
+    go(page, "账号管理")
+    shot(page, "admin-accounts")
+
+
+def test_audit_admin_reads_the_log(page):
+    sign_in(page, "auditadmin")
+    shot(page, "auditadmin-home")
+    go(page, "审计日志")
+    page.get_by_text("第 1 /").first.wait_for()
+    shot(page, "audit-log")
+
+
+def test_security_admin_sees_role_grants(page):
+    sign_in(page, "secadmin")
+    go(page, "角色授权")
+    page.get_by_text("三员分立").wait_for()
+    shot(page, "security-roles")
+
+
+def test_switching_to_english_changes_navigation_and_titles(page):
+    sign_in(page, "sysadmin")
+    page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
+    page.get_by_role("option", name="English").click()
+    settle(page)
+    nav = _nav_text(page)
+    assert "Administration" in nav and "Accounts" in nav
+    assert page.locator("h1").first.inner_text() == "My to-do"
+    go(page, "Accounts")
+    assert page.locator("h1").first.inner_text() == "Accounts"
+    shot(page, "english-accounts")
