@@ -333,17 +333,22 @@ class History:
             yield tuple(row)
 
 
-def chain(events: Iterable[Event], start_seq: int, prev_hash: str) -> Iterator[dict]:
-    """Number and hash events in order, each linking to the previous (same fields as services.audit)."""
+CHAIN_COLUMNS = ("seq", "occurred_at", "user_id", "username", "roles", "unit_id", "action", "object_type",
+                 "object_id", "result", "detail", "prev_hash", "hash")
+
+
+def chain(events: Iterable[Event], start_seq: int, prev_hash: str) -> Iterator[tuple]:
+    """Number and hash events in order, each linking to the previous (same fields as services.audit);
+    yields rows in CHAIN_COLUMNS order."""
     seq = start_seq
     for at, user_id, username, roles, unit_id, action, object_type, object_id, result, detail in events:
         seq += 1
-        fields = dict(seq=seq, occurred_at=at, user_id=user_id, username=username, roles=roles, unit_id=unit_id,
-                      action=action, object_type=object_type, object_id=object_id, result=result, detail=detail,
-                      prev_hash=prev_hash)
-        prev_hash = event_hash(**fields)
-        fields["hash"] = prev_hash
-        yield fields
+        digest = event_hash(seq=seq, occurred_at=at, user_id=user_id, username=username, roles=roles,
+                            unit_id=unit_id, action=action, object_type=object_type, object_id=object_id,
+                            result=result, detail=detail, prev_hash=prev_hash)
+        yield (seq, at, user_id, username, roles, unit_id, action, object_type, object_id, result, detail,
+               prev_hash, digest)
+        prev_hash = digest
 
 
 @register("history")
@@ -368,15 +373,15 @@ def seed_history(ctx: SeedContext) -> None:
 
         def write_all() -> None:
             nonlocal last_seq, last_hash, written
-            batch: list[dict] = []
+            batch: list[tuple] = []
             for row in chain(merged, last_seq, last_hash):
                 batch.append(row)
                 if len(batch) >= BATCH:
-                    written += bulk.insert_rows(session, AuditEvent, batch)
+                    written += bulk.insert_tuples(session, AuditEvent, CHAIN_COLUMNS, batch)
                     batch = []
-                last_seq, last_hash = row["seq"], row["hash"]
+                last_seq, last_hash = row[0], row[-1]
             if batch:
-                written += bulk.insert_rows(session, AuditEvent, batch)
+                written += bulk.insert_tuples(session, AuditEvent, CHAIN_COLUMNS, batch)
 
         if wanted + derived >= DEFER_INDEXES_FROM:
             with bulk.indexes_deferred(session, AuditEvent):
