@@ -23,7 +23,7 @@ from sqlmodel import Session
 
 from models import AuditEvent, AuditHead, CalendarDay, CatalogEntry, Role, ShareRequest, Unit, User, UserRole
 from models.org import UnitKind
-from models.sharing import RequestStatus, Route
+from models.sharing import RequestKind, RequestStatus, Route
 from services.audit import GENESIS, event_hash
 from services.seed import SeedContext, bulk, register
 from services.settings import get_settings
@@ -266,13 +266,16 @@ class History:
         def reviewed() -> Iterator[Event]:
             if not self.reviewers:
                 return
-            q = select(CatalogEntry.id, CatalogEntry.is_published, CatalogEntry.reviewed_at) \
+            q = select(CatalogEntry.id, CatalogEntry.is_published, CatalogEntry.return_reason,
+                       CatalogEntry.published_version, CatalogEntry.reviewed_at) \
                 .where(CatalogEntry.reviewed_at >= self._start_utc()) \
                 .order_by(CatalogEntry.reviewed_at, CatalogEntry.id)
-            for eid, published, at in self._stream(session, q):
+            for eid, published, reason, version_no, at in self._stream(session, q):
                 p = self.reviewers[eid % len(self.reviewers)]
-                yield self._own(at, p, "catalog.review", "catalog_entry", eid,
-                                {"decision": "approve" if published else "return"})
+                if published:
+                    yield self._own(at, p, "catalog.approve", "catalog_entry", eid, {"version_no": version_no})
+                else:
+                    yield self._own(at, p, "catalog.return", "catalog_entry", eid, {"reason": reason})
 
         return [created(), submitted(), reviewed()]
 
@@ -280,38 +283,50 @@ class History:
         start = self._start_utc()
 
         def applied() -> Iterator[Event]:
-            q = select(ShareRequest.id, ShareRequest.requester_unit_id, ShareRequest.code, ShareRequest.kind,
-                       ShareRequest.submitted_at).where(ShareRequest.submitted_at >= start) \
+            q = select(ShareRequest.requester_unit_id, ShareRequest.code, ShareRequest.kind, ShareRequest.route,
+                       ShareRequest.entry_id, ShareRequest.submitted_at).where(ShareRequest.submitted_at >= start) \
                 .order_by(ShareRequest.submitted_at, ShareRequest.id)
-            for rid, unit_id, code, kind, at in self._stream(session, q):
+            for unit_id, code, kind, route, entry_id, at in self._stream(session, q):
                 p = self.steward_of_unit.get(unit_id)
-                if p:
-                    yield self._own(at, p, "share.apply", "share_request", rid, {"code": code, "kind": kind})
+                if p is None:
+                    continue
+                if kind == RequestKind.ACCESS:  # unconditional data: granted at once, one event
+                    yield self._own(at, p, "share.access", "share_request", code, {"entry_id": entry_id})
+                elif kind == RequestKind.UNCATALOGUED:
+                    yield self._own(at, p, "share.request_uncatalogued", "share_request", code, {"route": route})
+                else:
+                    yield self._own(at, p, "share.apply", "share_request", code,
+                                    {"kind": kind, "route": route, "entry_id": entry_id})
 
         def answered() -> Iterator[Event]:
-            q = select(ShareRequest.id, ShareRequest.provider_unit_id, ShareRequest.requester_unit_id,
-                       ShareRequest.route, ShareRequest.status, ShareRequest.answered_at) \
-                .where(ShareRequest.answered_at >= start).order_by(ShareRequest.answered_at, ShareRequest.id)
-            for rid, provider, requester, route, status, at in self._stream(session, q):
+            q = select(ShareRequest.id, ShareRequest.code, ShareRequest.provider_unit_id,
+                       ShareRequest.requester_unit_id, ShareRequest.route, ShareRequest.status,
+                       ShareRequest.answered_at) \
+                .where(ShareRequest.answered_at >= start, ShareRequest.kind != RequestKind.ACCESS) \
+                .order_by(ShareRequest.answered_at, ShareRequest.id)
+            for rid, code, provider, requester, route, status, at in self._stream(session, q):
                 decision = ("reject" if status in (RequestStatus.REJECTED, RequestStatus.DISPUTED)
                             else "needs_info" if status == RequestStatus.NEEDS_INFO else "approve")
-                deciders: list[Person | None] = [self.steward_of_unit.get(provider)]
+                deciders: list[tuple[str, Person | None]] = [("provider", self.steward_of_unit.get(provider))]
                 if route == Route.COUNTY:
-                    deciders.append(self.approver_of_region.get(self.unit_region.get(requester)))
+                    deciders.append(("county", self.approver_of_region.get(self.unit_region.get(requester))))
                 elif route == Route.BUREAU_CO and self.reviewers:
-                    deciders.append(self.reviewers[rid % len(self.reviewers)])
-                for i, p in enumerate(d for d in deciders if d is not None):
-                    yield self._own(at + timedelta(minutes=7 * i), p, "share.decide", "share_request", rid,
-                                    {"decision": decision})
+                    deciders.append(("bureau", self.reviewers[rid % len(self.reviewers)]))
+                # Co-deciders answer before the final answer is recorded (keeps each stream in time order).
+                present = [(party, p) for party, p in deciders if p is not None]
+                for i, (party, p) in enumerate(present):
+                    yield self._own(at - timedelta(minutes=7 * (len(present) - 1 - i)), p, "share.decide",
+                                    "share_request", code, {"party": party, "decision": decision})
 
         def implemented() -> Iterator[Event]:
-            q = select(ShareRequest.id, ShareRequest.provider_unit_id, ShareRequest.implemented_at) \
-                .where(ShareRequest.implemented_at >= start) \
+            q = select(ShareRequest.code, ShareRequest.provider_unit_id, ShareRequest.approved_method,
+                       ShareRequest.implemented_at) \
+                .where(ShareRequest.implemented_at >= start, ShareRequest.kind != RequestKind.ACCESS) \
                 .order_by(ShareRequest.implemented_at, ShareRequest.id)
-            for rid, provider, at in self._stream(session, q):
+            for code, provider, method, at in self._stream(session, q):
                 p = self.steward_of_unit.get(provider)
                 if p:
-                    yield self._own(at, p, "share.implement", "share_request", rid)
+                    yield self._own(at, p, "share.implement", "share_request", code, {"method": method})
 
         return [applied(), answered(), implemented()]
 
@@ -319,8 +334,11 @@ class History:
         start = self._start_utc()
         n = 0
         for column in (CatalogEntry.created_at, CatalogEntry.submitted_at, CatalogEntry.reviewed_at,
-                       ShareRequest.submitted_at, ShareRequest.answered_at, ShareRequest.implemented_at):
+                       ShareRequest.submitted_at):
             n += session.execute(select(func.count()).where(column >= start)).scalar() or 0
+        for column in (ShareRequest.answered_at, ShareRequest.implemented_at):  # access requests: one event
+            n += session.execute(select(func.count()).where(column >= start,
+                                                            ShareRequest.kind != RequestKind.ACCESS)).scalar() or 0
         return n
 
     def _start_utc(self) -> datetime:
