@@ -38,7 +38,7 @@ lint: $(VENV)/.dev
 
 test: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 e2e: $(VENV)/.dev
 	$(VENV)/bin/pytest tests/e2e -m e2e $(PYTEST_ARGS)
