@@ -1300,3 +1300,11 @@ def unit_options(actor: Actor) -> pd.DataFrame:
         stmt = select(Unit.id, Unit.name, Unit.uscc).where(Unit.is_active).order_by(Unit.region_id, Unit.name)
         rows = session.exec(stmt).all()
         return pd.DataFrame([tuple(r) for r in rows], columns=["id", "name", "uscc"])
+
+
+def new_entry_template(actor: Actor, *, now: datetime | None = None) -> EntryInput:
+    """A blank entry of the actor's unit with a free resource code proposed (the unit may change it)."""
+    with read_scope(actor, "catalog.edit", unit_id=actor.unit_id) as (session, _scope):
+        code = suggest_resource_code(session, actor.unit_id, now)  # type: ignore[arg-type]
+    return EntryInput(resource_code=code, name="", provider_unit_id=actor.unit_id,  # type: ignore[arg-type]
+                      source_unit_id=actor.unit_id)

@@ -71,6 +71,7 @@ def register(name: str) -> Callable[[SeedStep], SeedStep]:
 STEP_MODULES = (
     "calendar",  # working-day calendar and default profile: needs nothing, needed by every clock
     "orgs",
+    "catalog",  # entries, data items, versions, review/update clocks: needs units and the calendar
     "sharing",  # share requests over the published catalog: must run after "catalog" (ctx.ids["entries"])
     "history",  # audit history of everything above; always runs last (see seed())
 )

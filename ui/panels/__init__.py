@@ -2,6 +2,7 @@
 
 from ui.panels import (
     admin,  # noqa: F401
+    catalog,  # noqa: F401
     inbox,  # noqa: F401
     sharing,  # noqa: F401
 )
