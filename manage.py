@@ -313,5 +313,63 @@ def reminders_cmd() -> None:
                f"({result.clocks} deadlines need attention)")
 
 
+catalog_app = typer.Typer(no_args_is_help=True, help="Catalog spreadsheet: import a compiled workbook, export the catalog.")
+app.add_typer(catalog_app, name="catalog")
+
+
+@catalog_app.command("import")
+def catalog_import(
+    file: str = typer.Argument(..., help="workbook (.xlsx) with the sheets 目录 and 信息项"),
+    as_user: str = typer.Option(..., "--as", help="user name the import is done as (their unit and permissions)"),
+    dry_run: bool = typer.Option(False, "--dry-run", help="check every row and report, write nothing"),
+    submit: bool = typer.Option(False, "--submit", help="also submit the imported entries for review"),
+) -> None:
+    """Import all rows or none; prints a JSON report and exits 1 when any row is rejected."""
+    import json
+    from pathlib import Path
+
+    from services import catalog_io
+
+    _ready()
+    if not Path(file).is_file():
+        fail(f"no such file: {file}", 2)
+    try:
+        actor = catalog_io.actor_by_username(as_user)
+        report = catalog_io.import_catalog(actor, file, dry_run=dry_run, submit=submit)
+    except ServiceError as exc:
+        fail(exc.message, 1)
+    typer.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@catalog_app.command("export")
+def catalog_export(
+    file: str = typer.Argument(..., help="workbook (.xlsx) to write"),
+    org: str | None = typer.Option(None, "--org", help="only this unit (unified social credit code)"),
+    drafts: bool = typer.Option(False, "--drafts", help="working copies (drafts and pending changes) instead of "
+                                                         "the published catalog"),
+) -> None:
+    """Write the published catalog (or the working copies) in the spreadsheet layout import reads."""
+    from sqlmodel import select
+
+    from models import Unit
+    from services import catalog_io
+    from services.bootstrap import CLI_ACTOR
+
+    _ready()
+    unit_id = None
+    if org:
+        with db.read_session() as session:
+            unit_id = session.exec(select(Unit.id).where(Unit.uscc == org.strip().upper())).first()
+        if unit_id is None:
+            fail(f"no unit has the unified social credit code {org}", 1)
+    try:
+        count = catalog_io.export_catalog(CLI_ACTOR, file, unit_id=unit_id, working=drafts)
+    except ServiceError as exc:
+        fail(exc.message, 1)
+    typer.echo(f"exported {count} entries to {file}")
+
+
 if __name__ == "__main__":
     app()

@@ -595,3 +595,17 @@ def template_bytes() -> bytes:
     buf = io.BytesIO()
     _write_workbook(buf, [])
     return buf.getvalue()
+
+
+def actor_by_username(username: str) -> Actor:
+    """The account an operator's command-line import acts as (its unit and roles decide what it may import)."""
+    from models import User
+    from services.actor import load_actor
+    from services.db import read_session
+    from services.errors import ValidationError
+
+    with read_session() as session:
+        user = session.exec(select(User).where(User.username == username.strip())).first()
+        if user is None or not user.is_active:
+            raise ValidationError({"username": _("No active account is named {name}.", name=username)})
+        return load_actor(session, user)
