@@ -44,7 +44,7 @@ ROLE_WEIGHT = {Role.UNIT_STEWARD: 1.0, Role.COUNTY_APPROVER: 1.6, Role.BUREAU_RE
 FAILED_SIGN_IN_RATE = 0.04
 LOCKOUT_RATE = 0.002
 IDLE_SIGN_OUT_RATE = 0.35
-EXPORT_RATE = {Role.LEADER: 0.3, Role.ASSESSOR: 0.6, Role.BUREAU_REVIEWER: 0.15}  # share of sessions with an export
+EXPORT_RATE = {Role.UNIT_STEWARD: 0.2, Role.LEADER: 0.3, Role.ASSESSOR: 0.6, Role.BUREAU_REVIEWER: 0.15}  # share of sessions with an export
 
 
 @dataclass(frozen=True)
@@ -203,6 +203,8 @@ class History:
             if rng.random() < 0.03:
                 return self._own(t, person, "auth.change_password", "user", person.user_id)
             rows = self.entries_per_unit.get(person.unit_id, 0)
+            if rng.random() > EXPORT_RATE[role]:
+                return None  # their catalog and sharing work comes from those tables
             return self._own(t, person, "catalog.export", "catalog_entry", None,
                              {"format": "xlsx", "rows": rows, "unit_id": person.unit_id}) if rows else None
         if role in (Role.LEADER, Role.ASSESSOR, Role.BUREAU_REVIEWER):
@@ -339,6 +341,10 @@ class History:
         for column in (ShareRequest.answered_at, ShareRequest.implemented_at):  # access requests: one event
             n += session.execute(select(func.count()).where(column >= start,
                                                             ShareRequest.kind != RequestKind.ACCESS)).scalar() or 0
+        # Co-decided routes: a second decision per answered request.
+        n += session.execute(select(func.count()).where(
+            ShareRequest.answered_at >= start, ShareRequest.kind != RequestKind.ACCESS,
+            ShareRequest.route.in_((Route.COUNTY, Route.BUREAU_CO)))).scalar() or 0  # type: ignore[attr-defined]
         return n
 
     def _start_utc(self) -> datetime:

@@ -36,7 +36,8 @@ def test_same_seed_gives_same_rows_and_other_seed_differs(db):
     assert _snapshot() == first
     seed("demo", seed_value=8, reset=True, now=NOW)
     other = _snapshot()
-    assert other["counts"] == first["counts"]
+    assert {k: v for k, v in other["counts"].items() if k != "AuditEvent"} == \
+        {k: v for k, v in first["counts"].items() if k != "AuditEvent"}
     assert other["events"] != first["events"]
 
 
