@@ -1,0 +1,115 @@
+"""KPI family `clocks`: SLA clocks overdue at the end of the period, in total and by kind of case."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select, union_all
+
+from models import CaseKind, ClockOutcome, ClockStep, SlaClock
+from services.i18n import N_
+from services.kpi.registry import (
+    UNIT_COLUMN,
+    Direction,
+    Grain,
+    KpiDefinition,
+    KpiFamily,
+    KpiUnit,
+    KpiWindow,
+    register_family,
+)
+
+ALL_STEPS = tuple(str(step) for step in ClockStep)
+
+KIND_TITLES = {
+    CaseKind.CATALOG_ENTRY: N_("Overdue now: catalog"),
+    CaseKind.SHARE_REQUEST: N_("Overdue now: share requests"),
+    CaseKind.DISPUTE: N_("Overdue now: disputes"),
+    CaseKind.CORRECTION: N_("Overdue now: corrections"),
+    CaseKind.OPEN_REQUEST: N_("Overdue now: open-data requests"),
+}
+
+
+def clock_scope(window: KpiWindow) -> ColumnElement[bool]:
+    """Clocks of the selected units; a clock held by a region only (no unit) follows the region filter."""
+    by_unit = window.units(SlaClock.responsible_unit_id)
+    if window.unit_ids is None:
+        return by_unit
+    if not window.region_ids:
+        return by_unit
+    return or_(by_unit, and_(SlaClock.responsible_unit_id.is_(None),  # type: ignore[union-attr]
+                             SlaClock.responsible_region_id.in_(window.region_ids)))  # type: ignore[union-attr]
+
+
+def not_paused() -> ColumnElement[bool]:
+    """Leaves out open clocks that are paused: the case waits for the applicant and its due date moves on resume."""
+    return or_(SlaClock.closed_at.is_not(None), SlaClock.paused_at.is_(None))  # type: ignore[union-attr]
+
+
+def on_time() -> ColumnElement[bool]:
+    """The step was done on or before its due date (NULL-free only for clocks that have a due date)."""
+    return and_(SlaClock.outcome == str(ClockOutcome.DONE), SlaClock.closed_on.is_not(None),  # type: ignore[union-attr]
+                SlaClock.closed_on <= SlaClock.due_on)  # type: ignore[operator]
+
+
+def missed() -> ColumnElement[bool]:
+    """A due date that passed without the step being done (cancelled clocks are filtered out by the caller)."""
+    return or_(SlaClock.closed_on.is_(None), SlaClock.closed_on > SlaClock.due_on)  # type: ignore[union-attr,operator]
+
+
+def overdue_rows(window: KpiWindow, *, kinds: Iterable[str] | None = None, steps: Iterable[str] = ALL_STEPS) -> Select:
+    """One row per clock overdue at the end of `window.as_of` (columns case_kind, unit_id).
+
+    Overdue at day D: started on or before D, due before D, and not closed by D. Written as two index-friendly
+    halves: clocks still open (a paused clock waits for the applicant, not for the responsible unit, and
+    is left out) and clocks closed after D (only when D is in the past)."""
+    day = window.as_of
+    steps = tuple(steps)
+    common = [SlaClock.step.in_(steps), SlaClock.due_on < day, SlaClock.started_on <= day,  # type: ignore[union-attr,operator]
+              clock_scope(window)]
+    if kinds is not None:
+        common.append(SlaClock.case_kind.in_(tuple(kinds)))  # type: ignore[attr-defined]
+    columns = (SlaClock.case_kind.label("case_kind"), SlaClock.responsible_unit_id.label(UNIT_COLUMN))
+    still_open = select(*columns).where(
+        SlaClock.closed_at.is_(None), SlaClock.paused_at.is_(None), *common)  # type: ignore[union-attr]
+    closed_later = select(*columns).where(SlaClock.closed_on > day, *common)  # type: ignore[operator]
+    return union_all(still_open, closed_later).subquery("overdue")
+
+
+def overdue_query(window: KpiWindow, grain: Grain) -> Select:
+    rows = overdue_rows(window)
+    columns = [func.count().label("overdue_total")]
+    columns += [func.coalesce(func.sum(case((rows.c.case_kind == str(kind), 1), else_=0)), 0).label(f"overdue_{kind}")
+                for kind in CaseKind]
+    stmt = select(*columns).select_from(rows)
+    if grain is Grain.UNIT:
+        stmt = stmt.add_columns(rows.c[UNIT_COLUMN]).group_by(rows.c[UNIT_COLUMN])
+    return stmt
+
+
+def overdue_by_kind_query(window: KpiWindow) -> Select:
+    """Chart source: overdue clocks per unit and kind of case."""
+    rows = overdue_rows(window)
+    return (select(rows.c[UNIT_COLUMN], rows.c.case_kind, func.count().label("overdue"))
+            .group_by(rows.c[UNIT_COLUMN], rows.c.case_kind))
+
+
+FAMILY = register_family(KpiFamily(
+    key="clocks",
+    title=N_("Deadlines"),
+    order=90,
+    unit_role=N_("Responsible unit"),
+    queries=(overdue_query,),
+    kpis=(
+        KpiDefinition("clocks.overdue_total", N_("Overdue now: all cases"), KpiUnit.COUNT, Direction.LOWER, 0,
+                      "overdue_total",
+                      description=N_("Open steps of every workflow whose statutory deadline has passed, at the end "
+                                     "of the period (today while it is running)."),
+                      drill="overdue"),
+        *(KpiDefinition(f"clocks.overdue_{kind}", title, KpiUnit.COUNT, Direction.LOWER, 0, f"overdue_{kind}",
+                        description=N_("Open steps of this kind of case past their statutory deadline at the end "
+                                       "of the period."),
+                        drill="overdue", drill_filter={"kind": str(kind)})
+          for kind, title in KIND_TITLES.items()),
+    ),
+))
