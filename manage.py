@@ -122,6 +122,35 @@ def audit_purge(before: str = typer.Option(..., "--before", help="YYYY-MM-DD; ev
     typer.echo(f"deleted {count} audit events before {day.isoformat()}")
 
 
+@app.command("kpi")
+def kpi_cmd(
+    as_json: bool = typer.Option(False, "--json", help="print {kpi key: {value, target, previous, status, …}}"),
+    region: str | None = typer.Option(None, "--region", help="GB/T 2260 region code (includes the regions below)"),
+    date_from: str | None = typer.Option(None, "--from", help="YYYY-MM-DD, first day (default: this month)"),
+    date_to: str | None = typer.Option(None, "--to", help="YYYY-MM-DD, last day (default: end of this month)"),
+) -> None:
+    """The dashboard's KPIs: the same numbers the tiles show, for the same period and region."""
+    import json
+
+    from services import kpi
+    from services.kpi import cli as kpi_cli
+
+    _ready()
+    try:
+        period = kpi_cli.parse_period(date_from, date_to)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    try:
+        region_id = kpi_cli.region_id(region)
+        results = kpi.compute(kpi_cli.CLI_ACTOR, period, region_id=region_id)
+    except ServiceError as exc:
+        fail(exc.message, 1)
+    if as_json:
+        typer.echo(json.dumps(kpi_cli.as_json(results, period), ensure_ascii=False, indent=2))
+    else:
+        typer.echo(kpi_cli.as_table(results, period))
+
+
 @app.command("backup")
 def backup_cmd(file: str = typer.Argument(..., help="the zip file to write")) -> None:
     """Write a verified logical backup (JSON lines per table + manifest with row counts and SHA-256)."""

@@ -43,6 +43,9 @@ class SlaClock(SQLModel, table=True):
         Index("ix_sla_clock_case", "case_kind", "case_id"),
         Index("ix_sla_clock_unit_open", "responsible_unit_id", "closed_at"),
         Index("ix_sla_clock_region_open", "responsible_region_id", "closed_at"),
+        # KPIs: deadlines met per step in a period (due_on range) and answers per period (closed_on range).
+        Index("ix_sla_clock_step_due", "step", "due_on"),
+        Index("ix_sla_clock_step_closed", "step", "closed_on"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

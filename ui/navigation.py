@@ -36,6 +36,11 @@ class PageSpec:
 
 
 PAGES: list[PageSpec] = [
+    # Leaders have no inbox work: their first page (the default) is the dashboard, at the top of the Workbench.
+    # Reviewers and assessors find it under Supervision; pages_for keeps one
+    # entry per page for users holding both kinds of role.
+    PageSpec("pages/dashboard.py", N_("Leadership dashboard"), SECTION_WORK, frozenset({R.LEADER}),
+             ":material/monitoring:", "dashboard"),
     PageSpec("pages/home.py", N_("My to-do"), SECTION_WORK, EVERYONE, ":material/inbox:", "home"),
     # The county approver's queue is their daily work: first page after home (Workbench), not under Sharing.
     PageSpec("pages/share_county.py", N_("County approvals"), SECTION_WORK, frozenset({R.COUNTY_APPROVER}),
@@ -69,6 +74,12 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/share_request.py", N_("Share request"), SECTION_SHARING,
              frozenset({R.UNIT_STEWARD, R.COUNTY_APPROVER, R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR}),
              ":material/description:", "share-request"),
+    PageSpec("pages/dashboard.py", N_("Leadership dashboard"), SECTION_SUPERVISION,
+             frozenset({R.BUREAU_REVIEWER, R.ASSESSOR}), ":material/monitoring:", "dashboard"),
+    PageSpec("pages/overdue_cases.py", N_("Overdue cases"), SECTION_SUPERVISION,
+             frozenset({R.LEADER, R.BUREAU_REVIEWER, R.ASSESSOR}), ":material/running_with_errors:", "overdue"),
+    PageSpec("pages/unit_detail.py", N_("Unit profile"), SECTION_SUPERVISION,
+             frozenset({R.LEADER, R.BUREAU_REVIEWER, R.ASSESSOR}), ":material/apartment:", "unit-profile"),
     PageSpec("pages/admin_regions.py", N_("Regions"), SECTION_ADMIN, frozenset({R.SYS_ADMIN}), ":material/map:",
              "regions"),
     PageSpec("pages/admin_units.py", N_("Units"), SECTION_ADMIN, frozenset({R.SYS_ADMIN}), ":material/apartment:",
@@ -90,7 +101,11 @@ PAGES: list[PageSpec] = [
 
 def pages_for(roles: Iterable[str]) -> list[PageSpec]:
     roles = set(roles)
-    return [spec for spec in PAGES if roles & spec.roles]
+    specs: list[PageSpec] = []
+    for spec in PAGES:  # a page registered in two sections for different roles is listed once, first one wins
+        if roles & spec.roles and all(spec.path != seen.path for seen in specs):
+            specs.append(spec)
+    return specs
 
 
 def spec_for(path: str) -> PageSpec:
