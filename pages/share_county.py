@@ -35,7 +35,7 @@ def refuse(item) -> None:
 today = local_date()
 for item in queue:
     with st.container(border=True):
-        top = st.columns([5, 2, 1.2, 1.2], vertical_alignment="center")
+        top = st.columns([4.6, 2.6, 1.1, 1.1], vertical_alignment="center")
         top[0].markdown(f"**{md_escape(item.entry)}** · {item.code}  \n"
                         f"{md_escape(item.requester)} → {md_escape(item.provider)}")
         top[1].markdown(deadline_markdown(item.due_on, today) + ("  \n" + _("Provider has approved")

@@ -4,6 +4,7 @@ age in working days (Shanghai §14, Qingyuan ch.8)."""
 import streamlit as st
 
 from services import sharing_queries
+from services.i18n import N_
 from services.i18n import gettext as _
 from services.sharing_rules import DISPUTE_STATUS_LABELS, label
 from services.timeutil import fmt_local
@@ -27,9 +28,9 @@ if disputes.empty:
     st.stop()
 disputes["status_text"] = disputes["status"].map(lambda v: label(DISPUTE_STATUS_LABELS, v))
 disputes["opened"] = disputes["created_at"].map(fmt_local)
-selected = data_table(disputes, {"code": "Tracking number", "entry": "Data", "requester": "Requesting unit",
-                                 "provider": "Providing unit", "reason": "Objection", "refusal": "Refusal",
-                                 "opened": "Raised", "age_workdays": "Working days open", "status_text": "Status"},
+selected = data_table(disputes, {"code": N_("Tracking number"), "entry": N_("Data"), "requester": N_("Requesting unit"),
+                                 "provider": N_("Providing unit"), "reason": N_("Objection"), "refusal": N_("Refusal"),
+                                 "opened": N_("Raised"), "age_workdays": N_("Working days open"), "status_text": N_("Status")},
                       key="share_disputes_table", height=300)
 request_id = int(selected["request_id"]) if selected is not None else None
 wanted = st.session_state.get("share_dispute_id")

@@ -4,6 +4,7 @@ usage reports (Qingyuan ch.4) and revocation."""
 import streamlit as st
 
 from services import sharing_queries
+from services.i18n import N_
 from services.i18n import gettext as _
 from services.sharing_rules import METHOD_LABELS, label
 from services.timeutil import local_date
@@ -33,9 +34,9 @@ grants["state"] = [
     _("Revoked") if revoked is not None and str(revoked) not in ("NaT", "None") else
     (_("Ended") if ends and ends < today else _("{n} working days left", n=workdays_left(today, ends)) if ends else "")
     for revoked, ends in zip(grants["revoked_at"], grants["ends_on"], strict=True)]
-selected = data_table(grants, {"code": "Tracking number", "entry": "Data", "consumer": "Using unit",
-                               "provider": "Providing unit", "items": "Data items", "method_text": "Share method",
-                               "starts_on": "From", "ends_on": "Until", "state": "Status"},
+selected = data_table(grants, {"code": N_("Tracking number"), "entry": N_("Data"), "consumer": N_("Using unit"),
+                               "provider": N_("Providing unit"), "items": N_("Data items"), "method_text": N_("Share method"),
+                               "starts_on": N_("From"), "ends_on": N_("Until"), "state": N_("Status")},
                       key=f"{KEY}_table", height=300)
 pager(KEY, page, max(1, -(-total // 15)), total)
 if selected is not None and selected["request_id"] is not None:

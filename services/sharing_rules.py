@@ -99,22 +99,22 @@ STATUS_LABELS = {
 }
 
 ACT_LABELS = {
-    Act.ACCESS: N_("get access"),
-    Act.APPLY: N_("apply"),
-    Act.REQUEST_UNCATALOGUED: N_("request uncatalogued data"),
-    Act.CONFIRM: N_("confirm"),
-    Act.APPROVE: N_("approve"),
-    Act.REJECT: N_("refuse"),
-    Act.ASK_INFO: N_("ask for more information"),
-    Act.RESUBMIT: N_("resubmit"),
-    Act.WITHDRAW: N_("withdraw"),
-    Act.RECORD_AGREEMENTS: N_("record agreements"),
-    Act.IMPLEMENT: N_("implement"),
-    Act.DISPUTE: N_("object"),
-    Act.UPHOLD: N_("uphold the refusal"),
-    Act.OVERTURN: N_("overturn the refusal"),
-    Act.REVOKE: N_("revoke"),
-    Act.EXPIRE: N_("expire"),
+    Act.ACCESS: N_("Get access"),
+    Act.APPLY: N_("Submit application"),
+    Act.REQUEST_UNCATALOGUED: N_("Request data not in the catalog"),
+    Act.CONFIRM: N_("Confirm the data is held"),
+    Act.APPROVE: N_("Approve the request"),
+    Act.REJECT: N_("Refuse the request"),
+    Act.ASK_INFO: N_("Ask for more information"),
+    Act.RESUBMIT: N_("Amend and resubmit"),
+    Act.WITHDRAW: N_("Withdraw the request"),
+    Act.RECORD_AGREEMENTS: N_("Record agreements"),
+    Act.IMPLEMENT: N_("Record implementation"),
+    Act.DISPUTE: N_("Object to the refusal"),
+    Act.UPHOLD: N_("Uphold the refusal"),
+    Act.OVERTURN: N_("Overturn the refusal"),
+    Act.REVOKE: N_("Revoke access"),
+    Act.EXPIRE: N_("Expire the grant"),
 }
 
 PARTY_LABELS = {
@@ -186,7 +186,7 @@ def transition(status: str | None, act: str, parties: set[str], route: str = Rou
         if party in parties and party in allowed:
             return rule.to, party
     names = _(", ").join(label(PARTY_LABELS, p) for p in sorted(allowed))
-    raise PermissionDenied(_("Only {parties} may {action} this request.", parties=names,
+    raise PermissionDenied(_("Only {parties} may take the action “{action}” on this request.", parties=names,
                              action=label(ACT_LABELS, act)), action=f"share.{act}")
 
 

@@ -36,9 +36,9 @@ CLOSED = ["rejected", "withdrawn", "expired", "revoked"]
 STATUS_COLORS = {"pending_confirm": "orange", "submitted": "blue", "needs_info": "orange", "approved": "violet",
                  "implemented": "green", "rejected": "red", "disputed": "orange", "withdrawn": "gray",
                  "expired": "gray", "revoked": "gray"}
-REQUEST_COLUMNS = {"code": "Tracking number", "kind_text": "Kind", "entry": "Data", "requester": "Requesting unit",
-                   "provider": "Providing unit", "status_text": "Status", "submitted": "Submitted",
-                   "due_text": "Deadline"}
+REQUEST_COLUMNS = {"code": N_("Tracking number"), "kind_text": N_("Kind"), "entry": N_("Data"),
+                   "requester": N_("Requesting unit"), "provider": N_("Providing unit"), "status_text": N_("Status"),
+                   "submitted": N_("Submitted"), "due_text": N_("Deadline")}
 UPLOAD_TYPES = ["pdf", "png", "jpg", "jpeg"]
 
 
@@ -263,7 +263,7 @@ def action_bar(actor: Actor, view: RequestView) -> None:
     buttons = st.columns(max(4, len(acts) + len(extra)))
     for i, act in enumerate(acts + extra):
         text = _("Report usage") if act == "usage" else _("Attach application") if act == "attach" \
-            else label(ACT_LABELS, act).capitalize()
+            else label(ACT_LABELS, act)
         primary = act in (Act.APPROVE, Act.IMPLEMENT, Act.CONFIRM, Act.RESUBMIT)
         if buttons[i].button(text, key=f"act_{view.id}_{act}", type="primary" if primary else "secondary",
                              width="stretch"):
