@@ -342,6 +342,20 @@ def reminders_cmd() -> None:
                f"({result.clocks} deadlines need attention)")
 
 
+@app.command("share-sweep")
+def share_sweep_cmd() -> None:
+    """Expire share grants past their end date and remind both units of grants ending soon (run daily)."""
+    from services import sharing
+    from services.actor import Actor
+
+    _ready()
+    try:
+        result = sharing.sweep(Actor.system("manage.py"))
+    except ServiceError as exc:
+        fail(exc.message, 1)
+    typer.echo(f"share grants: {result.expired} expired, {result.reminded} reminded")
+
+
 catalog_app = typer.Typer(no_args_is_help=True, help="Catalog spreadsheet: import a compiled workbook, export the catalog.")
 app.add_typer(catalog_app, name="catalog")
 
