@@ -151,6 +151,14 @@ def list_requests(actor: Actor, flt: RequestFilter | None = None, *, page: int =
         if needs_clock:
             count = count.join(OpenClock, _open_clock_join())
         total = session.exec(count.where(*conditions)).one() or 0
+        # Page the bare request rows first (filter + order + limit on one table and its indexes), then join the
+        # names and the open clock for those rows only: the sort never drags the joins along.
+        ids = select(ShareRequest.id)
+        if needs_clock:
+            ids = ids.join(OpenClock, _open_clock_join())
+        page_ids = [r for r in session.exec(
+            ids.where(*conditions).order_by(ShareRequest.submitted_at.desc(), ShareRequest.id.desc())  # type: ignore[union-attr]
+            .offset((page - 1) * page_size).limit(page_size)).all()]
         stmt = (select(ShareRequest.id, ShareRequest.code, ShareRequest.kind, ShareRequest.route, ShareRequest.status,
                        Requester.name, Provider.name,
                        func.coalesce(CatalogEntry.name, ShareRequest.uncatalogued_title),
@@ -160,10 +168,9 @@ def list_requests(actor: Actor, flt: RequestFilter | None = None, *, page: int =
                 .join(Requester, Requester.id == ShareRequest.requester_unit_id)
                 .join(Provider, Provider.id == ShareRequest.provider_unit_id)
                 .outerjoin(CatalogEntry, CatalogEntry.id == ShareRequest.entry_id)
-                .join(OpenClock, _open_clock_join(), isouter=not needs_clock)
-                .where(*conditions)
-                .order_by(ShareRequest.submitted_at.desc(), ShareRequest.id.desc())  # type: ignore[union-attr]
-                .offset((page - 1) * page_size).limit(page_size))
+                .outerjoin(OpenClock, _open_clock_join())
+                .where(ShareRequest.id.in_(page_ids or [-1]))  # type: ignore[union-attr]
+                .order_by(ShareRequest.submitted_at.desc(), ShareRequest.id.desc()))  # type: ignore[union-attr]
         rows = session.exec(stmt).all()
         return pd.DataFrame([tuple(r) for r in rows], columns=LIST_COLUMNS), int(total)
 
