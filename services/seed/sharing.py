@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import json
 from collections import defaultdict
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import accumulate
@@ -44,6 +45,7 @@ from services.timeutil import local_date, tz
 S = RequestStatus
 HISTORY_DAYS = 730
 CHUNK = 50_000
+DEFER_INDEXES_FROM = 200_000  # province scale: build the secondary indexes once after the load
 LATE_PROVIDER_SHARE = 0.06  # chronically late providers
 STALLED_DAYS, STALLED_SHARE = 75, 0.3  # late providers leave this share of their recent requests unanswered
 KIND_MIX = ((RequestKind.ACCESS, 0.34), (RequestKind.APPLY, 0.56), (RequestKind.VERIFY, 0.05),
@@ -221,12 +223,15 @@ def seed_sharing(ctx: SeedContext) -> None:
             ctx.counts["share_requests"] = 0
             return
         totals: dict[str, int] = defaultdict(int)
-        remaining = ctx.scale.share_requests
-        while remaining > 0:
-            n = min(CHUNK, remaining)
-            _write_chunk(session, story, n, totals)
-            remaining -= n
-            session.commit()
+        with ExitStack() as deferred:
+            if ctx.scale.share_requests >= DEFER_INDEXES_FROM:
+                for model in (ShareRequest, ShareDecision, SlaClock, ShareGrant):
+                    deferred.enter_context(bulk.indexes_deferred(session, model))
+            remaining = ctx.scale.share_requests
+            while remaining > 0:
+                n = min(CHUNK, remaining)
+                _write_chunk(session, story, n, totals)
+                remaining -= n
         session.commit()
     ctx.counts.update(share_requests=totals["requests"], share_grants=totals["grants"],
                       share_disputes=totals["disputes"])
