@@ -9,7 +9,7 @@ from services import calendar
 from services.i18n import gettext as _
 from services.timeutil import local_date
 from ui import session
-from ui.calendar_grid import kind_label, month_grid, source_label
+from ui.calendar_grid import kind_label, month_html, source_label
 
 actor = session.require_actor()
 session.show_flash()
@@ -41,8 +41,8 @@ for row_start in range(1, 13, 4):
     for offset, column in enumerate(columns):
         month = row_start + offset
         with column:
-            st.markdown(f"**{_('{month}/{year}', month=month, year=year)}**")
-            st.dataframe(month_grid(days, year, month), hide_index=True, width="stretch")
+            st.markdown("**" + _("Month {month}", month=month) + "**")
+            st.html(month_html(days, year, month))
 
 special = days[(days["kind"].isin(["holiday", "worked_weekend"])) | (days["source"] == "override")]
 with st.expander(_("Holidays, worked weekends and edited days ({n})", n=len(special))):

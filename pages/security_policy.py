@@ -23,7 +23,7 @@ titles = {p.name: p.title for p in view.profiles}
 choose, facts = st.columns([2, 3], gap="large")
 with choose:
     st.subheader(_("Active profile"))
-    picked = st.selectbox(_("Profile"), names, index=names.index(active.name), format_func=titles.get)
+    picked = st.selectbox(_("Profile in use"), names, index=names.index(active.name), format_func=titles.get)
     if picked != active.name and st.button(_("Use this profile"), type="primary"):
         moved = session.run_action(policy.use_profile, actor, picked)
         if moved is not None:
@@ -33,7 +33,7 @@ with facts:
     st.markdown(f"**{active.title}**  \n{active.jurisdiction}")
     share = " / ".join(policy.share_type_label(c) for c in ("unconditional", "conditional", "not_shared"))
     opening = " / ".join(policy.open_attribute_label(c) for c in ("open", "conditional", "not_open"))
-    st.markdown(f"{_('Share types')}：{share}  \n{_('Open attributes')}：{opening}")
+    st.markdown(_("Share types: {names}", names=share) + "  \n" + _("Open attributes: {names}", names=opening))
     if active.overrides:
         st.info(_("{n} values differ from the profile file (marked ✎ below).", n=len(active.overrides)),
                 icon=":material/edit_note:")

@@ -71,6 +71,7 @@ def left_text(left: int | None, status: str) -> str:
         return _("paused")
     if left is None:
         return "—"
+    left = int(left)
     if left < 0:
         return _("{n} late", n=-left)
     if left == 0:
@@ -78,13 +79,11 @@ def left_text(left: int | None, status: str) -> str:
     return _("{n} left", n=left)
 
 
-def style_status(frame: pd.DataFrame, status_column: str, code_column: str = "_status"):
-    """A Styler colouring the status cells of a frame whose `code_column` holds ClockStatus codes."""
-    codes = frame[code_column]
+def style_status(frame: pd.DataFrame, status_column: str, codes) -> object:
+    """A Styler colouring the `status_column` cells by the ClockStatus `codes` (one per row, same order)."""
+    styles = [_CELL_STYLE[STATUS_COLORS.get(code, "gray")] for code in codes]
 
-    def colour(column: pd.Series) -> list[str]:
-        return [_CELL_STYLE[STATUS_COLORS.get(code, "gray")] for code in codes]
+    def colour(_column: pd.Series) -> list[str]:
+        return styles
 
-    visible = [c for c in frame.columns if c != code_column]
-    return frame.style.apply(colour, subset=[status_column]).hide(axis="columns", subset=[code_column]) \
-        if visible else frame.style
+    return frame.style.apply(colour, subset=[status_column])

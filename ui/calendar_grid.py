@@ -46,7 +46,16 @@ def month_grid(days: pd.DataFrame, year: int, month: int):
                 out.iat[r, c] = _KIND_STYLE[kind] + (_OVERRIDE_STYLE if source == "override" else "")
         return out
 
-    return values.style.apply(style, axis=None)
+    return (values.style.apply(style, axis=None).hide(axis="index")
+            .set_table_attributes('class="govdata-month"')
+            .set_table_styles([{"selector": "th, td", "props": "text-align: center; padding: 2px 0; "
+                                                                   "font-size: 0.85rem; border: 1px solid #e3e8ef;"},
+                               {"selector": "", "props": "width: 100%; border-collapse: collapse;"}]))
+
+
+def month_html(days: pd.DataFrame, year: int, month: int) -> str:
+    """The month as an HTML table (day numbers and colours only: no user text is rendered as HTML)."""
+    return month_grid(days, year, month).to_html()
 
 
 def kind_label(kind: str) -> str:

@@ -69,9 +69,8 @@ def _table(actor: Actor, page: inbox.InboxPage) -> None:
         _("Responsible unit"): rows["unit_name"],
         _("Started on"): [d.isoformat() for d in rows["started_on"]],
         _("Open for (working days)"): rows["age_workdays"],
-        "_status": rows["status"],
     })
-    event = st.dataframe(badges.style_status(view, _("Status")), hide_index=True, width="stretch",
+    event = st.dataframe(badges.style_status(view, _("Status"), rows["status"]), hide_index=True, width="stretch",
                          on_select="rerun", selection_mode="single-row", key="inbox_table")
     if rows["provisional"].any():
         st.caption(_("* Due date in a year whose holiday schedule is not yet official: it may still move."))
@@ -164,7 +163,7 @@ def reminders(actor: Actor) -> None:
                 notifications.mark_read(actor, item.id)
                 st.rerun()
             if case_links.can_open(item.case_kind, actor.roles) and cols[1].button(
-                    _("Open"), key=f"reminder_open_{item.id}"):
+                    _("Open the case"), key=f"reminder_open_{item.id}"):
                 notifications.mark_read(actor, item.id)
                 case_links.open_case(item.case_kind, int(item.case_id))  # type: ignore[arg-type]
 
