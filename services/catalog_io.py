@@ -65,10 +65,16 @@ def enum_text(kind: str, code: str | None) -> str | None:
     return names[0] if names else code
 
 
-def parse_enum(kind: str, text: str | None) -> tuple[str | None, bool]:
-    """(code, ok): empty cells give (None, True); an unknown name gives (None, False)."""
+def parse_enum(kind: str, text: str | None, memo: dict | None = None) -> tuple[str | None, bool]:
+    """(code, ok): empty cells give (None, True); an unknown name gives (None, False). `memo` caches the
+    answers within one import (a workbook repeats the same few names thousands of times)."""
     if text is None or str(text).strip() == "":
         return None, True
+    if memo is not None:
+        key = (kind, text)
+        if key not in memo:
+            memo[key] = parse_enum(kind, text)
+        return memo[key]
     raw = str(text).strip()
     if kind in ("share_type", "open_attribute"):
         from services import policy
@@ -232,6 +238,7 @@ def _check(session: Session, actor: Actor, scope: Scope, parsed: ParsedWorkbook,
     es, isheet = s["entry_sheet"], s["item_sheet"]
     problems = report.problems
     bad_rows: set[tuple[str, int]] = set()
+    memo: dict = {}
 
     def problem(sheet: str, row: int, column: str, message: str) -> None:
         problems.append(Problem(sheet, row, column, message))
@@ -256,7 +263,7 @@ def _check(session: Session, actor: Actor, scope: Scope, parsed: ParsedWorkbook,
             problem(isheet, r.row, ih["name"], _("The data item name is required."))
         elif len(name) > 80:
             problem(isheet, r.row, ih["name"], _("At most {n} characters.", n=80))
-        dtype, ok = parse_enum("data_type", _cell_text(v.get("data_type")))
+        dtype, ok = parse_enum("data_type", _cell_text(v.get("data_type")), memo)
         if not ok:
             problem(isheet, r.row, ih["data_type"], _("Unknown value {value}; use one of: {names}.",
                                                       value=_cell_text(v.get("data_type")),
@@ -273,7 +280,7 @@ def _check(session: Session, actor: Actor, scope: Scope, parsed: ParsedWorkbook,
                                                        k=catalog.MAX_ITEM_LENGTH))
         flags = []
         for key in ("is_sensitive", "is_source"):
-            flag, ok = parse_enum("flag", _cell_text(v.get(key)))
+            flag, ok = parse_enum("flag", _cell_text(v.get(key)), memo)
             if not ok:
                 problem(isheet, r.row, ih[key], _("Write 是 or 否."))
             flags.append(flag == "true")
@@ -294,7 +301,7 @@ def _check(session: Session, actor: Actor, scope: Scope, parsed: ParsedWorkbook,
         values: dict[str, Any] = {k: _cell_text(v.get(k)) for k in TEXT_COLUMNS}
         for key in ENUM_COLUMNS:
             text = _cell_text(v.get(key))
-            values[key], ok = parse_enum(key, text)
+            values[key], ok = parse_enum(key, text, memo)
             if not ok:
                 problem(es, r.row, eh[key], _("Unknown value {value}; use one of: {names}.", value=text,
                                               names=_allowed_names(key)))
@@ -456,17 +463,17 @@ def _insert_new(session: Session, actor: Actor, entries: list[EntryInput], now: 
     return ids
 
 
-def _sharing_hints(session: Session, plan: _Plan) -> list[Problem]:
-    """Items flagged as own source that another unit's base-library entry already provides (Shanghai §11)."""
+def _sharing_hints(session: Session, plan: _Plan, limit: int = 50) -> list[Problem]:
+    """Items that another unit's base-library entry already provides (Shanghai §11): one hint per data item
+    name, at most `limit`, so a large import gets a readable list rather than one line per row."""
     s = spec()
-    wanted: dict[str, list[tuple[str, int]]] = {}
+    wanted: dict[str, tuple[str, int]] = {}
     for data in plan.new + [d for _id, d in plan.changed]:
         for item in data.data_items:
-            wanted.setdefault(normalise_name(item.name), []).append((data.resource_code, data.provider_unit_id))
-    if not wanted:
-        return []
+            wanted.setdefault(normalise_name(item.name), (data.resource_code, data.provider_unit_id))
     hints: list[Problem] = []
     keys = list(wanted)
+    seen: set[str] = set()
     for i in range(0, len(keys), CHUNK):
         rows = session.exec(select(DataItem.norm_name, DataItem.name, CatalogEntry.provider_unit_id, Unit.name,
                                    CatalogEntry.resource_code)
@@ -474,13 +481,18 @@ def _sharing_hints(session: Session, plan: _Plan) -> list[Problem]:
                             .join(Unit, Unit.id == CatalogEntry.provider_unit_id)
                             .where(DataItem.norm_name.in_(keys[i:i + CHUNK]),  # type: ignore[attr-defined]
                                    CatalogEntry.is_published.is_(True),  # type: ignore[attr-defined]
-                                   CatalogEntry.classification == "base")).all()
+                                   CatalogEntry.classification == "base")
+                            .order_by(DataItem.norm_name, CatalogEntry.resource_code)).all()
         for norm, item_name, provider_id, provider_name, base_code in rows:
-            for code, unit_id in wanted.get(norm, []):
-                if unit_id != provider_id:
-                    hints.append(Problem(s["item_sheet"], 0, code, _(
-                        "{item} is already provided by {unit} in base-library entry {code}: obtain it by sharing "
-                        "instead of collecting it again.", item=item_name, unit=provider_name, code=base_code)))
+            code, unit_id = wanted[norm]
+            if norm in seen or unit_id == provider_id:
+                continue
+            seen.add(norm)
+            hints.append(Problem(s["item_sheet"], 0, code, _(
+                "{item} is already provided by {unit} in base-library entry {code}: obtain it by sharing "
+                "instead of collecting it again.", item=item_name, unit=provider_name, code=base_code)))
+            if len(hints) >= limit:
+                return hints
     return hints
 
 
