@@ -40,9 +40,11 @@ if view and view.is_published and status != "published":
 
 editable = status in ("draft", "returned", "published", "withdrawn")
 units = catalog.unit_options(actor)
+# The form keeps what the user typed across a refused save; it is rebuilt from the database after each action.
+generation = st.session_state.setdefault("catalog_form_generation", 0)
 if editable:
-    with st.form(f"entry_{entry_id}_{version}"):
-        edited = cw.entry_form_fields(data, units, key=f"e{entry_id}_{version}")
+    with st.form(f"entry_{entry_id}_{generation}"):
+        edited = cw.entry_form_fields(data, units, key=f"e{entry_id}_{generation}")
         b1, b2, _rest = st.columns([1, 1.4, 3])
         save = b1.form_submit_button(_("Save draft"), icon=":material/save:")
         send = b2.form_submit_button(_("Save and submit for review"), type="primary", icon=":material/send:")
@@ -58,7 +60,10 @@ if editable:
         if entry_id and version and (not send or session.run_action(catalog.submit_entry, actor, entry_id,
                                                                    expected_version=version)):
             session.flash(_("Submitted for the bureau's review.") if send else _("Saved."))
+            st.session_state["catalog_form_generation"] = generation + 1
             st.rerun()
+        elif entry_id and version:
+            st.info(_("The draft was saved. Correct the problems above and submit again."), icon=":material/save:")
     hints = catalog_quality.obtainable_by_sharing(actor, data.provider_unit_id, [i.name for i in data.data_items])
     for hint in hints:
         st.warning(_("{item} is already provided by {unit} in base-library entry {code}: obtain it by sharing "
@@ -71,11 +76,14 @@ else:
 
 if entry_id:
     actions = st.columns(3)
+    reload = {"catalog_form_generation": generation + 1}  # after any of these actions the form is rebuilt
     if status == "submitted" and actions[0].button(_("Recall the submission"), icon=":material/undo:"):
+        st.session_state.update(reload)
         session.run_action(catalog.recall_submission, actor, entry_id, expected_version=version,
                            success=_("The submission was recalled."), rerun=True)
     if status in ("draft", "returned") and actions[1].button(
             _("Discard the change") if view and view.is_published else _("Delete the draft"), icon=":material/delete:"):
+        st.session_state.update(reload)
         deleted = session.run_action(catalog.discard_draft, actor, entry_id, expected_version=version)
         if deleted:
             if deleted is True:
@@ -87,6 +95,7 @@ if entry_id:
         with actions[2].popover(_("Withdraw (下架)"), icon=":material/archive:"):
             reason = st.text_area(_("Reason for the withdrawal"), max_chars=1000, key="withdraw_reason")
             if st.button(_("Submit the withdrawal for review"), type="primary"):
+                st.session_state.update(reload)
                 session.run_action(catalog.request_withdrawal, actor, entry_id, reason, expected_version=version,
                                    success=_("The withdrawal was submitted for review."), rerun=True)
 

@@ -480,6 +480,7 @@ def _sharing_hints(session: Session, plan: _Plan, limit: int = 50) -> list[Probl
                             .join(CatalogEntry, CatalogEntry.id == DataItem.entry_id)
                             .join(Unit, Unit.id == CatalogEntry.provider_unit_id)
                             .where(DataItem.norm_name.in_(keys[i:i + CHUNK]),  # type: ignore[attr-defined]
+                                   DataItem.is_source.is_(True),  # type: ignore[attr-defined]
                                    CatalogEntry.is_published.is_(True),  # type: ignore[attr-defined]
                                    CatalogEntry.classification == "base")
                             .order_by(DataItem.norm_name, CatalogEntry.resource_code)).all()

@@ -341,8 +341,8 @@ class ShareableItem:
 
 
 def obtainable_by_sharing(actor: Actor, unit_id: int, item_names: list[str]) -> list[ShareableItem]:
-    """Data items another unit's published base-library entry already provides: the unit should obtain them
-    by sharing rather than collect them again (Shanghai §11, Qingyuan §16)."""
+    """Data items another unit's published base-library entry provides as their legal source: the unit should
+    obtain them by sharing rather than collect them again (Shanghai §11, Qingyuan §16)."""
     wanted = {normalise_name(n): n for n in item_names if n and normalise_name(n)}
     if not wanted:
         return []
@@ -352,7 +352,7 @@ def obtainable_by_sharing(actor: Actor, unit_id: int, item_names: list[str]) -> 
                    CatalogEntry.resource_code, CatalogEntry.name)
             .join(CatalogEntry, CatalogEntry.id == DataItem.entry_id)
             .join(Unit, Unit.id == CatalogEntry.provider_unit_id)
-            .where(DataItem.norm_name.in_(list(wanted)),  # type: ignore[attr-defined]
+            .where(DataItem.norm_name.in_(list(wanted)), DataItem.is_source.is_(True),  # type: ignore[attr-defined]
                    and_(CatalogEntry.is_published.is_(True),  # type: ignore[attr-defined]
                         CatalogEntry.classification == Classification.BASE,
                         CatalogEntry.provider_unit_id != unit_id))

@@ -81,7 +81,9 @@ def test_item_claimed_as_source_by_two_units_is_a_conflict_until_ruled(world):
 
 def test_unit_is_told_an_item_can_be_obtained_from_a_base_library(world):
     published_entry(world, name="人口基础信息", classification="base", base_library="population",
-                    items=["公民身份号码", "姓名"])
-    hints = catalog_quality.obtainable_by_sharing(world["civil"], world.units["civil"], ["姓名", "婚姻状况"])
+                    data_items=[catalog.DataItemInput("公民身份号码", "string", 18, True, True),
+                                catalog.DataItemInput("姓名", "string", 50, False, True),
+                                catalog.DataItemInput("备注", "string", 200, False, False)])
+    hints = catalog_quality.obtainable_by_sharing(world["civil"], world.units["civil"], ["姓名", "婚姻状况", "备注"])
     assert [(h.item_name, h.provider) for h in hints] == [("姓名", "示范市公安局")]
     assert catalog_quality.obtainable_by_sharing(world["police"], world.units["police"], ["姓名"]) == []
