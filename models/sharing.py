@@ -65,6 +65,8 @@ class ShareRequest(SQLModel, table=True):
         Index("ix_share_request_submitted", "submitted_at"),
         Index("ix_share_request_route_status_region", "route", "status", "provider_region_id"),
         Index("ix_share_request_status_submitted", "status", "submitted_at"),
+        # KPIs: decisions of the requests answered in a period (approval rate), read from the index alone.
+        Index("ix_share_request_answered", "answered_at", "kind", "status", "provider_unit_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

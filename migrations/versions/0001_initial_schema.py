@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 00:42:03.075551
+Create Date: 2026-11-23 01:13:15.102498
 """
 from collections.abc import Sequence
 
@@ -153,8 +153,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_sla_clock_due_on'), ['due_on'], unique=False)
         batch_op.create_index('ix_sla_clock_open_due', ['closed_at', 'due_on'], unique=False)
         batch_op.create_index('ix_sla_clock_region_open', ['responsible_region_id', 'closed_at'], unique=False)
-        batch_op.create_index('ix_sla_clock_step_closed', ['step', 'closed_on'], unique=False)
-        batch_op.create_index('ix_sla_clock_step_due', ['step', 'due_on'], unique=False)
+        batch_op.create_index('ix_sla_clock_step_closed', ['step', 'closed_on', 'outcome', 'started_on', 'paused_workdays', 'responsible_unit_id'], unique=False)
+        batch_op.create_index('ix_sla_clock_step_due', ['step', 'due_on', 'closed_on', 'outcome', 'paused_at', 'responsible_unit_id'], unique=False)
         batch_op.create_index('ix_sla_clock_unit_open', ['responsible_unit_id', 'closed_at'], unique=False)
 
     op.create_table('attachment',
@@ -436,6 +436,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('share_request', schema=None) as batch_op:
+        batch_op.create_index('ix_share_request_answered', ['answered_at', 'kind', 'status', 'provider_unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_share_request_code'), ['code'], unique=True)
         batch_op.create_index(batch_op.f('ix_share_request_entry_id'), ['entry_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_share_request_provider_region_id'), ['provider_region_id'], unique=False)
@@ -565,6 +566,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_share_request_provider_region_id'))
         batch_op.drop_index(batch_op.f('ix_share_request_entry_id'))
         batch_op.drop_index(batch_op.f('ix_share_request_code'))
+        batch_op.drop_index('ix_share_request_answered')
 
     op.drop_table('share_request')
     with op.batch_alter_table('responsibility_item', schema=None) as batch_op:

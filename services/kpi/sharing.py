@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 from sqlalchemy.orm import aliased
 
 from models import CalendarDay, CaseKind, ClockOutcome, ClockStep, ShareRequest, SlaClock
-from models.sharing import RequestStatus
+from models.sharing import RequestKind, RequestStatus
 from services.i18n import N_
 from services.kpi.clocks import clock_scope, not_paused, on_time, overdue_rows
 from services.kpi.registry import (
@@ -28,6 +28,8 @@ SHARE_STEPS = (str(ClockStep.SHARE_ANSWER), str(ClockStep.SHARE_IMPLEMENT), str(
 APPROVED = tuple(str(s) for s in (RequestStatus.APPROVED, RequestStatus.IMPLEMENTED, RequestStatus.EXPIRED,
                                   RequestStatus.REVOKED))
 REJECTED = tuple(str(s) for s in (RequestStatus.REJECTED, RequestStatus.DISPUTED))
+# Kinds that get an answer; an unconditional access is granted at once and is not a decision.
+ANSWERED_KINDS = tuple(str(k) for k in (RequestKind.APPLY, RequestKind.UNCATALOGUED, RequestKind.VERIFY))
 
 
 def _count(condition) -> ColumnElement:
@@ -51,7 +53,7 @@ def deadlines_query(window: KpiWindow, grain: Grain) -> Select:
         _count(met(answer)).label("answer_on_time"),
         _count(SlaClock.step == implement).label("implement_due"),
         _count(met(implement)).label("implement_on_time"),
-    ).where(SlaClock.step.in_((answer, implement)), SlaClock.case_kind == str(CaseKind.SHARE_REQUEST),  # type: ignore[attr-defined]
+    ).where(SlaClock.step.in_((answer, implement)),  # type: ignore[attr-defined]  (steps of share requests only)
             SlaClock.due_on >= window.start, SlaClock.due_on <= window.as_of,  # type: ignore[operator]
             not_cancelled(), not_paused(), clock_scope(window))
     if grain is Grain.UNIT:
@@ -60,25 +62,34 @@ def deadlines_query(window: KpiWindow, grain: Grain) -> Select:
 
 
 def answers_query(window: KpiWindow, grain: Grain) -> Select:
-    """Requests answered in the window: working days taken and the decision they received."""
+    """Requests answered in the window (their answer clock closed): working days taken."""
     started, answered = aliased(CalendarDay), aliased(CalendarDay)
     days = answered.workday_seq - started.workday_seq - SlaClock.paused_workdays
-    status = ShareRequest.status
     stmt = (select(
         func.count().label("answered"),
         func.sum(days).label("answer_days"),
         func.count(days).label("answer_days_counted"),
-        _count(status.in_(APPROVED)).label("approved"),  # type: ignore[attr-defined]
-        _count(status.in_(APPROVED + REJECTED)).label("decided"),  # type: ignore[attr-defined]
     ).select_from(SlaClock)
-        .join(ShareRequest, ShareRequest.id == SlaClock.case_id)
         .outerjoin(started, started.day == SlaClock.started_on)
         .outerjoin(answered, answered.day == SlaClock.closed_on)
-        .where(SlaClock.step == str(ClockStep.SHARE_ANSWER), SlaClock.case_kind == str(CaseKind.SHARE_REQUEST),
+        .where(SlaClock.step == str(ClockStep.SHARE_ANSWER),
                SlaClock.closed_on >= window.start, SlaClock.closed_on <= window.as_of,  # type: ignore[operator]
                SlaClock.outcome == str(ClockOutcome.DONE), clock_scope(window)))
     if grain is Grain.UNIT:
         stmt = stmt.add_columns(SlaClock.responsible_unit_id.label(UNIT_COLUMN)).group_by(SlaClock.responsible_unit_id)
+    return stmt
+
+
+def decisions_query(window: KpiWindow, grain: Grain) -> Select:
+    """Applications answered in the window (answered_at), by the decision they hold now."""
+    status = ShareRequest.status
+    stmt = select(
+        _count(status.in_(APPROVED)).label("approved"),  # type: ignore[attr-defined]
+        _count(status.in_(APPROVED + REJECTED)).label("decided"),  # type: ignore[attr-defined]
+    ).where(ShareRequest.answered_at >= window.start_at, ShareRequest.answered_at < window.as_of_end,  # type: ignore[operator]
+            ShareRequest.kind.in_(ANSWERED_KINDS), window.units(ShareRequest.provider_unit_id))  # type: ignore[attr-defined]
+    if grain is Grain.UNIT:
+        stmt = stmt.add_columns(ShareRequest.provider_unit_id.label(UNIT_COLUMN)).group_by(ShareRequest.provider_unit_id)
     return stmt
 
 
@@ -130,7 +141,7 @@ FAMILY = register_family(KpiFamily(
     title=N_("Sharing"),
     order=20,
     unit_role=N_("Providing unit"),
-    queries=(deadlines_query, answers_query, overdue_query),
+    queries=(deadlines_query, answers_query, decisions_query, overdue_query),
     kpis=(
         KpiDefinition("sharing.on_time_answer", N_("On-time answer rate"), KpiUnit.PERCENT, Direction.HIGHER, 95.0,
                       "answer_on_time", "answer_due",
@@ -154,8 +165,8 @@ FAMILY = register_family(KpiFamily(
                       drill="units"),
         KpiDefinition("sharing.approval_rate", N_("Approval rate"), KpiUnit.PERCENT, Direction.HIGHER, 90.0,
                       "approved", "decided",
-                      description=N_("Requests answered in the period that were approved, divided by those approved "
-                                     "or refused."),
+                      description=N_("Applications answered in the period that were approved, divided by those "
+                                     "approved or refused."),
                       drill="units"),
     ),
 ))

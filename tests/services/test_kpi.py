@@ -86,6 +86,8 @@ def add_clock(session, case_id: int, step: str, unit_id: int | None, started: da
                      outcome=outcome or ("done" if closed else None), paused_at=NOW if paused else None,
                      paused_workdays=paused_workdays)
     session.add(clock)
+    if step == "share_answer" and closed is not None and outcome != "cancelled":
+        session.get(ShareRequest, case_id).answered_at = clock.closed_at  # as the sharing workflow records it
     session.flush()
     return clock.id  # type: ignore[return-value]
 
