@@ -98,7 +98,13 @@ def seeded_with(scale: str, seed: int) -> bool:
     from models import AuditEvent
     from services import schema
 
-    if schema.is_empty() or schema.drift():
+    if schema.is_empty():
+        return False
+    differences = schema.drift()
+    if differences and _only_indexes(differences):
+        _apply_index_changes(differences)  # an index added to the models does not need a new seed
+        differences = schema.drift()
+    if differences:
         return False
     with db.read_session() as session:
         detail = session.exec(select(AuditEvent.detail).where(AuditEvent.action == "seed.demo")
@@ -107,6 +113,21 @@ def seeded_with(scale: str, seed: int) -> bool:
         return False
     info = json.loads(detail)
     return info.get("scale") == scale and info.get("seed") == seed
+
+
+def _only_indexes(differences: list) -> bool:
+    return all(isinstance(d, tuple) and d[0] in ("add_index", "remove_index") for d in differences)
+
+
+def _apply_index_changes(differences: list) -> None:
+    with db.get_engine().begin() as conn:
+        for kind, index in differences:
+            if kind == "add_index":
+                index.create(bind=conn, checkfirst=True)
+            else:
+                index.drop(bind=conn, checkfirst=True)
+        if db.is_sqlite():
+            conn.exec_driver_sql("ANALYZE")
 
 
 def build(url: str, scale: str, seed: int, *, rebuild: bool, log: Callable[[str], None]) -> float | None:

@@ -67,6 +67,9 @@ class ShareRequest(SQLModel, table=True):
         Index("ix_share_request_status_submitted", "status", "submitted_at"),
         # KPIs: decisions of the requests answered in a period (approval rate), read from the index alone.
         Index("ix_share_request_answered", "answered_at", "kind", "status", "provider_unit_id"),
+        # A unit's incoming / outgoing list, newest first, paged straight off the index (no sort of its requests).
+        Index("ix_share_request_provider_submitted", "provider_unit_id", "submitted_at"),
+        Index("ix_share_request_requester_submitted", "requester_unit_id", "submitted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -183,6 +186,8 @@ class UsageReport(SQLModel, table=True):
 
 class Attachment(SQLModel, table=True):
     """A file kept outside the database (under settings.attachment_dir) with its SHA-256."""
+
+    __table_args__ = (Index("ix_attachment_owner", "owner_kind", "owner_id"),)  # a request's files
 
     id: int | None = Field(default=None, primary_key=True)
     owner_kind: str = Field(max_length=20)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 01:13:15.102498
+Create Date: 2026-11-23 01:18:52.269775
 """
 from collections.abc import Sequence
 
@@ -171,6 +171,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['uploaded_by'], ['app_user.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.create_index('ix_attachment_owner', ['owner_kind', 'owner_id'], unique=False)
+
     op.create_table('catalog_entry',
     sa.Column('resource_code', sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
     sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
@@ -441,8 +444,10 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_share_request_entry_id'), ['entry_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_share_request_provider_region_id'), ['provider_region_id'], unique=False)
         batch_op.create_index('ix_share_request_provider_status', ['provider_unit_id', 'status'], unique=False)
+        batch_op.create_index('ix_share_request_provider_submitted', ['provider_unit_id', 'submitted_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_share_request_requester_region_id'), ['requester_region_id'], unique=False)
         batch_op.create_index('ix_share_request_requester_status', ['requester_unit_id', 'status'], unique=False)
+        batch_op.create_index('ix_share_request_requester_submitted', ['requester_unit_id', 'submitted_at'], unique=False)
         batch_op.create_index('ix_share_request_route_status_region', ['route', 'status', 'provider_region_id'], unique=False)
         batch_op.create_index('ix_share_request_status_submitted', ['status', 'submitted_at'], unique=False)
         batch_op.create_index('ix_share_request_submitted', ['submitted_at'], unique=False)
@@ -560,8 +565,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_share_request_submitted')
         batch_op.drop_index('ix_share_request_status_submitted')
         batch_op.drop_index('ix_share_request_route_status_region')
+        batch_op.drop_index('ix_share_request_requester_submitted')
         batch_op.drop_index('ix_share_request_requester_status')
         batch_op.drop_index(batch_op.f('ix_share_request_requester_region_id'))
+        batch_op.drop_index('ix_share_request_provider_submitted')
         batch_op.drop_index('ix_share_request_provider_status')
         batch_op.drop_index(batch_op.f('ix_share_request_provider_region_id'))
         batch_op.drop_index(batch_op.f('ix_share_request_entry_id'))
@@ -617,6 +624,9 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_catalog_entry_is_published'))
 
     op.drop_table('catalog_entry')
+    with op.batch_alter_table('attachment', schema=None) as batch_op:
+        batch_op.drop_index('ix_attachment_owner')
+
     op.drop_table('attachment')
     with op.batch_alter_table('sla_clock', schema=None) as batch_op:
         batch_op.drop_index('ix_sla_clock_unit_open')
