@@ -15,8 +15,8 @@ from services.i18n import gettext as _
 BLUE, LIGHT_BLUE, TEAL, GREY = "#1f5fa8", "#8fb3dc", "#2a9d8f", "#9aa5b1"
 GREEN, AMBER, RED, TARGET = "#2e7d32", "#f0a202", "#c62828", "#6d4c41"
 SERIES = [BLUE, TEAL, "#e76f51", "#8e6bbf", "#f4a261", "#5c7080"]
-KIND_COLOURS = {"catalog_entry": BLUE, "share_request": "#e76f51", "dispute": "#8e6bbf", "correction": TEAL,
-                "open_request": "#f4a261"}
+KIND_COLOURS = {"catalog_entry": BLUE, "catalog_trigger": LIGHT_BLUE, "share_request": "#e76f51",
+                "dispute": "#8e6bbf", "correction": TEAL, "open_request": "#f4a261"}
 SHARE_TYPE_COLOURS = {"unconditional": GREEN, "conditional": AMBER, "not_shared": RED, "": GREY}
 SHARE_TYPE_LABELS = {"unconditional": N_("Unconditional sharing"), "conditional": N_("Conditional sharing"),
                      "not_shared": N_("Not shared"), "": N_("Share type not set")}

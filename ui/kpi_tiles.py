@@ -73,6 +73,7 @@ def _param_date(name: str) -> date | None:
 
 
 FILTER_PARAMS = ("from", "to", "region", "unit")
+ALL = 0  # the "whole jurisdiction" / "all units" choice (ids start at 1; None would show as an empty box)
 URL_SEEN_KEY = "kpi_filters_url"
 
 
@@ -92,8 +93,8 @@ def _apply_url(today: date) -> None:
     st.session_state["kpi_period_kind"] = period.kind
     if period.kind is PeriodKind.CUSTOM:
         st.session_state["kpi_custom_range"] = (period.start, period.end)
-    st.session_state["kpi_region"] = _param_int("region")
-    st.session_state["kpi_unit"] = _param_int("unit")
+    st.session_state["kpi_region"] = _param_int("region") or ALL
+    st.session_state["kpi_unit"] = _param_int("unit") or ALL
 
 
 def filter_bar(actor: Actor, *, with_unit: bool = True) -> Filters | None:
@@ -118,27 +119,27 @@ def filter_bar(actor: Actor, *, with_unit: bool = True) -> Filters | None:
         period = Period.current(kind, today)
         cols[1].text_input(_("From – to"), f"{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}", disabled=True)
     regions = orgs.list_regions()
-    region_options = [None] + [int(r) for r in regions["id"]]
+    region_options = [ALL] + [int(r) for r in regions["id"]]
     names = dict(zip(regions["id"], regions["name"], strict=True))
     levels = dict(zip(regions["id"], regions["level"], strict=True))
     if st.session_state.get("kpi_region") not in region_options:
-        st.session_state["kpi_region"] = None
+        st.session_state["kpi_region"] = ALL
     region_id = cols[2].selectbox(
         _("Region"), region_options, key="kpi_region",
-        format_func=lambda r: _("Whole jurisdiction") if r is None else
-        ("\u3000" if levels[r] == "county" else "") + names[r])
+        format_func=lambda r: _("Whole jurisdiction") if r == ALL else
+        ("\u3000" if levels[r] == "county" else "") + names[r]) or None
     unit_id = None
     if with_unit:
         units = orgs.list_units(include_inactive=False)
         if region_id is not None:  # a region includes the regions below it, as in the KPIs
             below = {r for r in region_options[1:] if r == region_id or _is_below(r, region_id, regions)}
             units = units[units["region_id"].isin(below)]
-        unit_options = [None] + [int(u) for u in units["id"]]
+        unit_options = [ALL] + [int(u) for u in units["id"]]
         unit_names = dict(zip(units["id"], units["name"], strict=True))
         if st.session_state.get("kpi_unit") not in unit_options:
-            st.session_state["kpi_unit"] = None
+            st.session_state["kpi_unit"] = ALL
         unit_id = cols[3].selectbox(_("Unit"), unit_options, key="kpi_unit",
-                                    format_func=lambda u: _("All units") if u is None else unit_names[u])
+                                    format_func=lambda u: _("All units") if u == ALL else unit_names[u]) or None
     filters = Filters(period, region_id, unit_id)
     st.query_params.from_dict({**{k: v for k, v in st.query_params.to_dict().items() if k not in FILTER_PARAMS},
                                **filters.query_params()})
@@ -291,10 +292,12 @@ def case_table(cases, key: str, filters: Filters) -> None:
         return
     frame["case_kind"] = frame["case_kind"].map(lambda v: title_of(CASE_KIND_TITLES, v))
     frame["step"] = frame["step"].map(lambda v: title_of(STEP_TITLES, v))
+    for column in ("started_on", "due_on", "closed_on"):  # missing dates shown blank, not "None"
+        frame[column] = pd.to_datetime(frame[column])
     event = st.dataframe(
         frame, hide_index=True, width="stretch", key=key, on_select="rerun", selection_mode="single-row",
-        column_order=["reference", "subject", "case_kind", "step", "unit", "started_on", "due_on", "closed_on",
-                      "workdays_late"],
+        column_order=["reference", "subject", "case_kind", "step", "unit", "started_on", "due_on",
+                      *([] if frame["closed_on"].isna().all() else ["closed_on"]), "workdays_late"],
         column_config={
             "reference": st.column_config.TextColumn(_("Reference")),
             "subject": st.column_config.TextColumn(_("Subject"), width="medium"),

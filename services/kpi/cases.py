@@ -15,6 +15,7 @@ from models import (
     CalendarDay,
     CaseKind,
     CatalogEntry,
+    CatalogTrigger,
     ClockStep,
     Dispute,
     Region,
@@ -48,6 +49,7 @@ CASE_KIND_TITLES = {
     CaseKind.DISPUTE: N_("Sharing dispute"),
     CaseKind.CORRECTION: N_("Correction"),
     CaseKind.OPEN_REQUEST: N_("Open-data request"),
+    "catalog_trigger": N_("Catalog change to record"),
 }
 STEP_TITLES = {
     ClockStep.CATALOG_UPDATE: N_("Catalog update"),
@@ -100,6 +102,14 @@ def _entry_labels(session: Session, ids: list[int]) -> dict[int, tuple[str, str]
     rows = session.execute(select(CatalogEntry.id, CatalogEntry.resource_code, CatalogEntry.name)
                            .where(CatalogEntry.id.in_(ids))).all()  # type: ignore[union-attr]
     return {eid: (code, name) for eid, code, name in rows}
+
+
+@register_case_labeler("catalog_trigger")
+def _trigger_labels(session: Session, ids: list[int]) -> dict[int, tuple[str, str]]:
+    rows = session.execute(select(CatalogTrigger.id, CatalogEntry.resource_code, CatalogEntry.name, CatalogTrigger.note)
+                           .outerjoin(CatalogEntry, CatalogEntry.id == CatalogTrigger.entry_id)
+                           .where(CatalogTrigger.id.in_(ids))).all()  # type: ignore[union-attr]
+    return {tid: (code or f"#{tid}", name or (note or "")[:60]) for tid, code, name, note in rows}
 
 
 @register_case_labeler(CaseKind.DISPUTE)

@@ -407,3 +407,20 @@ def test_a_period_ending_before_it_starts_or_in_the_future_is_refused(calendar):
         Period.between(date(2025, 3, 10), date(2025, 3, 1))
     with pytest.raises(ValidationError):
         kpi.compute(calendar["leader"], Period.current("month", date(2026, 1, 5)), now=NOW)
+
+
+def test_catalog_reviews_and_catalog_updates_count_as_overdue_catalog_cases(calendar):
+    from services.db import write_session
+
+    w = calendar
+    with write_session() as s:
+        entry = add_entry(s, w.units["police"], published=False, status="submitted")
+        # Review due Mon 17 Nov, still open; update after a change of law due Tue 18 Nov, still open → 2.
+        add_clock(s, entry, "catalog_review", w.units["bureau"], date(2025, 11, 10), date(2025, 11, 17))
+        add_clock(s, 1, "catalog_update", w.units["police"], date(2025, 11, 4), date(2025, 11, 18),
+                  kind="catalog_trigger")
+        s.commit()
+    v = values(kpi.compute(w["leader"], NOVEMBER, now=NOW))
+    assert v["clocks.overdue_catalog_entry"] == 2
+    assert v["clocks.overdue_total"] == 2
+    assert v["sharing.overdue_now"] == 0
