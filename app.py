@@ -28,11 +28,13 @@ def _database_ready() -> bool:
 
 _database_ready()
 sidebar.inject_css()
+session.restore_from_cookie()
 session.enforce_idle_timeout()
 session.apply_language()
 
 actor = session.actor()
 if actor is None:
+    session.keep_cookie()  # clears a cookie left by a session that just ended
     public = [st.Page("pages/sign_in.py", title=_("Sign in"), icon=":material/login:", url_path="sign-in",
                       default=True)]
     st.navigation(public, position="hidden").run()

@@ -23,13 +23,13 @@ from models.sharing import (
     ShareRequest,
     UsageReport,
 )
-from models.user import ADMIN_ROLES, Role, User, UserRole
+from models.user import ADMIN_ROLES, Role, User, UserRole, UserSession
 
 __all__ = [
     "ADMIN_ROLES", "Attachment", "AuditEvent", "AuditHead", "CalendarDay", "CaseKind", "CatalogEntry",
     "CatalogTrigger", "CatalogVersion", "ClockOutcome", "ClockStep", "DataItem", "DaySource", "DemandItem",
     "Dispute", "KpiTarget", "Notification", "PolicySetting", "Region", "RegionLevel", "ResponsibilityItem",
     "Role", "ShareDecision", "ShareGrant", "ShareRequest", "SlaClock", "Unit", "UnitKind", "UnitLevel",
-    "UsageReport", "User", "UserRole",
+    "UsageReport", "User", "UserRole", "UserSession",
     "OneSourceDecision",
 ]

@@ -59,3 +59,19 @@ class UserRole(SQLModel, table=True):
     role: str = Field(max_length=30)  # Role
     granted_by: int | None = Field(default=None, foreign_key="app_user.id")
     granted_at: datetime = ts_field(nullable=False, default_now=True)
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random token, the database only its SHA-256.
+
+    Lets a page reload keep the user signed in while the idle timeout is enforced here, server-side."""
+
+    __tablename__ = "user_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True, index=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    created_at: datetime = ts_field(nullable=False)
+    last_seen_at: datetime = ts_field(nullable=False)
+    ended_at: datetime | None = ts_field()
+    ended_reason: str | None = Field(default=None, max_length=20)  # user | idle | deactivated

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -14,7 +15,7 @@ import bcrypt
 import pyotp
 from sqlmodel import func, select
 
-from models import User
+from models import User, UserSession
 from services import audit
 from services.actor import Actor, load_actor
 from services.db import read_session, write_session
@@ -61,6 +62,7 @@ class SignInResult:
     password_expired: bool
     must_change_password: bool
     must_enrol_totp: bool = False
+    session_token: str = ""  # goes into the browser cookie; only its hash is stored
 
 
 class SecondFactorRequired(AuthError):
@@ -173,19 +175,84 @@ def verify_second_factor(ticket: str, code: str, *, now: datetime | None = None)
 
 
 def _complete(session, user: User, now: datetime) -> SignInResult:
-    cfg = get_settings()
     user.failed_attempts = 0
     user.first_failed_at = None
     user.locked_until = None
     user.last_login_at = now
     session.add(user)
     actor = load_actor(session, user)
+    token = secrets.token_urlsafe(32)
+    session.add(UserSession(token_hash=_token_hash(token), user_id=user.id, created_at=now, last_seen_at=now))
     audit.record(session, actor, "auth.sign_in", object_type="user", object_id=user.id, now=now)
     session.commit()
+    return _result(user, actor, token, now)
+
+
+def _result(user: User, actor: Actor, token: str, now: datetime) -> SignInResult:
+    """What the signed-in user must do before anything else (expired password, second factor)."""
     expired = user.password_changed_at is None or (
-        now - user.password_changed_at > timedelta(days=cfg.password_max_age_days))
+        now - user.password_changed_at > timedelta(days=get_settings().password_max_age_days))
     must_enrol = _totp_enforced() and totp_required_for(actor.roles) and not user.totp_secret
-    return SignInResult(actor, expired, user.must_change_password, must_enrol)
+    return SignInResult(actor, expired, user.must_change_password, must_enrol, token)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def resume_session(token: str | None, *, now: datetime | None = None) -> SignInResult | None:
+    """The signed-in state behind a browser's session cookie, or None when unknown, ended or idle too long.
+
+    An idle session is ended (and audited as an idle sign-out) the first time it is presented."""
+    if not token:
+        return None
+    now = now_utc(now)
+    idle = timedelta(minutes=get_settings().idle_timeout_minutes)
+    with write_session() as session:
+        row = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
+        if row is None or row.ended_at is not None:
+            return None
+        user = session.get(User, row.user_id)
+        if user is None or not user.is_active or now - row.last_seen_at > idle:
+            row.ended_at, row.ended_reason = now, ("idle" if user and user.is_active else "deactivated")
+            session.add(row)
+            actor = load_actor(session, user) if user else None
+            audit.record(session, actor, "auth.sign_out", object_type="user", object_id=row.user_id,
+                         detail={"reason": row.ended_reason}, now=now)
+            session.commit()
+            return None
+        row.last_seen_at = now
+        session.add(row)
+        actor = load_actor(session, user)
+        session.commit()
+        return _result(user, actor, token, now)
+
+
+def touch_session(token: str | None, *, now: datetime | None = None) -> bool:
+    """Record activity of a live browser session; False when the session was ended meanwhile."""
+    if not token:
+        return False
+    now = now_utc(now)
+    with write_session() as session:
+        row = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
+        if row is None or row.ended_at is not None:
+            return False
+        row.last_seen_at = now
+        session.add(row)
+        session.commit()
+        return True
+
+
+def end_session(token: str | None, reason: str, *, now: datetime | None = None) -> None:
+    if not token:
+        return
+    now = now_utc(now)
+    with write_session() as session:
+        row = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
+        if row is not None and row.ended_at is None:
+            row.ended_at, row.ended_reason = now, reason
+            session.add(row)
+            session.commit()
 
 
 def new_totp_secret() -> str:
@@ -218,7 +285,8 @@ def enrol_totp(actor: Actor, secret: str, code: str, *, now: datetime | None = N
         session.commit()
 
 
-def sign_out(actor: Actor, *, reason: str = "user", now: datetime | None = None) -> None:
+def sign_out(actor: Actor, *, reason: str = "user", token: str | None = None, now: datetime | None = None) -> None:
+    end_session(token, reason, now=now)
     with write_session() as session:
         audit.record(session, actor, "auth.sign_out", object_type="user", object_id=actor.user_id,
                      detail={"reason": reason}, now=now)

@@ -21,6 +21,11 @@ T = TypeVar("T")
 ACTOR_KEY = "govdata_actor"
 LAST_SEEN_KEY = "govdata_last_seen"
 FLASH_KEY = "govdata_flash"
+TOKEN_KEY = "govdata_token"
+SIGNED_OUT_KEY = "govdata_signed_out"
+LAST_TOUCH_KEY = "govdata_last_touch"
+COOKIE_NAME = "govdata_session"
+TOUCH_EVERY = timedelta(seconds=60)  # server-side activity is recorded at most once a minute
 
 
 def actor() -> Actor | None:
@@ -47,7 +52,9 @@ def require_actor() -> Actor:
 
 def sign_in(result: auth.SignInResult) -> None:
     st.session_state[ACTOR_KEY] = result.actor
-    st.session_state[LAST_SEEN_KEY] = datetime.now(UTC)
+    st.session_state[TOKEN_KEY] = result.session_token
+    st.session_state[LAST_SEEN_KEY] = st.session_state[LAST_TOUCH_KEY] = datetime.now(UTC)
+    st.session_state.pop(SIGNED_OUT_KEY, None)
     st.session_state["govdata_must_change_password"] = result.must_change_password or result.password_expired
     st.session_state["govdata_must_enrol_totp"] = result.must_enrol_totp
     st.session_state["govdata_lang"] = result.actor.language
@@ -56,11 +63,37 @@ def sign_in(result: auth.SignInResult) -> None:
 def sign_out(reason: str = "user") -> None:
     current = actor()
     if current is not None:
-        auth.sign_out(current, reason=reason)
+        auth.sign_out(current, reason=reason, token=st.session_state.get(TOKEN_KEY))
     lang = st.session_state.get("govdata_lang")
     st.session_state.clear()
+    # The browser still sends the old cookie with this connection: never resume from it again here.
+    st.session_state[SIGNED_OUT_KEY] = True
     if lang:
         st.session_state["govdata_lang"] = lang
+
+
+def restore_from_cookie() -> None:
+    """After a page reload the browser comes back with its session cookie: resume if the server agrees."""
+    if actor() is not None or st.session_state.get(SIGNED_OUT_KEY):
+        return
+    token = st.context.cookies.get(COOKIE_NAME) if st.context.cookies else None
+    result = auth.resume_session(token)
+    if result is not None:
+        sign_in(result)
+
+
+def keep_cookie() -> None:
+    """Write (signed in) or clear (signed out) the session cookie; its lifetime follows the idle timeout.
+
+    The token is random and only its hash is stored; the server ends idle sessions regardless of the cookie."""
+    token = st.session_state.get(TOKEN_KEY)
+    if token is None and COOKIE_NAME not in (st.context.cookies or {}):
+        return
+    max_age = get_settings().idle_timeout_minutes * 60 if token else 0
+    secure = "; Secure" if str(st.context.url or "").startswith("https") else ""
+    value = token or ""
+    st.html(f"<script>document.cookie = '{COOKIE_NAME}={value}; path=/; max-age={max_age}; SameSite=Strict{secure}';"
+            "</script>", unsafe_allow_javascript=True)
 
 
 def enforce_idle_timeout() -> bool:
@@ -76,6 +109,11 @@ def enforce_idle_timeout() -> bool:
               "warning")
         return True
     st.session_state[LAST_SEEN_KEY] = now
+    if now - st.session_state.get(LAST_TOUCH_KEY, now) >= TOUCH_EVERY:
+        st.session_state[LAST_TOUCH_KEY] = now
+        if not auth.touch_session(st.session_state.get(TOKEN_KEY)):
+            sign_out("ended")  # ended elsewhere (deactivated, or signed out in another tab)
+            return True
     return False
 
 

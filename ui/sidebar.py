@@ -54,6 +54,7 @@ def render(actor: Actor) -> None:
         for provider in REMINDER_PROVIDERS:
             provider(actor)
         language_switch()
+        session.keep_cookie()
         if st.button(_("Sign out"), icon=":material/logout:", width="stretch"):
             session.sign_out()
             st.rerun()

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 01:18:52.269775
+Create Date: 2026-11-23 01:35:34.287230
 """
 from collections.abc import Sequence
 
@@ -300,6 +300,21 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('user_role', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_user_role_user_id'), ['user_id'], unique=False)
+
+    op.create_table('user_session',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_seen_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('ended_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('ended_reason', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('user_session', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_user_session_token_hash'), ['token_hash'], unique=True)
+        batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
 
     op.create_table('catalog_trigger',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -599,6 +614,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_catalog_trigger_entry_id'))
 
     op.drop_table('catalog_trigger')
+    with op.batch_alter_table('user_session', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
+        batch_op.drop_index(batch_op.f('ix_user_session_token_hash'))
+
+    op.drop_table('user_session')
     with op.batch_alter_table('user_role', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_role_user_id'))
 

@@ -80,3 +80,18 @@ def test_switching_to_english_changes_navigation_and_titles(page):
     go(page, "Accounts")
     assert page.locator("h1").first.inner_text() == "Accounts"
     shot(page, "english-accounts")
+
+
+def test_reload_keeps_the_user_signed_in_until_they_sign_out(page, server):
+    sign_in(page, "steward_gaj")
+    page.reload()
+    page.get_by_test_id("stSidebarNav").wait_for()
+    settle(page)
+    assert "我的待办" in page.locator("h1").first.inner_text()
+    page.get_by_role("button", name="退出登录").click()
+    page.get_by_label("用户名").wait_for()
+    settle(page)
+    page.reload()
+    page.get_by_label("用户名").wait_for()
+    settle(page)
+    assert page.get_by_test_id("stSidebarNav").count() == 0

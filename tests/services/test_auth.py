@@ -140,3 +140,41 @@ def test_admin_must_enrol_second_factor_outside_demo_mode(world, monkeypatch):
     monkeypatch.setattr(get_settings(), "demo_mode", False)
     assert auth.sign_in("auditadmin", PASSWORD).must_enrol_totp
     assert not auth.sign_in("police", PASSWORD).must_enrol_totp
+
+
+def test_session_token_resumes_until_idle_timeout(world):
+    result = auth.sign_in("police", PASSWORD, now=T0)
+    assert result.session_token
+    again = auth.resume_session(result.session_token, now=T0 + timedelta(minutes=29))
+    assert again is not None and again.actor.username == "police"
+    # Activity at +29 min moved the idle window: +58 min is still within 30 minutes of it.
+    assert auth.resume_session(result.session_token, now=T0 + timedelta(minutes=58)) is not None
+    assert auth.resume_session(result.session_token, now=T0 + timedelta(minutes=89)) is None
+    assert auth.resume_session(result.session_token, now=T0 + timedelta(minutes=90)) is None  # ended for good
+    assert [e.detail for e in _events("auth.sign_out")] == ['{"reason": "idle"}']
+
+
+def test_signed_out_or_unknown_token_does_not_resume(world):
+    result = auth.sign_in("police", PASSWORD, now=T0)
+    auth.sign_out(result.actor, token=result.session_token, now=T0 + timedelta(minutes=1))
+    assert auth.resume_session(result.session_token, now=T0 + timedelta(minutes=2)) is None
+    assert not auth.touch_session(result.session_token, now=T0 + timedelta(minutes=2))
+    assert auth.resume_session("forged-token", now=T0) is None
+    assert auth.resume_session(None) is None
+
+
+def test_deactivated_user_session_ends(world):
+    from services import users
+
+    result = auth.sign_in("police", PASSWORD)
+    users.set_active(world["sysadmin"], world["police"].user_id, False)
+    assert auth.resume_session(result.session_token) is None
+
+
+def test_only_the_token_hash_is_stored(world):
+    from models import UserSession
+
+    result = auth.sign_in("police", PASSWORD)
+    with read_session() as s:
+        row = s.exec(select(UserSession)).one()
+    assert result.session_token not in row.token_hash and len(row.token_hash) == 64
