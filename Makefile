@@ -7,7 +7,7 @@ PORT ?= 8501
 PYTEST_ARGS ?=
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint bench e2e migration clean-db help
+.PHONY: run test lint bench e2e screenshots migration clean-db help
 
 help:
 	@echo "make run    - install, create the database with demo data on first start, serve on :$(PORT)"
@@ -42,6 +42,10 @@ test: $(VENV)/.dev
 
 e2e: $(VENV)/.dev
 	$(VENV)/bin/pytest tests/e2e -m e2e $(PYTEST_ARGS)
+
+# Refreshes docs/screenshots/ from the real-browser tests.
+screenshots: $(VENV)/.dev
+	GOVDATA_DOC_SCREENSHOTS=1 $(VENV)/bin/pytest tests/e2e -m e2e -p no:xdist
 
 bench: $(VENV)/.runtime
 	$(PY) manage.py bench $(BENCH_ARGS)
