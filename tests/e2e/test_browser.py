@@ -95,3 +95,17 @@ def test_reload_keeps_the_user_signed_in_until_they_sign_out(page, server):
     page.get_by_label("用户名").wait_for()
     settle(page)
     assert page.get_by_test_id("stSidebarNav").count() == 0
+
+
+@pytest.mark.parametrize(("username", "link", "title", "name"), [
+    ("leader", None, "领导驾驶舱", "leader-dashboard"),
+    ("approver_ds", "县级审批", "县级审批", "county-queue"),
+    ("reviewer", "目录审核", "目录审核", "catalog-review"),
+    ("steward_gaj", "申请共享数据", "申请共享数据", "share-apply"),
+])
+def test_each_role_lands_on_its_working_screen(page, username, link, title, name):
+    sign_in(page, username)
+    if link:
+        go(page, link)
+    assert title in page.locator("h1").first.inner_text()
+    shot(page, name)
