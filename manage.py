@@ -88,6 +88,68 @@ def create_user(
     typer.echo(f"created user {name} (id {user_id})")
 
 
+def _choice(option: str, value: str, choices) -> str:
+    """Exit 2 (misuse) for a value outside a fixed list, naming the accepted ones."""
+    allowed = [str(c) for c in choices]
+    if value not in allowed:
+        fail(f"{option} takes one of {' | '.join(allowed)}, not {value!r}", 2)
+    return value
+
+
+def _rejected(exc: ServiceError, names: dict[str, str]) -> None:
+    """Exit 1 with one line per refused field, named as on the command line (`names`: field → argument)."""
+    from services.errors import ValidationError
+
+    if isinstance(exc, ValidationError):
+        fail("\n".join(f"{names.get(field, field)}: {message}" if field else message
+                       for field, message in exc.errors.items()), 1)
+    fail(exc.message, 1)
+
+
+@app.command("create-region")
+def create_region(
+    code: str = typer.Argument(..., help="GB/T 2260 administrative division code (6 digits)"),
+    name: str = typer.Argument(..., help="name, e.g. 示范市"),
+    level: str = typer.Option(..., "--level", help="city | county | province"),
+    parent: str | None = typer.Option(None, "--parent", help="code of the region above (required for a county)"),
+) -> None:
+    """Create a region (for the first ones of an empty database; later ones on the Regions screen)."""
+    from models import RegionLevel
+    from services import bootstrap
+
+    _choice("--level", level, RegionLevel)
+    _ready()
+    try:
+        region_id = bootstrap.create_region(code, name, level=level, parent_code=parent)
+    except ServiceError as exc:
+        _rejected(exc, {"code": "CODE", "name": "NAME", "level": "--level", "parent_id": "--parent"})
+    typer.echo(f"created region {code.strip()} {name.strip()} (id {region_id})")
+
+
+@app.command("create-unit")
+def create_unit(
+    uscc: str = typer.Argument(..., help="unified social credit code (18 characters)"),
+    name: str = typer.Argument(..., help="full name, e.g. 示范市大数据管理局"),
+    kind: str = typer.Option(..., "--kind", help="bureau | department | public_service | county_egov"),
+    level: str = typer.Option(..., "--level", help="city | county | province"),
+    region: str = typer.Option(..., "--region", help="GB/T 2260 code of the unit's region"),
+    short_name: str | None = typer.Option(None, "--short-name"),
+) -> None:
+    """Create a unit (the competent bureau first, so that `create-user` has somewhere to put the administrators)."""
+    from models import UnitKind, UnitLevel
+    from services import bootstrap
+
+    _choice("--kind", kind, UnitKind)
+    _choice("--level", level, UnitLevel)
+    _ready()
+    try:
+        unit_id = bootstrap.create_unit(uscc, name, kind=kind, level=level, region_code=region, short_name=short_name)
+    except ServiceError as exc:
+        _rejected(exc, {"uscc": "USCC", "name": "NAME", "kind": "--kind", "level": "--level", "region_id": "--region",
+                        "short_name": "--short-name"})
+    typer.echo(f"created unit {uscc.strip().upper()} {name.strip()} (id {unit_id})")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute the hash chain; exit 1 naming the first broken event."""

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import select
 
-from models import Unit, UnitKind, User
-from services import users
+from models import Region, Unit, UnitKind, User
+from services import orgs, users
 from services.actor import Actor
 from services.db import read_session
 from services.errors import ValidationError
@@ -52,3 +52,29 @@ def create_user(username: str, password: str, *, roles: set[str], org_uscc: str 
         password, must_change=False)
     users.set_roles(CLI_ACTOR, user_id, roles)
     return user_id
+
+
+def _region_id(session, code: str) -> int | None:
+    return session.exec(select(Region.id).where(Region.code == (code or "").strip())).first()
+
+
+def create_region(code: str, name: str, *, level: str, parent_code: str | None = None) -> int:
+    """First regions of an empty deployment (later ones on the Regions screen); the parent is named by its code."""
+    parent_id = None
+    if parent_code:
+        with read_session() as session:
+            parent_id = _region_id(session, parent_code)
+        if parent_id is None:
+            raise ValidationError({"parent_id": _("No region has the code {code}.", code=parent_code)})
+    return orgs.save_region(CLI_ACTOR, orgs.RegionInput(code=code, name=name, level=level, parent_id=parent_id))
+
+
+def create_unit(uscc: str, name: str, *, kind: str, level: str, region_code: str,
+                short_name: str | None = None) -> int:
+    """First units of an empty deployment (the competent bureau before `create-user`); the region by its code."""
+    with read_session() as session:
+        region_id = _region_id(session, region_code)
+    if region_id is None:
+        raise ValidationError({"region_id": _("No region has the code {code}.", code=region_code)})
+    return orgs.save_unit(CLI_ACTOR, orgs.UnitInput(uscc=uscc, name=name, kind=kind, level=level, region_id=region_id,
+                                                    short_name=(short_name or "").strip() or None))
