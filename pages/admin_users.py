@@ -1,5 +1,5 @@
-"""Accounts (账号管理): create, edit, deactivate or reactivate, reset a password, unlock; system administrator
-only. Roles are granted by the security administrator on the role-grants page."""
+"""Accounts (账号管理): create, edit, deactivate or reactivate, reset a password or a lost second factor, unlock;
+system administrator only. Roles are granted by the security administrator on the role-grants page."""
 
 import streamlit as st
 
@@ -10,6 +10,7 @@ from services.timeutil import fmt_local, now_utc
 from ui import session
 from ui.forms import choose, field_value, optional, yes_no
 from ui.labels import roles_text
+from ui.markdown import md_escape
 from ui.tables import data_table
 
 SECRET_KEY = "admin_users_one_time_password"
@@ -23,7 +24,7 @@ if secret:  # shown exactly once, right after it was generated
         _(
             "One-time password for {user}: hand it over in person. It is shown only now; the user must "
             "change it at the first sign-in.",
-            user=secret[0],
+            user=md_escape(secret[0]),
         ),
         icon=":material/key:",
     )
@@ -44,6 +45,7 @@ accounts = users.list_users(actor, unit_id=unit_filter, search=search or None)
 now = now_utc()
 accounts["roles_text"] = accounts["roles"].map(roles_text)
 accounts["active_text"] = accounts["is_active"].map(yes_no)
+accounts["totp_text"] = accounts["has_totp"].map(yes_no)
 accounts["locked_text"] = accounts["locked_until"].map(
     lambda t: fmt_local(t) if t is not None and t == t and t > now else ""
 )
@@ -85,7 +87,7 @@ def account_form(existing=None) -> None:
                     session.flash(
                         _(
                             "Account {user} created. Ask the security administrator to grant its roles.",
-                            user=data.username,
+                            user=md_escape(data.username),
                         )
                     )
                     st.rerun()
@@ -96,7 +98,7 @@ def account_form(existing=None) -> None:
                     int(existing["id"]),
                     data,
                     expected_version=int(existing["version"]),
-                    success=_("Account {user} saved.", user=data.username),
+                    success=_("Account {user} saved.", user=md_escape(data.username)),
                     rerun=True,
                 )
 
@@ -117,16 +119,37 @@ def reset_password(row) -> None:
         _(
             "Set a new one-time password for {user} ({name})? The current password stops working at once and "
             "a lock is lifted.",
-            user=row["username"],
-            name=row["display_name"],
+            user=md_escape(row["username"]),
+            name=md_escape(row["display_name"]),
         )
     )
     if st.button(_("Reset password"), type="primary", icon=":material/lock_reset:"):
         password = session.run_action(users.reset_password, actor, int(row["id"]))
         if password:
             st.session_state[SECRET_KEY] = (row["username"], password)
-            session.flash(_("The password of {user} was reset.", user=row["username"]))
+            session.flash(_("The password of {user} was reset.", user=md_escape(row["username"])))
             st.rerun()
+
+
+@st.dialog(_("Reset second factor"))
+def reset_totp(row) -> None:
+    st.write(
+        _(
+            "Remove the second factor of {user} ({name})? Use this when the phone with the authenticator app is "
+            "lost or replaced. Their open sessions end, and they set up the authenticator again at the next "
+            "sign-in with their password.",
+            user=md_escape(row["username"]),
+            name=md_escape(row["display_name"]),
+        )
+    )
+    if st.button(_("Reset second factor"), type="primary", icon=":material/phonelink_erase:"):
+        session.run_action(
+            users.reset_totp,
+            actor,
+            int(row["id"]),
+            success=_("The second factor of {user} was reset.", user=md_escape(row["username"])),
+            rerun=True,
+        )
 
 
 toolbar = st.container(horizontal=True)
@@ -136,6 +159,7 @@ clicked = {
     "edit": toolbar.button(_("Edit"), icon=":material/edit:", key="acc_edit"),
     "active": toolbar.button(_("Deactivate / reactivate"), icon=":material/toggle_on:"),
     "reset": toolbar.button(_("Reset password"), icon=":material/lock_reset:", key="acc_reset"),
+    "totp": toolbar.button(_("Reset second factor"), icon=":material/phonelink_erase:", key="acc_totp"),
     "unlock": toolbar.button(_("Unlock"), icon=":material/lock_open:"),
 }
 
@@ -148,6 +172,7 @@ selected = data_table(
         "roles_text": N_("Roles"),
         "active_text": N_("Active"),
         "locked_text": N_("Locked until"),
+        "totp_text": N_("Second factor"),
         "last_login_text": N_("Last sign-in"),
     },
     key="accounts_table",
@@ -163,6 +188,8 @@ elif selected is not None:
         edit_account(selected)
     elif clicked["reset"]:
         reset_password(selected)
+    elif clicked["totp"]:
+        reset_totp(selected)
     elif clicked["active"]:
         activate = not bool(selected["is_active"])
         session.run_action(
@@ -172,12 +199,12 @@ elif selected is not None:
             activate,
             rerun=True,
             success=(
-                _("Account {user} reactivated.", user=name)
+                _("Account {user} reactivated.", user=md_escape(name))
                 if activate
-                else _("Account {user} deactivated.", user=name)
+                else _("Account {user} deactivated.", user=md_escape(name))
             ),
         )
     elif clicked["unlock"]:
         session.run_action(
-            users.unlock, actor, user_id, success=_("Account {user} unlocked.", user=name), rerun=True
+            users.unlock, actor, user_id, success=_("Account {user} unlocked.", user=md_escape(name)), rerun=True
         )

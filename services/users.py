@@ -11,7 +11,7 @@ from datetime import datetime
 import pandas as pd
 from sqlmodel import select
 
-from models import ADMIN_ROLES, Role, Unit, User, UserRole
+from models import ADMIN_ROLES, Role, Unit, User, UserRole, UserSession
 from services.actor import Actor
 from services.audit import diff
 from services.auth import hash_password, password_problem
@@ -47,9 +47,9 @@ def list_users(actor: Actor, *, unit_id: int | None = None, search: str | None =
             [{"id": u.id, "username": u.username, "display_name": u.display_name, "unit_id": u.unit_id,
               "unit": uname, "roles": sorted(roles.get(u.id, [])), "is_active": u.is_active,
               "locked_until": u.locked_until, "last_login_at": u.last_login_at, "language": u.language,
-              "phone": u.phone, "version": u.version} for u, uname in rows],
+              "phone": u.phone, "has_totp": bool(u.totp_secret), "version": u.version} for u, uname in rows],
             columns=["id", "username", "display_name", "unit_id", "unit", "roles", "is_active", "locked_until",
-                     "last_login_at", "language", "phone", "version"])
+                     "last_login_at", "language", "phone", "has_totp", "version"])
 
 
 def _validate(session, data: UserInput, user_id: int | None) -> None:
@@ -151,6 +151,29 @@ def reset_password(actor: Actor, user_id: int, *, now: datetime | None = None) -
         uow.audit("user.reset_password", object_type="user", object_id=user_id)
         uow.commit()
         return password
+
+
+def reset_totp(actor: Actor, user_id: int, *, now: datetime | None = None) -> None:
+    """Lost phone: remove the user's second factor so they enrol a new one at their next sign-in.
+
+    The user's open browser sessions end as well, so nobody goes on working on the old enrolment."""
+    now = now_utc(now)
+    with unit_of_work(actor, now) as uow:
+        uow.require("user.manage", object_type="user", object_id=user_id)
+        user = uow.get(User, user_id)
+        if not user.totp_secret:
+            raise ValidationError(_("{user} has no second factor to reset.", user=user.username))
+        user.totp_secret = None
+        user.version += 1
+        uow.session.add(user)
+        live = uow.session.exec(select(UserSession).where(UserSession.user_id == user_id,
+                                                          UserSession.ended_at.is_(None))).all()  # type: ignore[union-attr]
+        for row in live:
+            row.ended_at, row.ended_reason = now, "totp_reset"
+            uow.session.add(row)
+        uow.audit("user.reset_totp", object_type="user", object_id=user_id,
+                  detail={"username": user.username, "sessions_ended": len(live)})
+        uow.commit()
 
 
 def unlock(actor: Actor, user_id: int, *, now: datetime | None = None) -> None:
