@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import threading
+
 import streamlit as st
 
 from services import db, schema
 from services.i18n import gettext as _
+from services.settings import get_settings
+from services.timeutil import local_date
 from ui import session, sidebar
 from ui.navigation import SECTION_ORDER, pages_for
 
@@ -27,6 +31,21 @@ def _database_ready() -> bool:
 
 
 _database_ready()
+
+
+@st.cache_resource(show_spinner=False, max_entries=2)
+def _daily_jobs(today_iso: str) -> threading.Thread:
+    """Once per process and local day: reminders and the share-grant sweep, in a background thread so that no
+    page waits for them; each job runs at most once a day across processes and logs its failures."""
+    from services import daily
+
+    thread = threading.Thread(target=daily.run_due, name=f"govdata-daily-jobs-{today_iso}", daemon=True)
+    thread.start()
+    return thread
+
+
+if get_settings().daily_jobs_in_app:
+    _daily_jobs(local_date().isoformat())
 sidebar.inject_css()
 session.restore_from_cookie()
 session.enforce_idle_timeout()

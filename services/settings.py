@@ -42,6 +42,8 @@ class Settings(BaseSettings):
     audit_retention_days: int = Field(default=180, ge=180)
 
     page_size: int = 50
+    # Reminders and the share-grant sweep run in the app once per local day (off when only cron should run them).
+    daily_jobs_in_app: bool = True
 
     # Sharing: written applications attached to a request (PDF or image), access granted on unconditional
     # entries, and how early both sides are reminded that a grant ends.

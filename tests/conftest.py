@@ -6,6 +6,9 @@ import os
 
 os.environ.setdefault("GOVDATA_BCRYPT_ROUNDS", "4")  # bcrypt cost 4 in tests: same code path, fast
 os.environ.setdefault("GOVDATA_DEMO_MODE", "true")
+# The app's own daily jobs (reminders, share sweep) would write into whichever test database is bound when the
+# first AppTest of a process runs; tests call services.daily directly instead.
+os.environ.setdefault("GOVDATA_DAILY_JOBS_IN_APP", "false")
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402

@@ -12,7 +12,6 @@ from services.actor import Actor
 from services.i18n import N_
 from services.i18n import gettext as _
 from services.permissions import Scope, allowed_scope
-from services.timeutil import local_date
 from ui import badges, case_links, session
 from ui.home import register
 from ui.sidebar import REMINDER_PROVIDERS
@@ -111,17 +110,9 @@ def _summary_by_unit(actor: Actor) -> None:
         }), hide_index=True, width="stretch")
 
 
-@st.cache_data(show_spinner=False, max_entries=2)
-def _daily_reminders(today_iso: str) -> bool:
-    """Once per process and day: create the reminders of clocks that became due soon or overdue."""
-    notifications.refresh_if_due()
-    return True
-
-
 @register(INBOX_ROLES, order=10)
 def inbox_panel(actor: Actor) -> None:
     st.subheader(_("Deadlines"))
-    _daily_reminders(local_date().isoformat())
     head = inbox.inbox(actor, inbox.InboxFilters(), page=1, page_size=1)
     counts = head.counts
     cols = st.columns(4)
