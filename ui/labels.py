@@ -4,6 +4,7 @@ Names that depend on the active policy profile (share types, open attributes) co
 
 from __future__ import annotations
 
+from services.catalog import FIELD_LABELS as CATALOG_FIELD_LABELS
 from services.i18n import N_
 from services.i18n import gettext as _
 
@@ -49,29 +50,10 @@ FIELD_LABELS = {
     "roles": N_("Roles"),
     "before": N_("Date"),
     "org": N_("Unit"),
-    # catalog entry fields (the same msgids as services.catalog.FIELD_LABELS)
-    "resource_code": N_("Resource code"),
-    "summary": N_("Summary"),
-    "classification": N_("Classification"),
-    "base_library": N_("Base library"),
-    "provider_unit_id": N_("Providing unit"),
-    "source_unit_id": N_("Source unit"),
-    "resource_format": N_("Resource format"),
-    "share_type": N_("Share type"),
-    "share_conditions": N_("Share conditions"),
-    "share_method": N_("Share method"),
-    "share_scope": N_("Share scope"),
-    "open_attribute": N_("Open attribute"),
-    "open_conditions": N_("Open conditions"),
-    "restriction_basis": N_("Legal basis for the restriction"),
-    "update_frequency": N_("Update frequency"),
-    "security_level": N_("Security level"),
-    "published_on": N_("Publication date"),
-    "related_codes": N_("Related resource codes"),
-    "usage_requirements": N_("Usage requirements"),
-    "data_items": N_("Data items"),
+    # catalog entry fields: one list, kept in services.catalog (whose "name" is the resource name)
+    **{key: msgid for key, msgid in CATALOG_FIELD_LABELS.items() if key != "name"},
     "occurred_on": N_("Date of the change"),
-    "resource_name": N_("Resource name"),
+    "resource_name": CATALOG_FIELD_LABELS["name"],
 }
 
 
