@@ -13,6 +13,7 @@ from services.catalog import FIELD_LABELS, STATUS_NAMES, EntryView, FieldChange
 from services.i18n import N_
 from services.i18n import gettext as _
 from services.timeutil import fmt_local
+from ui.markdown import md_escape
 
 CLASSIFICATION = {"base": N_("Base resources"), "theme": N_("Theme resources"), "department": N_("Department resources")}
 BASE_LIBRARY = {"population": N_("Population"), "legal_person": N_("Legal persons"), "credit": N_("Public credit"),
@@ -145,17 +146,10 @@ def entry_details(view: EntryView) -> None:
              ("restriction_basis", view.restriction_basis), ("usage_requirements", view.usage_requirements)]
     for column, pairs in ((left, rows), (right, share)):
         with column:
-            st.markdown("  \n".join(f"**{field_name(k)}**：{_escape(_value_text(k, v))}" for k, v in pairs))
+            st.markdown("  \n".join(f"**{field_name(k)}**：{md_escape(_value_text(k, v))}" for k, v in pairs))
     if view.summary:
-        st.caption(f"{field_name('summary')}：{view.summary}")
+        st.caption(f"{field_name('summary')}：{md_escape(view.summary)}")
     items_table(view.data_items)
-
-
-def _escape(text: str) -> str:
-    """Markdown-escape user text (no user text is ever rendered as HTML)."""
-    for ch in "\\`*_{}[]<>#|~":
-        text = text.replace(ch, "\\" + ch)
-    return text
 
 
 def items_table(items: list[dict]) -> None:

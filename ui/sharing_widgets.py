@@ -29,6 +29,7 @@ from services.sharing_rules import (
 )
 from services.timeutil import fmt_local, local_date, to_local
 from ui import session
+from ui.markdown import md_escape
 from ui.tables import current_page, data_table, pager
 
 OPEN = ["pending_confirm", "submitted", "needs_info", "approved", "disputed"]
@@ -43,14 +44,6 @@ UPLOAD_TYPES = ["pdf", "png", "jpg", "jpeg"]
 
 
 # --- formatting -------------------------------------------------------------------------------------------
-_MD_SPECIAL = "\\`*_{}[]<>()#+-.!|~$"
-
-
-def md_escape(text) -> str:
-    """User text shown through st.markdown stays literal text (no links, emphasis or HTML)."""
-    return "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text or ""))
-
-
 def fields_md(rows) -> str:
     """Bold label, colon in the UI language, escaped value; one per line."""
     from services.i18n import current_language
