@@ -7,6 +7,7 @@ from services.i18n import gettext as _
 from services.settings import get_settings
 from ui import session
 from ui.labels import roles_text
+from ui.markdown import md_escape
 
 actor = session.require_actor()
 session.show_flash()
@@ -19,8 +20,8 @@ if st.session_state.get("govdata_must_change_password"):
 profile, password = st.columns([1, 1], gap="large")
 with profile:
     st.subheader(_("Profile"))
-    st.markdown(f"**{_('User name')}**：{actor.username}  \n**{_('Full name')}**：{actor.display_name}  \n"
-                f"**{_('Unit')}**：{actor.unit_name}  \n**{_('Roles')}**：{roles_text(actor.roles)}")
+    st.markdown(f"**{_('User name')}**：{md_escape(actor.username)}  \n**{_('Full name')}**：{md_escape(actor.display_name)}  \n"
+                f"**{_('Unit')}**：{md_escape(actor.unit_name)}  \n**{_('Roles')}**：{roles_text(actor.roles)}")
 
 with password:
     st.subheader(_("Change password"))

@@ -7,6 +7,7 @@ from services import catalog, catalog_quality
 from services.i18n import gettext as _
 from ui import catalog_widgets as cw
 from ui import session
+from ui.markdown import md_escape
 
 actor = session.require_actor()
 session.show_flash()
@@ -23,7 +24,7 @@ else:
     if not loaded:
         st.stop()
     data, version, status = loaded
-    st.title(data.name or data.resource_code)
+    st.title(md_escape(data.name or data.resource_code))
 view = catalog.get_entry(actor, entry_id) if entry_id else None
 
 score, missing = catalog.completeness(data)
@@ -33,7 +34,7 @@ head[1].metric(_("Completeness"), cw.percent(score))
 if missing:
     head[2].caption(_("Missing: {fields}", fields="、".join(cw.field_name(f) for f in missing)))
 if view and view.return_reason and status == "returned":
-    st.warning(_("Returned by the bureau: {reason}", reason=view.return_reason), icon=":material/undo:")
+    st.warning(_("Returned by the bureau: {reason}", reason=md_escape(view.return_reason)), icon=":material/undo:")
 if view and view.is_published and status != "published":
     st.info(_("Published version {n} stays visible to everyone until the bureau approves this change.",
               n=view.published_version), icon=":material/visibility:")
@@ -67,8 +68,8 @@ if editable:
     hints = catalog_quality.obtainable_by_sharing(actor, data.provider_unit_id, [i.name for i in data.data_items])
     for hint in hints:
         st.warning(_("{item} is already provided by {unit} in base-library entry {code}: obtain it by sharing "
-                     "instead of collecting it again.", item=hint.item_name, unit=hint.provider,
-                     code=hint.resource_code), icon=":material/share:")
+                     "instead of collecting it again.", item=md_escape(hint.item_name), unit=md_escape(hint.provider),
+                     code=md_escape(hint.resource_code)), icon=":material/share:")
 else:
     st.info(_("The entry is under the bureau's review and cannot be edited now."), icon=":material/hourglass_top:")
     st.subheader(_("Submitted changes"))

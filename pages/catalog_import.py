@@ -10,6 +10,7 @@ from services import catalog_io
 from services.i18n import gettext as _
 from services.permissions import can
 from ui import session
+from ui.markdown import md_escape
 
 actor = session.require_actor()
 session.show_flash()
@@ -65,7 +66,7 @@ with upload:
             else:
                 st.success(_("No problems found. The workbook can be imported."), icon=":material/task_alt:")
                 for hint in preview.warnings[:20]:
-                    st.warning(f"{hint.column}：{hint.message}", icon=":material/share:")
+                    st.warning(f"{hint.column}：{md_escape(hint.message)}", icon=":material/share:")
                 if st.button(_("Import now"), type="primary", icon=":material/upload:"):
                     bar = st.progress(0.0, text=_("Reading the workbook…"))
                     report = session.run_action(catalog_io.import_catalog, actor, io.BytesIO(content), submit=submit,

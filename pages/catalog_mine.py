@@ -10,11 +10,12 @@ from services.i18n import gettext as _
 from services.timeutil import local_date
 from ui import catalog_widgets as cw
 from ui import session
+from ui.markdown import md_escape
 
 actor = session.require_actor()
 session.show_flash()
 st.title(_("My catalog"))
-st.caption(actor.unit_name)
+st.caption(md_escape(actor.unit_name))
 
 counts = catalog.status_counts(actor)
 cols = st.columns(5)

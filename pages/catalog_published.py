@@ -11,6 +11,7 @@ from services.permissions import can
 from services.settings import ROOT, get_settings
 from ui import catalog_widgets as cw
 from ui import session
+from ui.markdown import md_escape
 
 actor = session.require_actor()
 session.show_flash()
@@ -63,7 +64,7 @@ if selected:
     view = session.run_action(catalog.get_entry, actor, entry_id)
     if view:
         with st.container(border=True):
-            st.subheader(f"{view.name}（{view.resource_code}）")
+            st.subheader(f"{md_escape(view.name)}（{md_escape(view.resource_code)}）")
             if view.share_type == "not_shared" and view.restriction_basis:
                 st.info(_("Not shared. Legal basis: {basis}", basis=view.restriction_basis))
             cw.entry_details(view)

@@ -8,6 +8,7 @@ from services import catalog
 from services.i18n import gettext as _
 from ui import catalog_widgets as cw
 from ui import session
+from ui.markdown import md_escape
 
 actor = session.require_actor()
 session.show_flash()
@@ -35,7 +36,7 @@ with tab_queue:
     if chosen is not None:
         entry_id, version = int(chosen["id"]), int(chosen["version"])
         with st.container(border=True):
-            st.subheader(f"{chosen['name']}（{chosen['resource_code']}）· {chosen['provider']}")
+            st.subheader(f"{md_escape(chosen['name'])}（{md_escape(chosen['resource_code'])}）· {md_escape(chosen['provider'])}")
             changes = catalog.entry_diff(actor, entry_id)
             cw.diff_table(changes)
             working, _v, _s = catalog.get_working_copy(actor, entry_id)

@@ -6,11 +6,12 @@ import ui.panels  # noqa: F401  (registers every feature's home panels)
 from services.i18n import gettext as _
 from ui import session
 from ui.home import panels_for
+from ui.markdown import md_escape
 
 actor = session.require_actor()
 session.show_flash()
 st.title(_("My to-do"))
-st.caption(_("{name}, {unit}", name=actor.display_name, unit=actor.unit_name))
+st.caption(_("{name}, {unit}", name=md_escape(actor.display_name), unit=md_escape(actor.unit_name)))
 panels = panels_for(actor)
 if not panels:
     st.info(_("Nothing is waiting for you."))

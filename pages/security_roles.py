@@ -9,6 +9,7 @@ from services.i18n import N_
 from services.i18n import gettext as _
 from ui import session
 from ui.labels import ROLE_LABELS, label, roles_text
+from ui.markdown import md_escape
 from ui.tables import data_table
 
 actor = session.require_actor()
@@ -48,8 +49,8 @@ with right:
     if selected is None:
         st.caption(_("Select an account in the table to change its roles."))
     else:
-        st.subheader(f"{selected['display_name']} · {selected['username']}")
-        st.caption(selected["unit"])
+        st.subheader(f"{md_escape(selected['display_name'])} · {md_escape(selected['username'])}")
+        st.caption(md_escape(selected["unit"]))
         with st.form(f"roles_{int(selected['id'])}"):
             chosen = st.multiselect(
                 _("Roles"),

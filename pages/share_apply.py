@@ -7,6 +7,7 @@ import streamlit as st
 from services import catalog, policy, sharing_queries
 from services.i18n import gettext as _
 from ui import session
+from ui.markdown import md_escape
 from ui.sharing_widgets import access_form, application_form, fields_md, uncatalogued_form
 from ui.tables import data_table
 
@@ -35,7 +36,7 @@ with from_catalog:
         entry = session.run_action(catalog.get_entry, actor, int(entry_id))
         if entry and entry is not True:
             with st.container(border=True):
-                st.subheader(f"{entry.name} · {entry.resource_code}")
+                st.subheader(f"{md_escape(entry.name)} · {md_escape(entry.resource_code)}")
                 rows = [(_("Providing unit"), entry.provider), (_("Share type"), policy.share_type_label(entry.share_type))]
                 if entry.share_conditions:
                     rows.append((_("Share conditions"), entry.share_conditions))

@@ -24,7 +24,7 @@ if not queue:
 
 @st.dialog(_("Refuse"), width="large")
 def refuse(item) -> None:
-    st.markdown(f"**{item.code}** · {item.requester} → {item.provider}")
+    st.markdown(f"**{md_escape(item.code)}** · {md_escape(item.requester)} → {md_escape(item.provider)}")
     reason = st.text_area(_("Legal basis and reasons for refusing"), max_chars=1000)
     if st.button(_("Refuse"), type="primary"):
         session.run_action(sharing.decide, actor, item.id, DecisionInput(Decision.REJECT, reason=reason),

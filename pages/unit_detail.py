@@ -9,6 +9,7 @@ from services.sharing_rules import STATUS_LABELS, label
 from ui import session
 from ui.kpi_tiles import DASHBOARD, case_table, filter_bar, load, period_caption, tiles
 from ui.labels import UNIT_KIND_LABELS
+from ui.markdown import md_escape
 
 actor = session.require_actor()
 session.show_flash()
@@ -23,7 +24,7 @@ if filters.unit_id is None:
 profile = session.run_action(load, unit_profile, actor, filters.unit_id)
 if profile is None:
     st.stop()
-st.title(profile.name)
+st.title(md_escape(profile.name))
 st.caption(" · ".join(part for part in (
     profile.region, label(UNIT_KIND_LABELS, profile.kind), _("USCC {code}", code=profile.uscc),
     _("Data administrator: {name} {phone}", name=profile.data_admin_name or "—", phone=profile.data_admin_phone or ""),

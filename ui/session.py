@@ -16,6 +16,7 @@ from services.actor import Actor
 from services.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationError
 from services.i18n import gettext as _
 from services.settings import ROOT, get_settings
+from ui.markdown import md_escape
 
 T = TypeVar("T")
 ACTOR_KEY = "govdata_actor"
@@ -145,16 +146,16 @@ def run_action(fn: Callable[..., T], *args, success: str | None = None, rerun: b
         colon = "：" if i18n.current_language() == "zh_CN" else ": "
         for field_name, message in exc.errors.items():
             text = f"{field_label(field_name)}{colon}{message}" if field_name else message
-            st.error(text, icon=":material/error:")
+            st.error(md_escape(text), icon=":material/error:")
         return None
     except Conflict as exc:
-        st.warning(exc.message, icon=":material/sync_problem:")
+        st.warning(md_escape(exc.message), icon=":material/sync_problem:")
         return None
     except (PermissionDenied, NotFound) as exc:
-        st.error(exc.message, icon=":material/block:")
+        st.error(md_escape(exc.message), icon=":material/block:")
         return None
     except ServiceError as exc:
-        st.error(exc.message)
+        st.error(md_escape(exc.message))
         return None
     if success:
         if rerun:

@@ -139,7 +139,7 @@ def show_request(actor: Actor, request_id: int, *, actions: bool = True) -> Requ
         action_bar(actor, view)
     with st.container(border=True):
         head = st.columns([3, 2], vertical_alignment="center")
-        head[0].subheader(f"{view.code} · {view.entry or view.uncatalogued_title or ''}")
+        head[0].subheader(f"{md_escape(view.code)} · {md_escape(view.entry or view.uncatalogued_title or '')}")
         with head[1]:
             status_badge(view.status)
             clock = view.open_clock
@@ -168,9 +168,9 @@ def show_request(actor: Actor, request_id: int, *, actions: bool = True) -> Requ
             st.warning(_("Secret, commercial or personal data: a confidentiality agreement is required before "
                          "access is given (Shanghai §14)."), icon=":material/lock:")
         if view.info_request and view.status == "needs_info":
-            st.info(_("Information requested: {text}", text=view.info_request), icon=":material/help:")
+            st.info(_("Information requested: {text}", text=md_escape(view.info_request)), icon=":material/help:")
         if view.decision_reason and view.status in ("rejected", "disputed"):
-            st.error(_("Refused: {text}", text=view.decision_reason), icon=":material/block:")
+            st.error(_("Refused: {text}", text=md_escape(view.decision_reason)), icon=":material/block:")
         agreements = [(_("Data use agreement"), view.use_agreement),
                       (_("Confidentiality agreement"), view.confidentiality_agreement),
                       (_("How access was given"), view.implementation_note)]
@@ -233,7 +233,7 @@ def _clock_result(clock, today: date) -> str:
 def _download(view: RequestView, attachment: dict) -> None:
     actor = session.require_actor()
     cols = st.columns([4, 1], vertical_alignment="center")
-    cols[0].caption(f"{attachment['filename']} · {attachment['size'] / 1024:.0f} KB · SHA-256 {attachment['sha256'][:16]}…")
+    cols[0].caption(f"{md_escape(attachment['filename'])} · {attachment['size'] / 1024:.0f} KB · SHA-256 {attachment['sha256'][:16]}…")
     if cols[1].button(_("Prepare download"), key=f"att_{attachment['id']}", width="stretch"):
         result = session.run_action(sharing_queries.read_attachment, actor, attachment["id"])
         if isinstance(result, tuple):
@@ -311,7 +311,7 @@ def _confirm(actor: Actor, view: RequestView) -> None:
 
 def _resubmit(actor: Actor, view: RequestView) -> None:
     def body():
-        st.info(_("Information requested: {text}", text=view.info_request or ""))
+        st.info(_("Information requested: {text}", text=md_escape(view.info_request)))
         scenario = st.text_input(_("Scenario"), value=view.scenario or "", max_chars=300)
         purpose = st.text_area(_("Purpose"), value=view.purpose or "", max_chars=1000)
         basis = st.text_area(_("Duty or legal basis"), value=view.legal_basis or "", max_chars=1000)

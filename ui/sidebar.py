@@ -9,6 +9,7 @@ from services.actor import Actor
 from services.i18n import gettext as _
 from ui import session
 from ui.labels import roles_text
+from ui.markdown import md_escape
 
 # Hides Streamlit's developer chrome (deploy button, main menu) and tightens spacing for 1366x768 screens.
 _CSS = """
@@ -47,8 +48,8 @@ def language_switch() -> None:
 
 def render(actor: Actor) -> None:
     with st.sidebar:
-        st.markdown(f"**{actor.display_name}**")
-        st.caption(f"{actor.unit_name}  \n{roles_text(actor.roles)}")
+        st.markdown(f"**{md_escape(actor.display_name)}**")
+        st.caption(f"{md_escape(actor.unit_name)}  \n{roles_text(actor.roles)}")
         import ui.panels  # noqa: F401  (registers the reminder providers before the first page has run)
 
         for provider in REMINDER_PROVIDERS:

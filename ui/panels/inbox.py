@@ -14,6 +14,7 @@ from services.i18n import gettext as _
 from services.permissions import Scope, allowed_scope
 from ui import badges, case_links, session
 from ui.home import register
+from ui.markdown import md_escape
 from ui.sidebar import REMINDER_PROVIDERS
 
 CASE_KIND_LABELS = {
@@ -148,7 +149,7 @@ def reminders(actor: Actor) -> None:
             st.rerun()
         for item in items:
             icon = ":material/error:" if item.kind == notifications.KIND_OVERDUE else ":material/schedule:"
-            st.markdown(f"{icon} {item.text}")
+            st.markdown(f"{icon} {md_escape(item.text)}")
             cols = st.columns(2)
             if cols[0].button(_("Mark as read"), key=f"reminder_read_{item.id}"):
                 notifications.mark_read(actor, item.id)
