@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
+from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
 from services import db as dbmod
@@ -32,6 +33,14 @@ def empty_database(request, tmp_path, monkeypatch):
     if dbmod._engine is not None:
         dbmod._engine.dispose()
     get_settings.cache_clear()
+    if request.param != "sqlite":
+        # Hand the worker's shared PostgreSQL database back with the schema the other tests expect.
+        engine = dbmod.configure(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        SQLModel.metadata.create_all(engine)
+        engine.dispose()
 
 
 @pytest.fixture
