@@ -141,6 +141,26 @@ def rows_frame(records: Iterable, today: date) -> pd.DataFrame:
     return pd.DataFrame(out, columns=COLUMNS)
 
 
+def _ordered_page(session: Session, stmt, n_dated: int, offset: int, limit: int) -> list:
+    """Rows offset … offset+limit of `stmt` in inbox order: dated clocks by (due_on, started_on, id), then the
+    clocks without a deadline by (started_on, id).
+
+    The two parts are read separately so that each is a range read of an open-clock index (models/clock.py) that stops
+    after the page; one ORDER BY putting NULL due dates last would sort every open clock for every page (SQLite
+    sorts NULLs first and cannot read `due_on IS NULL` off the index)."""
+    records: list = []
+    if offset < n_dated:
+        dated = stmt.where(SlaClock.due_on.is_not(None))  # type: ignore[union-attr]
+        dated = dated.order_by(SlaClock.due_on, SlaClock.started_on, SlaClock.id)
+        records.extend(session.exec(dated.offset(offset).limit(limit)).all())
+    remaining = limit - len(records)
+    if remaining > 0:
+        undated = stmt.where(SlaClock.due_on.is_(None))  # type: ignore[union-attr]
+        undated = undated.order_by(SlaClock.started_on, SlaClock.id)
+        records.extend(session.exec(undated.offset(max(0, offset - n_dated)).limit(remaining)).all())
+    return records
+
+
 def inbox(actor: Actor, filters: InboxFilters | None = None, *, page: int = 1, page_size: int | None = None,
           now: datetime | None = None) -> InboxPage:
     """One page of the open clocks in the actor's scope, soonest due date first (no deadline last)."""
@@ -149,9 +169,11 @@ def inbox(actor: Actor, filters: InboxFilters | None = None, *, page: int = 1, p
     today = local_date(now)
     with read_scope(actor, "inbox.view", now=now) as (session, scope):
         counts = _counts(session, actor, scope, today)
-        count_stmt = _apply_filters(_scoped(select(func.count()).select_from(SlaClock).where(_open()), actor, scope),
-                                    filters, today)
-        total = int(session.exec(count_stmt).one())
+        undated = SlaClock.due_on.is_(None)  # type: ignore[union-attr]
+        count_stmt = _apply_filters(_scoped(
+            select(func.count(), func.coalesce(func.sum(case((undated, 1), else_=0)), 0))
+            .select_from(SlaClock).where(_open()), actor, scope), filters, today)
+        total, n_undated = (int(n) for n in session.exec(count_stmt).one())
         pages = max(1, -(-total // page_size))
         page = min(max(1, page), pages)
         ref, joins = case_ref_column()
@@ -160,8 +182,7 @@ def inbox(actor: Actor, filters: InboxFilters | None = None, *, page: int = 1, p
             stmt = stmt.outerjoin(target, condition)
         stmt = stmt.outerjoin(Unit, Unit.id == SlaClock.responsible_unit_id).where(_open())
         stmt = _apply_filters(_scoped(stmt, actor, scope), filters, today)
-        stmt = stmt.order_by(SlaClock.due_on.is_(None), SlaClock.due_on, SlaClock.started_on, SlaClock.id)  # type: ignore[union-attr]
-        records = session.exec(stmt.offset((page - 1) * page_size).limit(page_size)).all()
+        records = _ordered_page(session, stmt, total - n_undated, (page - 1) * page_size, page_size)
         frame = rows_frame(records, today)
         kinds = _kinds(session, actor, scope)
     return InboxPage(frame, total, page, page_size, counts, today, kinds)

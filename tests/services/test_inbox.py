@@ -79,6 +79,18 @@ def test_pagination_is_done_by_the_database(clocks_world):
     assert set(first.rows["clock_id"]).isdisjoint(second.rows["clock_id"])
 
 
+def test_pages_keep_dated_clocks_first_and_undated_ones_last_across_page_boundaries(clocks_world):
+    _clock(clocks_world, "civil", date(2025, 9, 15), step="dispute", case_id=7, kind="dispute")  # no deadline, older
+    reviewer = clocks_world["reviewer"]
+    whole = inbox.inbox(reviewer, page_size=50, now=NOW).rows
+    assert list(whole["case_id"]) == [5, 2, 1, 3, 4, 7, 6]  # by due date, then undated by start date
+    for size in (2, 3, 4, 5, 6):
+        first = inbox.inbox(reviewer, page=1, page_size=size, now=NOW)
+        paged = [cid for n in range(1, first.pages + 1)
+                 for cid in inbox.inbox(reviewer, page=n, page_size=size, now=NOW).rows["case_id"]]
+        assert paged == list(whole["case_id"]), size
+
+
 def test_closed_clocks_leave_the_inbox(clocks_world):
     with write_session() as session:
         clocks.close(session, case_kind="share_request", case_id=2, now=NOW)
