@@ -115,6 +115,9 @@ class CatalogEntry(CatalogEntryBase, table=True):
         Index("ix_catalog_entry_status_provider", "status", "provider_unit_id"),
         Index("ix_catalog_entry_share_type", "share_type"),
         Index("ix_catalog_entry_published_code", "is_published", "resource_code"),
+        # Covering index of the catalog KPI aggregates (services/kpi/catalog.py): they read it, not the rows.
+        Index("ix_catalog_entry_kpi", "is_published", "published_on", "provider_unit_id", "share_type",
+              "open_attribute", "completeness", "last_maintained_at", "restriction_basis"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
