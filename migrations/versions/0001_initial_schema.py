@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 01:35:34.287230
+Create Date: 2026-11-23 02:02:14.318415
 """
 from collections.abc import Sequence
 
@@ -151,7 +151,8 @@ def upgrade() -> None:
     with op.batch_alter_table('sla_clock', schema=None) as batch_op:
         batch_op.create_index('ix_sla_clock_case', ['case_kind', 'case_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_sla_clock_due_on'), ['due_on'], unique=False)
-        batch_op.create_index('ix_sla_clock_open_due', ['closed_at', 'due_on'], unique=False)
+        batch_op.create_index('ix_sla_clock_open_by_due', ['due_on', 'started_on', 'id'], unique=False, postgresql_where=sa.text('closed_at IS NULL'), sqlite_where=sa.text('closed_at IS NULL'))
+        batch_op.create_index('ix_sla_clock_open_due_order', ['closed_at', 'due_on', 'started_on', 'id'], unique=False)
         batch_op.create_index('ix_sla_clock_region_open', ['responsible_region_id', 'closed_at'], unique=False)
         batch_op.create_index('ix_sla_clock_step_closed', ['step', 'closed_on', 'outcome', 'started_on', 'paused_workdays', 'responsible_unit_id'], unique=False)
         batch_op.create_index('ix_sla_clock_step_due', ['step', 'due_on', 'closed_on', 'outcome', 'paused_at', 'responsible_unit_id'], unique=False)
@@ -227,6 +228,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('catalog_entry', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_catalog_entry_is_published'), ['is_published'], unique=False)
+        batch_op.create_index('ix_catalog_entry_kpi', ['is_published', 'published_on', 'provider_unit_id', 'share_type', 'open_attribute', 'completeness', 'last_maintained_at', 'restriction_basis'], unique=False)
         batch_op.create_index(batch_op.f('ix_catalog_entry_name'), ['name'], unique=False)
         batch_op.create_index(batch_op.f('ix_catalog_entry_provider_unit_id'), ['provider_unit_id'], unique=False)
         batch_op.create_index('ix_catalog_entry_published_code', ['is_published', 'resource_code'], unique=False)
@@ -641,6 +643,7 @@ def downgrade() -> None:
         batch_op.drop_index('ix_catalog_entry_published_code')
         batch_op.drop_index(batch_op.f('ix_catalog_entry_provider_unit_id'))
         batch_op.drop_index(batch_op.f('ix_catalog_entry_name'))
+        batch_op.drop_index('ix_catalog_entry_kpi')
         batch_op.drop_index(batch_op.f('ix_catalog_entry_is_published'))
 
     op.drop_table('catalog_entry')
@@ -653,7 +656,8 @@ def downgrade() -> None:
         batch_op.drop_index('ix_sla_clock_step_due')
         batch_op.drop_index('ix_sla_clock_step_closed')
         batch_op.drop_index('ix_sla_clock_region_open')
-        batch_op.drop_index('ix_sla_clock_open_due')
+        batch_op.drop_index('ix_sla_clock_open_due_order')
+        batch_op.drop_index('ix_sla_clock_open_by_due', postgresql_where=sa.text('closed_at IS NULL'), sqlite_where=sa.text('closed_at IS NULL'))
         batch_op.drop_index(batch_op.f('ix_sla_clock_due_on'))
         batch_op.drop_index('ix_sla_clock_case')
 
