@@ -163,6 +163,28 @@ def test_progress_is_reported_while_reading(world):
     assert len(seen) >= 5 and seen[-1] == 1.0
 
 
+def test_workbook_without_a_dimension_element_imports_every_row(world):
+    # Written in write-only mode, as generators and exporters do: no <dimension>, so the size is unknown.
+    wb = openpyxl.Workbook(write_only=True)
+    entries, items = wb.create_sheet("目录"), wb.create_sheet("信息项")
+    entries.append(ENTRY_HEADERS)
+    items.append(ITEM_HEADERS)
+    for n in range(3):
+        entries.append(_row(world, f"GA-W{n}", f"流式目录{n}"))
+        items.append([f"GA-W{n}", "姓名", "字符型", 50, "否", "是"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    buf.seek(0)
+    report = catalog_io.import_catalog(world["police"], buf)
+    assert (report.ok, report.created, report.items_read) == (True, 3, 3)
+
+
+def test_read_only_sheet_size_comes_from_the_dimension_element(world):
+    book = openpyxl.load_workbook(_workbook([_row(world, "GA-D1", "尺寸")], []), read_only=True)
+    assert (book["目录"].max_row, book["目录"].max_column) == (2, len(ENTRY_HEADERS))
+    assert (book["信息项"].max_row, book["信息项"].max_column) == (1, len(ITEM_HEADERS))
+
+
 def test_import_with_submit_sends_entries_for_review(world):
     book = _workbook([_row(world, "GA-1", "户籍人口信息")], [["GA-1", "姓名", "字符型", 50, "否", "是"]])
     report = catalog_io.import_catalog(world["police"], book, submit=True)
