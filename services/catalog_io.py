@@ -480,7 +480,10 @@ def _insert_new(session: Session, actor: Actor, entries: list[EntryInput], now: 
             item_rows.append({"entry_id": entry_id, "position": n, "name": item.name,
                               "norm_name": normalise_name(item.name)[:80], "data_type": item.data_type,
                               "length": item.length, "is_sensitive": item.is_sensitive, "is_source": item.is_source})
-    session.execute(insert(CatalogEntry), entry_rows)
+    # render_nulls: the ORM bulk insert otherwise leaves None values out of the statement, so rows whose empty
+    # columns differ cannot share an executemany batch (10,000 entries took ~6,700 round trips). No column of
+    # catalog_entry has a server default, so writing NULL is what leaving it out wrote.
+    session.execute(insert(CatalogEntry).execution_options(render_nulls=True), entry_rows)
     bulk.insert_rows(session, DataItem, item_rows)
     return ids
 
