@@ -57,7 +57,9 @@ def _sheet_size(ws) -> None:
                 return
 
 
-_read_only.ReadOnlyWorksheet._get_size = _sheet_size  # same result, reads only the sheet's header
+if openpyxl.__version__.startswith("3.1."):
+    # Replaces a private method of the pinned openpyxl 3.1; a later release keeps its own (slower) behaviour.
+    _read_only.ReadOnlyWorksheet._get_size = _sheet_size
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 PROGRESS_EVERY = 2_000  # rows between progress callbacks
 CHUNK = 900  # ids per IN (...) list, under SQLite's bound-parameter limit
