@@ -14,7 +14,7 @@ from services.i18n import gettext as _
 from services.settings import get_settings
 from services.timeutil import fmt_local, local_date
 from ui import session
-from ui.labels import RESULT_LABELS, label, roles_text
+from ui.labels import RESULT_LABELS, action_label, label, roles_text
 from ui.tables import current_page, data_table, pager, reset_page
 
 EXPORT_KEY = "audit_export_file"
@@ -32,7 +32,7 @@ with st.form("audit_filter", border=True):
         _("Action"),
         [None, *options["actions"]],
         key="audit_action",
-        format_func=lambda a: _("All actions") if a is None else a,
+        format_func=lambda a: _("All actions") if a is None else action_label(a),
     )
     result = row1[4].selectbox(
         _("Result"),
@@ -68,12 +68,13 @@ if page is None:
 table = page.rows.assign(
     time=page.rows["occurred_at"].map(lambda t: t.strftime("%Y-%m-%d %H:%M:%S") if pd.notna(t) else ""),
     result_text=page.rows["result"].map(lambda r: label(RESULT_LABELS, r)),
+    action_text=page.rows["action"].map(action_label),
     roles=page.rows["roles"].map(lambda r: roles_text(r.split(",")) if isinstance(r, str) and r else ""),
 )
 selected = data_table(
     table,
     {"seq": N_("Sequence"), "time": N_("Time"), "username": N_("User name"), "roles": N_("Roles"),
-     "action": N_("Action"), "object_type": N_("Object type"), "object_id": N_("Object ID"),
+     "action_text": N_("Action"), "object_type": N_("Object type"), "object_id": N_("Object ID"),
      "result_text": N_("Result")},
     key="audit_table", height=400,
 )
@@ -87,7 +88,8 @@ elif event := session.run_action(audit_log.get_event, actor, int(selected["seq"]
     facts.dataframe(pd.DataFrame({_("Field"): [_("Time"), _("User name"), _("Roles"), _("Action"), _("Result"),
                                                _("Object"), _("Hash")],
                                   _("Value"): [fmt_local(event.occurred_at, with_seconds=True), event.username,
-                                               event.roles, event.action, label(RESULT_LABELS, event.result),
+                                               event.roles, f"{action_label(event.action)} ({event.action})",
+                                               label(RESULT_LABELS, event.result),
                                                f"{event.object_type or ''} {event.object_id or ''}".strip(),
                                                event.hash]}), hide_index=True, width="stretch")
     with changes:

@@ -66,3 +66,51 @@ def label(mapping: dict[str, str], code: str | None) -> str:
 
 def roles_text(roles) -> str:
     return _(", ").join(label(ROLE_LABELS, r) for r in sorted(roles))
+
+# Audit-event and permission action codes as the audit administrator reads them (unknown codes show as is).
+ACTION_LABELS = {
+    "auth.sign_in": N_("Sign-in"), "auth.sign_out": N_("Sign-out"), "auth.lock": N_("Account locked"),
+    "auth.change_password": N_("Change own password"), "auth.totp_enrol": N_("Set up second factor"),
+    "user.create": N_("Create account"), "user.update": N_("Edit account"), "user.activate": N_("Reactivate account"),
+    "user.deactivate": N_("Deactivate account"), "user.reset_password": N_("Reset password"),
+    "user.reset_totp": N_("Reset second factor"), "user.unlock": N_("Unlock account"),
+    "user.language": N_("Change language"), "user.view": N_("View accounts"), "user.manage": N_("Manage accounts"),
+    "role.grant": N_("Grant roles"), "region.create": N_("Create region"), "region.update": N_("Edit region"),
+    "region.manage": N_("Manage regions"), "unit.create": N_("Create unit"), "unit.update": N_("Edit unit"),
+    "unit.manage": N_("Manage units"), "policy.use": N_("Choose policy profile"),
+    "policy.override": N_("Override policy value"), "policy.override_clear": N_("Clear policy override"),
+    "policy.manage": N_("Manage policy profiles"), "calendar.edit_day": N_("Edit calendar day"),
+    "calendar.import": N_("Import official schedule"), "calendar.manage": N_("Manage calendar"),
+    "audit.read": N_("Read audit log"), "audit.export": N_("Export audit log"), "audit.verify": N_("Verify audit chain"),
+    "audit.purge": N_("Purge audit log"), "backup.create": N_("Create backup"), "backup.restore": N_("Restore backup"),
+    "seed.demo": N_("Load demo data"), "reminders.refresh": N_("Refresh reminders"), "inbox.view": N_("View to-do list"),
+    "catalog.create": N_("Create catalog entry"), "catalog.update": N_("Edit catalog entry"),
+    "catalog.submit": N_("Submit catalog entry"), "catalog.recall": N_("Recall submission"),
+    "catalog.approve": N_("Approve catalog entry"), "catalog.return": N_("Return catalog entry"),
+    "catalog.withdraw_request": N_("Request withdrawal"), "catalog.discard_change": N_("Discard pending change"),
+    "catalog.delete_draft": N_("Delete draft"), "catalog.fix_share_type": N_("Fix share type"),
+    "catalog.file": N_("Record filing"), "catalog.trigger": N_("Record catalog trigger"),
+    "catalog.trigger_resolve": N_("Resolve catalog trigger"), "catalog.confirm_maintained": N_("Confirm maintenance"),
+    "catalog.import": N_("Import catalog spreadsheet"), "catalog.export": N_("Export catalog spreadsheet"),
+    "catalog.responsibility_add": N_("Add responsibility item"),
+    "catalog.responsibility_link": N_("Link responsibility item"),
+    "catalog.responsibility_remove": N_("Remove responsibility item"), "catalog.responsibility": N_("Manage responsibility list"),
+    "catalog.demand_add": N_("Add demand"), "catalog.demand_link": N_("Link demand"),
+    "catalog.demand_close": N_("Close demand"), "catalog.demand": N_("Manage demand list"),
+    "catalog.one_source_settle": N_("Settle one-source conflict"), "catalog.one_source": N_("Review one-source conflicts"),
+    "catalog.edit": N_("Edit catalog"), "catalog.review": N_("Review catalog"), "catalog.view": N_("View catalog"),
+    "catalog.view_unpublished": N_("View unpublished entries"),
+    "share.access": N_("Get unconditional access"), "share.apply": N_("Apply for shared data"),
+    "share.request_uncatalogued": N_("Request uncatalogued data"), "share.confirm": N_("Confirm uncatalogued request"),
+    "share.attach": N_("Attach written application"), "share.decide": N_("Decide share request"),
+    "share.resubmit": N_("Resubmit share request"), "share.withdraw": N_("Withdraw share request"),
+    "share.record_agreements": N_("Record agreements"), "share.implement": N_("Implement sharing"),
+    "share.revoke": N_("Revoke access"), "share.report_usage": N_("Report usage"), "share.dispute": N_("Raise dispute"),
+    "share.coordinate": N_("Decide dispute"), "share.file": N_("File cross-level request"),
+    "share.sweep": N_("Expire grants"), "share.view": N_("View share requests"),
+    "kpi.view": N_("View dashboard"), "kpi.set_target": N_("Set KPI target"), "kpi.export": N_("Export dashboard"),
+}
+
+
+def action_label(code: str | None) -> str:
+    return label(ACTION_LABELS, code)

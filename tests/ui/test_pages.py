@@ -108,3 +108,12 @@ def test_an_admin_page_run_outside_the_navigation_still_refuses_a_steward(app_db
     at.run()
     assert not at.exception
     assert not at.title and any("角色" in e for e in _texts(at.error))
+
+
+def test_audit_log_names_actions_in_the_users_language(app_db):
+    at = sign_in("auditadmin")
+    at.switch_page("pages/audit_log.py").run()
+    assert not at.exception
+    shown = {str(v) for v in at.dataframe[0].value.to_numpy().ravel()}
+    assert "登录" in shown  # the auditadmin's own sign-in, shown by name rather than as auth.sign_in
+    assert "auth.sign_in" not in shown
