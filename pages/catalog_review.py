@@ -20,9 +20,9 @@ with tab_queue:
     queue = catalog.review_queue(actor)
     st.caption(_("{n} submissions waiting, earliest deadline first", n=len(queue)))
     event = st.dataframe(
-        cw.display_frame(queue, {"resource_code": "Resource code", "name": "Resource name", "provider": "Providing unit",
-                                 "change_kind": "Submission", "share_type": "Share type",
-                                 "submitted_at": "Submitted", "due_on": "Review due"},
+        cw.display_frame(queue, {"resource_code": "Resource code", "name": "Resource name", "due_on": "Review due",
+                                 "provider": "Providing unit", "change_kind": "Submission", "share_type": "Share type",
+                                 "submitted_at": "Submitted"},
                          enums={"change_kind": "change_kind", "share_type": "share_type"}),
         hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="review_table")
     wanted = st.session_state.get("catalog_review_id")

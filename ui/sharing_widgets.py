@@ -37,9 +37,10 @@ CLOSED = ["rejected", "withdrawn", "expired", "revoked"]
 STATUS_COLORS = {"pending_confirm": "orange", "submitted": "blue", "needs_info": "orange", "approved": "violet",
                  "implemented": "green", "rejected": "red", "disputed": "orange", "withdrawn": "gray",
                  "expired": "gray", "revoked": "gray"}
-REQUEST_COLUMNS = {"code": N_("Tracking number"), "kind_text": N_("Kind"), "entry": N_("Data"),
-                   "requester": N_("Requesting unit"), "provider": N_("Providing unit"), "status_text": N_("Status"),
-                   "submitted": N_("Submitted"), "due_text": N_("Deadline")}
+# The deadline comes right after the status so it stays on screen at 1366 px; unit names are the widest columns.
+REQUEST_COLUMNS = {"code": N_("Tracking number"), "status_text": N_("Status"), "due_text": N_("Deadline"),
+                   "entry": N_("Data"), "kind_text": N_("Kind"), "requester": N_("Requesting unit"),
+                   "provider": N_("Providing unit"), "submitted": N_("Submitted")}
 UPLOAD_TYPES = ["pdf", "png", "jpg", "jpeg"]
 
 
