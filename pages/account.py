@@ -8,6 +8,7 @@ from services.settings import get_settings
 from ui import session
 from ui.labels import roles_text
 from ui.markdown import md_escape
+from ui.qr import qr_png
 
 actor = session.require_actor()
 session.show_flash()
@@ -50,9 +51,10 @@ with profile:
         elif auth.totp_required_for(actor.roles):
             st.caption(_("Recommended for your role: sign-in will then also ask for a code from your phone."))
         secret = st.session_state.setdefault("govdata_totp_secret", auth.new_totp_secret())
-        st.caption(_("Add this key to an authenticator app (time-based, 6 digits, 30 seconds), then enter the code it shows."))
+        st.caption(_("Scan the code with an authenticator app, or type the key into it (time-based, 6 digits, "
+                     "30 seconds), then enter the code the app shows."))
+        st.image(qr_png(auth.totp_uri(actor, secret)), width=180)
         st.code(secret, language=None)
-        st.caption(auth.totp_uri(actor, secret))
         with st.form("enrol_totp", clear_on_submit=True):
             code = st.text_input(_("Verification code"), max_chars=6)
             if st.form_submit_button(_("Turn on the second factor")):

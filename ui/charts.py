@@ -20,7 +20,7 @@ KIND_COLOURS = {"catalog_entry": BLUE, "catalog_trigger": LIGHT_BLUE, "share_req
                 "dispute": "#8e6bbf", "correction": TEAL, "open_request": "#f4a261"}
 SHARE_TYPE_COLOURS = {"unconditional": GREEN, "conditional": AMBER, "not_shared": RED, "": GREY}
 # Set share types are named by the active policy profile (Shanghai: 普遍共享 …); only "not set" is ours.
-SHARE_TYPE_LABELS = {"": N_("Share type not set")}
+SHARE_TYPE_NOT_SET = N_("Share type not set")
 CONFIG = {"displaylogo": False, "modeBarButtonsToRemove": ["lasso2d", "select2d", "autoScale2d"],
           "toImageButtonOptions": {"format": "png", "scale": 2}}
 FONT = dict(family="Microsoft YaHei, PingFang SC, Noto Sans CJK SC, sans-serif", size=12)
@@ -131,7 +131,7 @@ def share_types(frame: pd.DataFrame, limit: int = 20) -> go.Figure:
         if part.empty:
             continue
         fig.add_bar(y=totals["unit"], x=[part.get(u, 0) for u in totals["unit_id"]], orientation="h",
-                    name=policy.share_type_label(share_type) or _(SHARE_TYPE_LABELS[""]), marker_color=SHARE_TYPE_COLOURS[share_type],
+                    name=policy.share_type_label(share_type) or _(SHARE_TYPE_NOT_SET), marker_color=SHARE_TYPE_COLOURS[share_type],
                     customdata=totals["unit_id"], hovertemplate="%{y}: %{x}<extra></extra>")
     fig.update_yaxes(automargin=True)
     return _layout(fig, _("Share types of published entries by unit"), height=max(300, 24 * len(totals) + 110),
