@@ -13,8 +13,6 @@ from __future__ import annotations
 
 import csv
 import io
-import threading
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -29,7 +27,8 @@ from sqlmodel import Session, select
 
 from models import CalendarDay, DaySource, PolicySetting
 from services.actor import Actor
-from services.db import get_engine, read_session
+from services.cache import VersionedCache
+from services.db import read_session
 from services.errors import ValidationError
 from services.i18n import gettext as _
 from services.timeutil import now_utc
@@ -204,18 +203,6 @@ def builtin_calendar() -> WorkCalendar:
 
 
 # --- the process-wide cache ------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class _Cached:
-    engine: Engine
-    generation: int
-    checked_at: float
-    calendar: WorkCalendar
-
-
-_cache: _Cached | None = None
-_lock = threading.Lock()
-
-
 def _read_generation(engine: Engine) -> int:
     """-1 when the table is empty (or the schema does not exist yet): the built-in calendar is used."""
     try:
@@ -237,32 +224,24 @@ def _load(session: Session) -> WorkCalendar:
     return WorkCalendar.from_days([DayInfo(d, bool(w), s) for d, w, s in rows])
 
 
+def _build(engine: Engine, generation: int) -> WorkCalendar:
+    if generation < 0:
+        return builtin_calendar()
+    with Session(engine) as session:
+        return _load(session)
+
+
+_cache: VersionedCache[int, WorkCalendar] = VersionedCache(_read_generation, _build, recheck_seconds=RECHECK_SECONDS)
+
+
 def current() -> WorkCalendar:
     """The calendar of the bound database, rebuilt only when its generation moved."""
-    global _cache
-    engine = get_engine()
-    cached = _cache
-    now = time.monotonic()
-    if cached is not None and cached.engine is engine and now - cached.checked_at < RECHECK_SECONDS:
-        return cached.calendar
-    with _lock:
-        generation = _read_generation(engine)
-        cached = _cache
-        if cached is not None and cached.engine is engine and cached.generation == generation:
-            calendar = cached.calendar
-        elif generation < 0:
-            calendar = builtin_calendar()
-        else:
-            with Session(engine) as session:
-                calendar = _load(session)
-        _cache = _Cached(engine, generation, time.monotonic(), calendar)
-        return calendar
+    return _cache.get()
 
 
 def invalidate() -> None:
     """Forget the cached calendar (called after a committed change)."""
-    global _cache
-    _cache = None
+    _cache.invalidate()
 
 
 # --- the contract other modules use ----------------------------------------------------------------------

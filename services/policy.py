@@ -7,8 +7,6 @@ active per deployment (policy_setting 'active_profile'); the security administra
 from __future__ import annotations
 
 import json
-import threading
-import time
 import tomllib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -23,7 +21,7 @@ from models import PolicySetting
 from models.catalog import OpenAttribute, ShareType
 from models.clock import ClockStep
 from services.actor import Actor
-from services.db import get_engine
+from services.cache import VersionedCache
 from services.errors import NotFound, ValidationError
 from services.i18n import N_, current_language
 from services.i18n import gettext as _
@@ -269,23 +267,21 @@ def apply_overrides(profile: Profile, overrides: dict[str, Any]) -> Profile:
 
 
 # --- the active profile, cached per process ----------------------------------------------------------------
-@dataclass(frozen=True)
-class _Cached:
-    engine: Engine
-    settings: tuple
-    checked_at: float
-    profile: Profile
-
-
-_cache: _Cached | None = None
-_lock = threading.Lock()
-
-
 def _read_settings(session: Session) -> dict[str, Any]:
     rows = session.exec(select(PolicySetting.key, PolicySetting.value)
                         .where((PolicySetting.key == ACTIVE_KEY) | PolicySetting.key.startswith(OVERRIDE_PREFIX))  # type: ignore[attr-defined]
                         ).all()
     return {k: json.loads(v) for k, v in rows}
+
+
+def _settings_key(engine: Engine) -> tuple:
+    """The profile settings as a comparable value: the profile is rebuilt only when it changes."""
+    try:
+        with Session(engine) as session:
+            settings = _read_settings(session)
+    except SQLAlchemyError:
+        settings = {}
+    return tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in settings.items()))
 
 
 def _build(settings: dict[str, Any]) -> Profile:
@@ -295,33 +291,20 @@ def _build(settings: dict[str, Any]) -> Profile:
     return apply_overrides(profile, overrides)
 
 
+def _build_from_key(_engine: Engine, key: tuple) -> Profile:
+    return _build({k: json.loads(v) for k, v in key})
+
+
+_cache: VersionedCache[tuple, Profile] = VersionedCache(_settings_key, _build_from_key, recheck_seconds=RECHECK_SECONDS)
+
+
 def active_profile() -> Profile:
     """The deployment's profile with its overrides; re-read at most every RECHECK_SECONDS and after changes."""
-    global _cache
-    engine = get_engine()
-    cached = _cache
-    now = time.monotonic()
-    if cached is not None and cached.engine is engine and now - cached.checked_at < RECHECK_SECONDS:
-        return cached.profile
-    with _lock:
-        try:
-            with Session(engine) as session:
-                settings = _read_settings(session)
-        except SQLAlchemyError:
-            settings = {}
-        key = tuple(sorted((k, json.dumps(v, sort_keys=True)) for k, v in settings.items()))
-        cached = _cache
-        if cached is not None and cached.engine is engine and cached.settings == key:
-            profile = cached.profile
-        else:
-            profile = _build(settings)
-        _cache = _Cached(engine, key, time.monotonic(), profile)
-        return profile
+    return _cache.get()
 
 
 def invalidate() -> None:
-    global _cache
-    _cache = None
+    _cache.invalidate()
 
 
 # --- names of categories in the active profile ----------------------------------------------------------
