@@ -6,10 +6,10 @@ import threading
 
 import streamlit as st
 
-from services import db, schema
-from services.i18n import gettext as _
-from services.settings import get_settings
-from services.timeutil import local_date
+from services.core import db, schema
+from services.core.i18n import gettext as _
+from services.core.settings import get_settings
+from services.core.timeutil import local_date
 from ui import session, sidebar
 from ui.navigation import SECTION_ORDER, pages_for
 
@@ -24,7 +24,7 @@ def _database_ready() -> bool:
     db.configure()
     if schema.is_empty():
         schema.upgrade()
-        from services import bootstrap
+        from services.administration import bootstrap
 
         bootstrap.reference_data()
     return True

@@ -9,8 +9,8 @@ from datetime import date
 
 import typer
 
-from services import db, schema
-from services.errors import ServiceError
+from services.core import db, schema
+from services.core.errors import ServiceError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="GovData Hub operations.")
 audit_app = typer.Typer(no_args_is_help=True, help="Audit log: verify the hash chain, purge past retention.")
@@ -38,7 +38,7 @@ def init_db() -> None:
     """Create or upgrade the schema (Alembic) and load reference data."""
     _connect()
     schema.upgrade()
-    from services import bootstrap
+    from services.administration import bootstrap
 
     bootstrap.reference_data()
     typer.echo("database is at the latest schema")
@@ -74,7 +74,7 @@ def create_user(
     display_name: str | None = typer.Option(None, "--display-name"),
 ) -> None:
     """Create an account; the password is read from stdin (or prompted on a terminal)."""
-    from services import bootstrap
+    from services.administration import bootstrap
 
     _ready()
     if sys.stdin.isatty():
@@ -98,7 +98,7 @@ def _choice(option: str, value: str, choices) -> str:
 
 def _rejected(exc: ServiceError, names: dict[str, str]) -> None:
     """Exit 1 with one line per refused field, named as on the command line (`names`: field → argument)."""
-    from services.errors import ValidationError
+    from services.core.errors import ValidationError
 
     if isinstance(exc, ValidationError):
         fail("\n".join(f"{names.get(field, field)}: {message}" if field else message
@@ -115,7 +115,7 @@ def create_region(
 ) -> None:
     """Create a region (for the first ones of an empty database; later ones on the Regions screen)."""
     from models import RegionLevel
-    from services import bootstrap
+    from services.administration import bootstrap
 
     _choice("--level", level, RegionLevel)
     _ready()
@@ -137,7 +137,7 @@ def create_unit(
 ) -> None:
     """Create a unit (the competent bureau first, so that `create-user` has somewhere to put the administrators)."""
     from models import UnitKind, UnitLevel
-    from services import bootstrap
+    from services.administration import bootstrap
 
     _choice("--kind", kind, UnitKind)
     _choice("--level", level, UnitLevel)
@@ -153,7 +153,7 @@ def create_unit(
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Recompute the hash chain; exit 1 naming the first broken event."""
-    from services import audit
+    from services.core import audit
 
     _ready()
     with db.read_session() as session:
@@ -167,8 +167,8 @@ def audit_verify() -> None:
 @audit_app.command("purge")
 def audit_purge(before: str = typer.Option(..., "--before", help="YYYY-MM-DD; events before it are deleted")) -> None:
     """Delete events older than a date outside the retention period (at least 180 days)."""
-    from services import audit
-    from services.actor import Actor
+    from services.core import audit
+    from services.core.actor import Actor
 
     _ready()
     try:
@@ -216,8 +216,8 @@ def kpi_cmd(
 @app.command("backup")
 def backup_cmd(file: str = typer.Argument(..., help="the zip file to write")) -> None:
     """Write a verified logical backup (JSON lines per table + manifest with row counts and SHA-256)."""
-    from services import backup
-    from services.actor import Actor
+    from services.administration import backup
+    from services.core.actor import Actor
 
     _ready()
     try:
@@ -235,8 +235,8 @@ def restore_cmd(
     force: bool = typer.Option(False, "--force", help="replace the data of a database that is not empty"),
 ) -> None:
     """Restore a backup into an empty database (or replace everything with --force); the audit chain is re-verified."""
-    from services import backup
-    from services.actor import Actor
+    from services.administration import backup
+    from services.core.actor import Actor
 
     _connect()
     if schema.is_empty():
@@ -266,7 +266,7 @@ def bench_cmd(
 
     from bench import harness
     from services import seed as seeding
-    from services.settings import ROOT
+    from services.core.settings import ROOT
 
     if scale not in seeding.SCALES:
         fail(f"unknown scale {scale!r}: choose one of {', '.join(seeding.SCALES)}", 2)
@@ -293,7 +293,7 @@ def calendar_deadline(
     workdays: int = typer.Option(..., "--workdays", help="N: the deadline is the N-th working day after the start"),
 ) -> None:
     """Print the deadline as an ISO date, nothing else."""
-    from services import calendar
+    from services.deadlines import calendar
 
     try:
         day = date.fromisoformat(start)
@@ -309,7 +309,7 @@ def calendar_deadline(
 @calendar_app.command("status")
 def calendar_status() -> None:
     """List the years of the calendar with their source (official, provisional, edited)."""
-    from services import calendar
+    from services.deadlines import calendar
 
     _ready()
     typer.echo(f"{'year':<6}{'source':<13}{'workdays':>9}{'days off':>10}{'edited':>8}")
@@ -322,15 +322,15 @@ def calendar_import(file: str = typer.Argument(..., help="CSV or XLSX with date,
     """Make the years in FILE official (listed days as given, the rest Monday–Friday); moves open deadlines."""
     from pathlib import Path
 
-    from services import calendar
-    from services.bootstrap import CLI_ACTOR
+    from services.administration.bootstrap import CLI_ACTOR
+    from services.deadlines import configuration
 
     path = Path(file)
     if not path.is_file():
         fail(f"no such file: {file}", 2)
     _ready()
     try:
-        result = calendar.import_file(CLI_ACTOR, path.read_bytes(), path.name)
+        result = configuration.import_file(CLI_ACTOR, path.read_bytes(), path.name)
     except ServiceError as exc:
         fail(exc.message, 1)
     typer.echo(f"imported {', '.join(map(str, result.years))}: {result.days_listed} days listed, "
@@ -340,7 +340,7 @@ def calendar_import(file: str = typer.Argument(..., help="CSV or XLSX with date,
 @policy_app.command("list")
 def policy_list() -> None:
     """Shipped profiles; the active one is marked with *."""
-    from services import policy
+    from services.deadlines import policy
 
     _ready()
     active = policy.active_profile().name
@@ -356,7 +356,7 @@ def policy_show(
     """Every number, name and rule of a profile with the article it comes from (the active one with overrides)."""
     import json
 
-    from services import policy
+    from services.deadlines import policy
 
     _ready()
     if name not in policy.shipped_profiles():
@@ -382,12 +382,12 @@ def policy_show(
 @policy_app.command("use")
 def policy_use(name: str = typer.Argument(..., help="profile name (see `policy list`)")) -> None:
     """Make NAME the deployment's profile (audited); open deadlines are recomputed."""
-    from services import policy
-    from services.bootstrap import CLI_ACTOR
+    from services.administration.bootstrap import CLI_ACTOR
+    from services.deadlines import configuration
 
     _ready()
     try:
-        moved = policy.use_profile(CLI_ACTOR, name)
+        moved = configuration.use_profile(CLI_ACTOR, name)
     except ServiceError as exc:
         fail(exc.message, 1)
     typer.echo(f"active profile: {name}; {moved} open deadlines moved")
@@ -396,7 +396,7 @@ def policy_use(name: str = typer.Argument(..., help="profile name (see `policy l
 @app.command("reminders")
 def reminders_cmd() -> None:
     """Create the due-soon and overdue reminders of open deadlines (idempotent; run daily)."""
-    from services import notifications
+    from services.deadlines import reminders as notifications
 
     _ready()
     result = notifications.refresh()
@@ -408,7 +408,7 @@ def reminders_cmd() -> None:
 def share_sweep_cmd() -> None:
     """Expire share grants past their end date and remind both units of grants ending soon (run daily)."""
     from services import sharing
-    from services.actor import Actor
+    from services.core.actor import Actor
 
     _ready()
     try:
@@ -433,7 +433,7 @@ def catalog_import(
     import json
     from pathlib import Path
 
-    from services import catalog_io
+    from services.catalog import spreadsheet as catalog_io
 
     _ready()
     if not Path(file).is_file():
@@ -459,8 +459,8 @@ def catalog_export(
     from sqlmodel import select
 
     from models import Unit
-    from services import catalog_io
-    from services.bootstrap import CLI_ACTOR
+    from services.administration.bootstrap import CLI_ACTOR
+    from services.catalog import spreadsheet as catalog_io
 
     _ready()
     unit_id = None

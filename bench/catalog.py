@@ -11,7 +11,9 @@ import openpyxl
 from sqlmodel import select
 
 from models import Unit, UnitKind
-from services import catalog, catalog_io, db
+from services import catalog
+from services.catalog import spreadsheet as catalog_io
+from services.core import db
 
 IMPORT_ENTRIES = 10_000
 ITEMS_PER_ENTRY = 20

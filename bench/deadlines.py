@@ -7,7 +7,7 @@ from datetime import date
 
 import numpy as np
 
-from services import calendar
+from services.deadlines import calendar
 
 PAIRS = 1_000_000
 SEED = 20_260_101
@@ -45,7 +45,7 @@ def deadlines_1m(ctx=None) -> dict[str, float]:
 
 def inbox_county_approver(ctx) -> float:
     """Seconds for the first page of a county approver's inbox (open clocks of the county, by due date)."""
-    from services import inbox
+    from services.deadlines import inbox
 
     actor = ctx.actor("approver_ds")
     started = time.perf_counter()
@@ -55,7 +55,7 @@ def inbox_county_approver(ctx) -> float:
 
 def inbox_bureau(ctx) -> float:
     """Seconds for the first page of the bureau reviewer's inbox (every open clock) and the summary by unit."""
-    from services import inbox
+    from services.deadlines import inbox
 
     actor = ctx.actor("reviewer")
     started = time.perf_counter()

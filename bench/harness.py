@@ -24,7 +24,7 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, select
 
 from bench import REGISTRY, Benchmark
-from services import db
+from services.core import db
 
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 SQLITE_DIR = Path(os.environ.get("GOVDATA_BENCH_DIR", "/tmp"))
@@ -44,7 +44,7 @@ class BenchContext:
         """A seeded account as an Actor (loaded once)."""
         if username not in self._actors:
             from models import User
-            from services.actor import load_actor
+            from services.core.actor import load_actor
 
             with db.read_session() as session:
                 user = session.exec(select(User).where(User.username == username)).first()
@@ -96,7 +96,7 @@ def ensure_pg_database(url: str) -> None:
 def seeded_with(scale: str, seed: int) -> bool:
     """True when the bound database holds a finished seed of this scale and seed on the current schema."""
     from models import AuditEvent
-    from services import schema
+    from services.core import schema
 
     if schema.is_empty():
         return False
@@ -132,8 +132,9 @@ def _apply_index_changes(differences: list) -> None:
 
 def build(url: str, scale: str, seed: int, *, rebuild: bool, log: Callable[[str], None]) -> float | None:
     """Bind the engine to `url`, seeding it unless it already holds this preset; returns seconds spent seeding."""
-    from services import bootstrap, schema
     from services import seed as seeding
+    from services.administration import bootstrap
+    from services.core import schema
 
     if url.startswith("postgresql"):
         ensure_pg_database(url)

@@ -13,11 +13,12 @@ from sqlalchemy import bindparam, text
 
 from models import ClockStep
 from models.base import UTCDateTime
-from services import db, kpi
+from services import kpi
+from services.core import db
+from services.core.timeutil import local_date, tz
 from services.kpi import Period, PeriodKind
 from services.kpi.catalog import maintained_since
 from services.kpi.registry import KpiWindow
-from services.timeutil import local_date, tz
 
 LEADER = "leader"
 
@@ -32,7 +33,7 @@ def kpi_bundle(ctx=None) -> float:
     """compute() exactly as the dashboard calls it (permission check, every family, both periods)."""
     actor = ctx.actor(LEADER) if ctx is not None else None
     if actor is None:
-        from services.actor import Actor
+        from services.core.actor import Actor
 
         actor = Actor.system("bench")
     period = Period.current(PeriodKind.MONTH, local_date())

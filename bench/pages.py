@@ -7,8 +7,8 @@ import os
 import time
 from datetime import UTC, datetime
 
-from services import db
-from services.settings import ROOT, get_settings
+from services.core import db
+from services.core.settings import ROOT, get_settings
 
 ACCOUNTS = ("leader", "reviewer", "assessor", "steward_gaj", "approver_ds", "sysadmin", "secadmin", "auditadmin")
 RENDER_TIMEOUT_S = 120

@@ -6,8 +6,8 @@ from __future__ import annotations
 import time
 
 from models.sharing import RequestStatus
-from services import sharing_queries
-from services.sharing_queries import RequestFilter
+from services.sharing import queries as sharing_queries
+from services.sharing.queries import RequestFilter
 
 S = RequestStatus
 

@@ -6,8 +6,8 @@ from alembic import context
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table)
-from services.db import make_engine
-from services.settings import get_settings
+from services.core.db import make_engine
+from services.core.settings import get_settings
 
 config = context.config
 target_metadata = SQLModel.metadata

@@ -8,9 +8,9 @@ from pathlib import Path
 
 from alembic import command
 
-from services.db import make_engine
-from services.schema import alembic_config
-from services.settings import ROOT
+from services.core.db import make_engine
+from services.core.schema import alembic_config
+from services.core.settings import ROOT
 
 VERSIONS = ROOT / "migrations" / "versions"
 INITIAL = "0001"

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from services import auth
-from services.i18n import gettext as _
-from services.settings import get_settings
+from services.administration import auth
+from services.core.i18n import gettext as _
+from services.core.settings import get_settings
 from ui import session
 from ui.labels import roles_text
 from ui.markdown import md_escape

@@ -3,9 +3,9 @@
 import pandas as pd
 import streamlit as st
 
-from services import orgs
-from services.i18n import N_
-from services.i18n import gettext as _
+from services.administration import orgs
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
 from ui import session
 from ui.forms import choose, field_value
 from ui.labels import LEVEL_LABELS, label

@@ -3,9 +3,9 @@ code, region, chief data officer and data administrator; system administrator on
 
 import streamlit as st
 
-from services import orgs
-from services.i18n import N_
-from services.i18n import gettext as _
+from services.administration import orgs
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
 from ui import session
 from ui.forms import choose, field_value, optional, yes_no
 from ui.labels import LEVEL_LABELS, UNIT_KIND_LABELS, label

@@ -3,10 +3,10 @@ system administrator only. Roles are granted by the security administrator on th
 
 import streamlit as st
 
-from services import orgs, users
-from services.i18n import LANGUAGES, N_
-from services.i18n import gettext as _
-from services.timeutil import fmt_local, now_utc
+from services.administration import orgs, users
+from services.core.i18n import LANGUAGES, N_
+from services.core.i18n import gettext as _
+from services.core.timeutil import fmt_local, now_utc
 from ui import session
 from ui.forms import choose, field_value, optional, yes_no
 from ui.labels import roles_text

@@ -7,12 +7,12 @@ from datetime import timedelta
 import pandas as pd
 import streamlit as st
 
-from services import audit_log
-from services.audit_log import AuditFilter
-from services.i18n import N_
-from services.i18n import gettext as _
-from services.settings import get_settings
-from services.timeutil import fmt_local, local_date
+from services.administration import audit_log
+from services.administration.audit_log import AuditFilter
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
+from services.core.settings import get_settings
+from services.core.timeutil import fmt_local, local_date
 from ui import session
 from ui.labels import RESULT_LABELS, action_label, label, roles_text
 from ui.tables import current_page, data_table, pager, reset_page

@@ -3,8 +3,9 @@ items as an editable grid, version history — and the lifecycle actions (save, 
 
 import streamlit as st
 
-from services import catalog, catalog_quality
-from services.i18n import gettext as _
+from services import catalog
+from services.catalog import quality as catalog_quality
+from services.core.i18n import gettext as _
 from ui import catalog_widgets as cw
 from ui import session
 from ui.markdown import md_escape

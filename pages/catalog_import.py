@@ -6,9 +6,9 @@ import io
 import pandas as pd
 import streamlit as st
 
-from services import catalog_io
-from services.i18n import gettext as _
-from services.permissions import can
+from services.catalog import spreadsheet as catalog_io
+from services.core.i18n import gettext as _
+from services.core.permissions import can
 from ui import session
 from ui.markdown import md_escape
 

@@ -3,9 +3,10 @@ list (需求清单) and one source per data item (一数一源)."""
 
 import streamlit as st
 
-from services import catalog, catalog_quality
-from services.i18n import gettext as _
-from services.permissions import can
+from services import catalog
+from services.catalog import quality as catalog_quality
+from services.core.i18n import gettext as _
+from services.core.permissions import can
 from ui import catalog_widgets as cw
 from ui import session
 

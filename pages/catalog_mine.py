@@ -6,8 +6,8 @@ from datetime import date
 import streamlit as st
 
 from services import catalog
-from services.i18n import gettext as _
-from services.timeutil import local_date
+from services.core.i18n import gettext as _
+from services.core.timeutil import local_date
 from ui import catalog_widgets as cw
 from ui import session
 from ui.markdown import md_escape

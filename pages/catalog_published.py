@@ -6,9 +6,9 @@ from pathlib import Path
 import streamlit as st
 
 from services import catalog
-from services.i18n import gettext as _
-from services.permissions import can
-from services.settings import ROOT, get_settings
+from services.core.i18n import gettext as _
+from services.core.permissions import can
+from services.core.settings import ROOT, get_settings
 from ui import catalog_widgets as cw
 from ui import session
 from ui.markdown import md_escape

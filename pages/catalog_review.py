@@ -5,7 +5,7 @@ import pandas as pd
 import streamlit as st
 
 from services import catalog
-from services.i18n import gettext as _
+from services.core.i18n import gettext as _
 from ui import catalog_widgets as cw
 from ui import session
 from ui.markdown import md_escape

@@ -2,8 +2,9 @@
 
 import streamlit as st
 
-from services import i18n, kpi, permissions
-from services.i18n import gettext as _
+from services import kpi
+from services.core import i18n, permissions
+from services.core.i18n import gettext as _
 from services.kpi import series
 from services.kpi.cases import CASE_KIND_TITLES
 from services.kpi.export import XLSX_MIME, export_dashboard, file_name

@@ -3,7 +3,7 @@
 import streamlit as st
 
 import ui.panels  # noqa: F401  (registers every feature's home panels)
-from services.i18n import gettext as _
+from services.core.i18n import gettext as _
 from ui import session
 from ui.home import panels_for
 from ui.markdown import md_escape

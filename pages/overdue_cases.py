@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from services import i18n, permissions
-from services.i18n import gettext as _
+from services.core import i18n, permissions
+from services.core.i18n import gettext as _
 from services.kpi.cases import CASE_KIND_TITLES, STEP_TITLES, CaseMode, case_list
 from services.kpi.export import XLSX_MIME, export_cases, file_name
 from ui import session

@@ -5,9 +5,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from services import calendar
-from services.i18n import gettext as _
-from services.timeutil import local_date
+from services.core.i18n import gettext as _
+from services.core.timeutil import local_date
+from services.deadlines import calendar, configuration
 from ui import session
 from ui.calendar_grid import kind_label, month_html, source_label
 
@@ -63,7 +63,7 @@ with edit:
                            format_func=lambda v: _("a working day") if v else _("a day off"))
         note = st.text_input(_("Note"), max_chars=calendar.NOTE_MAX, placeholder=_("e.g. 国庆节调休上班"))
         if st.form_submit_button(_("Save day"), type="primary"):
-            moved = session.run_action(calendar.set_day, actor, day, is_work, note)
+            moved = session.run_action(configuration.set_day, actor, day, is_work, note)
             if moved is not None:
                 session.flash(_("{day} saved; {n} open deadlines moved.", day=day.isoformat(), n=moved))
                 st.rerun()
@@ -85,7 +85,7 @@ with upload:
                                        _("Note"): [r.note or "" for r in rows]}),
                          hide_index=True, width="stretch", height=200)
             if st.button(_("Import as official"), type="primary"):
-                result = session.run_action(calendar.import_schedule, actor, rows)
+                result = session.run_action(configuration.import_schedule, actor, rows)
                 if result:
                     session.flash(_("Imported {years}: {days} working-day flags changed, {n} open deadlines moved.",
                                     years=", ".join(map(str, result.years)), days=result.days_changed,

@@ -3,8 +3,8 @@
 import pandas as pd
 import streamlit as st
 
-from services import policy
-from services.i18n import gettext as _
+from services.core.i18n import gettext as _
+from services.deadlines import configuration, policy
 from ui import session
 
 actor = session.require_actor()
@@ -25,7 +25,7 @@ with choose:
     st.subheader(_("Active profile"))
     picked = st.selectbox(_("Profile in use"), names, index=names.index(active.name), format_func=titles.get)
     if picked != active.name and st.button(_("Use this profile"), type="primary"):
-        moved = session.run_action(policy.use_profile, actor, picked)
+        moved = session.run_action(configuration.use_profile, actor, picked)
         if moved is not None:
             session.flash(_("Profile {name} is active; {n} open deadlines moved.", name=titles[picked], n=moved))
             st.rerun()
@@ -80,12 +80,12 @@ with st.form("policy_override"):
                                                 "rules; a name for share types and open attributes."))
     save, reset = st.columns(2)
     if save.form_submit_button(_("Save override"), type="primary"):
-        moved = session.run_action(policy.set_override, actor, path, policy.parse_override_text(path, text))
+        moved = session.run_action(configuration.set_override, actor, path, policy.parse_override_text(path, text))
         if moved is not None:
             session.flash(_("{value} overridden; {n} open deadlines moved.", value=policy.override_label(path), n=moved))
             st.rerun()
     if reset.form_submit_button(_("Back to the profile's value")):
-        moved = session.run_action(policy.clear_override, actor, path)
+        moved = session.run_action(configuration.clear_override, actor, path)
         if moved is not None:
             session.flash(_("{value} follows the profile again; {n} open deadlines moved.",
                             value=policy.override_label(path), n=moved))

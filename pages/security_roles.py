@@ -4,9 +4,9 @@ roles are held by three different people and never together with business roles 
 import streamlit as st
 
 from models.user import Role
-from services import users
-from services.i18n import N_
-from services.i18n import gettext as _
+from services.administration import users
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
 from ui import session
 from ui.labels import ROLE_LABELS, label, roles_text
 from ui.markdown import md_escape

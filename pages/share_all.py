@@ -3,10 +3,10 @@ cross-level filings (Qingyuan ch.4) and the requests the bureau co-decides (Long
 
 import streamlit as st
 
-from services import sharing_queries
-from services.i18n import gettext as _
-from services.sharing_queries import RequestFilter
-from services.sharing_rules import KIND_LABELS, ROUTE_LABELS, STATUS_LABELS, label
+from services.core.i18n import gettext as _
+from services.sharing import queries as sharing_queries
+from services.sharing.queries import RequestFilter
+from services.sharing.rules import KIND_LABELS, ROUTE_LABELS, STATUS_LABELS, label
 from ui import session
 from ui.sharing_widgets import request_table, show_request
 from ui.tables import reset_page

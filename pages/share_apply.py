@@ -4,8 +4,10 @@
 import pandas as pd
 import streamlit as st
 
-from services import catalog, policy, sharing_queries
-from services.i18n import gettext as _
+from services import catalog
+from services.core.i18n import gettext as _
+from services.deadlines import policy
+from services.sharing import queries as sharing_queries
 from ui import session
 from ui.markdown import md_escape
 from ui.sharing_widgets import access_form, application_form, fields_md, uncatalogued_form

@@ -4,11 +4,12 @@
 import streamlit as st
 
 from models.sharing import Decision
-from services import sharing, sharing_queries
-from services.i18n import gettext as _
+from services import sharing
+from services.core.i18n import gettext as _
+from services.core.timeutil import local_date
 from services.sharing import DecisionInput
-from services.sharing_rules import METHOD_LABELS, label
-from services.timeutil import local_date
+from services.sharing import queries as sharing_queries
+from services.sharing.rules import METHOD_LABELS, label
 from ui import session
 from ui.sharing_widgets import deadline_markdown, fields_md, md_escape
 

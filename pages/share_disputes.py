@@ -3,11 +3,11 @@ age in working days (Shanghai §14, Qingyuan ch.8)."""
 
 import streamlit as st
 
-from services import sharing_queries
-from services.i18n import N_
-from services.i18n import gettext as _
-from services.sharing_rules import DISPUTE_STATUS_LABELS, label
-from services.timeutil import fmt_local
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
+from services.core.timeutil import fmt_local
+from services.sharing import queries as sharing_queries
+from services.sharing.rules import DISPUTE_STATUS_LABELS, label
 from ui import session
 from ui.sharing_widgets import show_request
 from ui.tables import data_table

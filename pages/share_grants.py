@@ -3,11 +3,11 @@ usage reports (Qingyuan ch.4) and revocation."""
 
 import streamlit as st
 
-from services import sharing_queries
-from services.i18n import N_
-from services.i18n import gettext as _
-from services.sharing_rules import METHOD_LABELS, label
-from services.timeutil import local_date
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
+from services.core.timeutil import local_date
+from services.sharing import queries as sharing_queries
+from services.sharing.rules import METHOD_LABELS, label
 from ui import session
 from ui.sharing_widgets import show_request, workdays_left
 from ui.tables import current_page, data_table, pager, reset_page

@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from services.i18n import gettext as _
-from services.sharing_queries import RequestFilter
+from services.core.i18n import gettext as _
+from services.sharing.queries import RequestFilter
 from ui import session
 from ui.sharing_widgets import CLOSED, OPEN, REQUEST_COLUMNS, request_table, show_request
 from ui.tables import reset_page

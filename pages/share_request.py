@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from services import sharing_queries
-from services.i18n import gettext as _
-from services.sharing_queries import RequestFilter
+from services.core.i18n import gettext as _
+from services.sharing import queries as sharing_queries
+from services.sharing.queries import RequestFilter
 from ui import session
 from ui.sharing_widgets import show_request
 

@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from services import auth
-from services.errors import AuthError
-from services.i18n import gettext as _
+from services.administration import auth
+from services.core.errors import AuthError
+from services.core.i18n import gettext as _
 from services.seed.orgs import DEMO_PASSWORD
 from ui import session
 from ui.labels import ROLE_LABELS, label

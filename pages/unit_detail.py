@@ -3,9 +3,9 @@
 import streamlit as st
 
 from services import kpi
-from services.i18n import gettext as _
+from services.core.i18n import gettext as _
 from services.kpi.cases import CaseMode, case_list, unit_catalog_issues, unit_profile, unit_requests
-from services.sharing_rules import STATUS_LABELS, label
+from services.sharing.rules import STATUS_LABELS, label
 from ui import session
 from ui.kpi_tiles import DASHBOARD, case_table, filter_bar, load, period_caption, tiles
 from ui.labels import UNIT_KIND_LABELS

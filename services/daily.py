@@ -12,10 +12,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from models import PolicySetting
-from services import notifications, sharing
-from services.actor import Actor
-from services.db import write_session
-from services.timeutil import local_date, now_utc
+from services import sharing
+from services.core.actor import Actor
+from services.core.db import write_session
+from services.core.timeutil import local_date, now_utc
+from services.deadlines import reminders as notifications
 
 log = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from sqlalchemy.engine import make_url  # noqa: E402
 from sqlmodel import SQLModel  # noqa: E402
 
 import models  # noqa: E402, F401
-from services import db as dbmod  # noqa: E402
-from services import i18n  # noqa: E402
-from services.settings import get_settings  # noqa: E402
+from services.core import db as dbmod
+from services.core import i18n
+from services.core.settings import get_settings  # noqa: E402
 
 get_settings.cache_clear()
 

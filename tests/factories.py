@@ -7,11 +7,11 @@ from dataclasses import dataclass, field
 from sqlmodel import select
 
 from models import Region, Role, Unit, User, UserRole
-from services.actor import Actor, load_actor
-from services.auth import hash_password
-from services.db import write_session
-from services.timeutil import now_utc
-from services.validators import make_uscc
+from services.administration.auth import hash_password
+from services.core.actor import Actor, load_actor
+from services.core.db import write_session
+from services.core.timeutil import now_utc
+from services.core.validators import make_uscc
 
 PASSWORD = "Test@Pass2026"
 _seq = iter(range(1000, 100000))

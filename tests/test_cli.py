@@ -8,9 +8,9 @@ from sqlalchemy import text
 from sqlmodel import SQLModel
 from typer.testing import CliRunner
 
-from services import db as dbmod
-from services.settings import get_settings
-from services.validators import make_uscc
+from services.core import db as dbmod
+from services.core.settings import get_settings
+from services.core.validators import make_uscc
 from tests.conftest import BACKENDS
 
 BUREAU_USCC = make_uscc("1", "1", "350100", "00000001")
@@ -72,8 +72,8 @@ def test_first_deployment_creates_region_bureau_and_the_three_administrators(emp
     from sqlmodel import select
 
     from models import AuditEvent, Region, Unit, User
-    from services.db import read_session
-    from services.users import user_roles
+    from services.administration.users import user_roles
+    from services.core.db import read_session
 
     _first_deployment(cli)
     admins = [("liuyang", "sys_admin", "S0me-Long#Passphrase"), ("chenjing", "security_admin", "An0ther-Long#Pass"),
@@ -126,7 +126,7 @@ def test_rejected_input_exits_1_with_the_reason_and_writes_nothing(empty_databas
     from sqlmodel import func, select
 
     from models import Region, Unit, User
-    from services.db import read_session
+    from services.core.db import read_session
 
     _first_deployment(cli)
     with read_session() as session:

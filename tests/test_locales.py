@@ -1,7 +1,7 @@
 """Every string the code passes through gettext has a Chinese translation and an English entry."""
 
 from locales.catalog_tool import catalog, code_msgids, missing
-from services import i18n
+from services.core import i18n
 
 
 def test_every_ui_string_is_translated_into_chinese():

@@ -7,9 +7,9 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from services import clocks
-from services.clocks import ClockStatus
-from services.i18n import gettext as _
+from services.core.i18n import gettext as _
+from services.deadlines import clocks
+from services.deadlines.clocks import ClockStatus
 
 # One colour per status, used by st.badge and by table cells.
 STATUS_COLORS = {

@@ -7,9 +7,9 @@ from datetime import date
 
 import pandas as pd
 
-from services.calendar import DayKind
-from services.i18n import N_
-from services.i18n import gettext as _
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
+from services.deadlines.calendar import DayKind
 
 WEEKDAYS = [N_("Mon"), N_("Tue"), N_("Wed"), N_("Thu"), N_("Fri"), N_("Sat"), N_("Sun")]
 KIND_LABELS = {

@@ -8,11 +8,11 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from services import policy
 from services.catalog import FIELD_LABELS, STATUS_NAMES, EntryView, FieldChange
-from services.i18n import N_
-from services.i18n import gettext as _
-from services.timeutil import fmt_local
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
+from services.core.timeutil import fmt_local
+from services.deadlines import policy
 from ui.markdown import md_escape
 
 CLASSIFICATION = {"base": N_("Base resources"), "theme": N_("Theme resources"), "department": N_("Department resources")}

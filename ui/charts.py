@@ -8,9 +8,9 @@ from __future__ import annotations
 import pandas as pd
 import plotly.graph_objects as go
 
-from services import policy
-from services.i18n import N_
-from services.i18n import gettext as _
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
+from services.deadlines import policy
 
 # One palette for the whole product: blues for volumes, the traffic-light colours only for status.
 BLUE, LIGHT_BLUE, TEAL, GREY = "#1f5fa8", "#8fb3dc", "#2a9d8f", "#9aa5b1"

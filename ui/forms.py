@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from services.i18n import gettext as _
+from services.core.i18n import gettext as _
 
 
 def choose(label: str, options: Mapping[Any, str], *, value: Any = None, key: str | None = None,

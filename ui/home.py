@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from services.actor import Actor
+from services.core.actor import Actor
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,14 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from services import i18n, kpi, orgs, permissions
-from services.actor import Actor
-from services.i18n import N_
-from services.i18n import gettext as _
+from services import kpi
+from services.administration import orgs
+from services.core import i18n, permissions
+from services.core.actor import Actor
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
+from services.core.timeutil import local_date
 from services.kpi import Direction, KpiResult, KpiUnit, Period, PeriodKind, Status
-from services.timeutil import local_date
 from ui import session
 
 CACHE_TTL_S = 300  # a safety net: the data generation in the key already invalidates on every change

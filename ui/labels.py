@@ -5,8 +5,8 @@ Names that depend on the active policy profile (share types, open attributes) co
 from __future__ import annotations
 
 from services.catalog import FIELD_LABELS as CATALOG_FIELD_LABELS
-from services.i18n import N_
-from services.i18n import gettext as _
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
 
 ROLE_LABELS = {
     "leader": N_("Bureau leadership"),

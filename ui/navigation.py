@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from models.user import Role
-from services.i18n import N_
+from services.core.i18n import N_
 
 R = Role
 WORKING = frozenset({R.LEADER, R.BUREAU_REVIEWER, R.UNIT_STEWARD, R.COUNTY_APPROVER, R.ASSESSOR})

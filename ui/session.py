@@ -11,11 +11,12 @@ from typing import TypeVar
 
 import streamlit as st
 
-from services import auth, i18n
-from services.actor import Actor
-from services.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationError
-from services.i18n import gettext as _
-from services.settings import ROOT, get_settings
+from services.administration import auth
+from services.core import i18n
+from services.core.actor import Actor
+from services.core.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationError
+from services.core.i18n import gettext as _
+from services.core.settings import ROOT, get_settings
 from ui.markdown import md_escape
 
 T = TypeVar("T")

@@ -9,13 +9,17 @@ import pandas as pd
 import streamlit as st
 
 from models.sharing import Decision
-from services import calendar as workcal
-from services import policy, sharing, sharing_files, sharing_queries
-from services.actor import Actor
-from services.i18n import N_
-from services.i18n import gettext as _
-from services.sharing_queries import RequestFilter, RequestView
-from services.sharing_rules import (
+from services import sharing
+from services.core.actor import Actor
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
+from services.core.timeutil import fmt_local, local_date, to_local
+from services.deadlines import calendar as workcal
+from services.deadlines import policy
+from services.sharing import attachments as sharing_files
+from services.sharing import queries as sharing_queries
+from services.sharing.queries import RequestFilter, RequestView
+from services.sharing.rules import (
     ACT_LABELS,
     DECISION_LABELS,
     DISPUTE_STATUS_LABELS,
@@ -27,7 +31,6 @@ from services.sharing_rules import (
     Act,
     label,
 )
-from services.timeutil import fmt_local, local_date, to_local
 from ui import session
 from ui.markdown import md_escape
 from ui.tables import current_page, data_table, pager
@@ -47,7 +50,7 @@ UPLOAD_TYPES = ["pdf", "png", "jpg", "jpeg"]
 # --- formatting -------------------------------------------------------------------------------------------
 def fields_md(rows) -> str:
     """Bold label, colon in the UI language, escaped value; one per line."""
-    from services.i18n import current_language
+    from services.core.i18n import current_language
 
     colon = "：" if current_language() == "zh_CN" else ": "
     return "  \n".join(f"**{name}**{colon}{md_escape(value if value is not None else '')}" for name, value in rows)

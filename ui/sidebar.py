@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services import i18n, users
-from services.actor import Actor
-from services.i18n import gettext as _
+from services.administration import users
+from services.core import i18n
+from services.core.actor import Actor
+from services.core.i18n import gettext as _
 from ui import session
 from ui.labels import roles_text
 from ui.markdown import md_escape

@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
-from services.i18n import gettext as _
+from services.core.i18n import gettext as _
 
 
 def data_table(df: pd.DataFrame, columns: Mapping[str, str], *, key: str, column_config: dict | None = None,

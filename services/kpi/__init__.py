@@ -15,9 +15,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlmodel import Session, select
 
 from models import AuditHead, KpiTarget, Region, Unit
-from services.actor import Actor, region_descendants
-from services.errors import NotFound, PermissionDenied
-from services.i18n import gettext as _
+from services.core.actor import Actor, region_descendants
+from services.core.errors import NotFound, PermissionDenied
+from services.core.i18n import gettext as _
+from services.core.permissions import Scope
+from services.core.timeutil import local_date
+from services.core.uow import read_scope
 from services.kpi.period import Period, PeriodKind
 from services.kpi.registry import (
     UNIT_COLUMN,
@@ -33,9 +36,6 @@ from services.kpi.registry import (
     register_family,
     units_in_regions,
 )
-from services.permissions import Scope
-from services.timeutil import local_date
-from services.uow import read_scope
 
 # Import order is the order of the families on the dashboard's tabs (each module registers itself).
 FAMILY_MODULES = ("services.kpi.catalog", "services.kpi.sharing", "services.kpi.clocks")

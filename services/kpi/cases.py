@@ -24,17 +24,17 @@ from models import (
     SlaClock,
     Unit,
 )
-from services.actor import Actor
-from services.errors import NotFound
-from services.i18n import N_
-from services.i18n import gettext as _
+from services.core.actor import Actor
+from services.core.errors import NotFound
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
+from services.core.timeutil import local_date, to_local
+from services.core.uow import read_scope
 from services.kpi import KpiSettings, Period, select_units
 from services.kpi.catalog import RESTRICTED, has_basis, live_at, maintained_since
 from services.kpi.clocks import clock_scope, missed, not_paused
 from services.kpi.registry import KpiWindow
 from services.kpi.sharing import not_cancelled
-from services.timeutil import local_date, to_local
-from services.uow import read_scope
 
 
 class CaseMode(StrEnum):

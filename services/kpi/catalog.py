@@ -8,7 +8,8 @@ from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 
 from models import CatalogEntry, ResponsibilityItem
 from models.catalog import EntryStatus, OpenAttribute, ShareType
-from services.i18n import N_
+from services.core.i18n import N_
+from services.core.timeutil import tz
 from services.kpi.registry import (
     UNIT_COLUMN,
     Direction,
@@ -19,7 +20,6 @@ from services.kpi.registry import (
     KpiWindow,
     register_family,
 )
-from services.timeutil import tz
 
 # Shanghai §9/§10: every unit maintains its whole catalog at least once a year.
 MAINTENANCE_PERIOD_YEARS = 1

@@ -7,12 +7,12 @@ from datetime import date
 from sqlmodel import select
 
 from models import Region
-from services.actor import Actor
-from services.db import read_session
-from services.errors import ValidationError
-from services.i18n import gettext as _
+from services.core.actor import Actor
+from services.core.db import read_session
+from services.core.errors import ValidationError
+from services.core.i18n import gettext as _
+from services.core.timeutil import local_date
 from services.kpi import KpiResult, KpiUnit, Period, PeriodKind
-from services.timeutil import local_date
 
 CLI_ACTOR = Actor.system("manage.py")
 

@@ -9,7 +9,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
 from models import CaseKind, ClockOutcome, ClockStep, SlaClock
-from services.i18n import N_
+from services.core.i18n import N_
 from services.kpi.registry import (
     UNIT_COLUMN,
     Direction,

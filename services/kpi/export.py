@@ -10,13 +10,13 @@ import pandas as pd
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from services.actor import Actor
-from services.i18n import N_
-from services.i18n import gettext as _
+from services.core.actor import Actor
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
+from services.core.uow import read_scope, unit_of_work
 from services.kpi import KpiResult, KpiUnit, Period, by_unit, compute, families
 from services.kpi.cases import CASE_KIND_TITLES, STEP_TITLES, CaseList, CaseMode, case_list, title_of
 from services.kpi.series import catalog_funnel, monthly_requests, overdue_by_unit, share_types_by_unit
-from services.uow import read_scope, unit_of_work
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_TITLES = {"green": N_("On target"), "amber": N_("Near target"), "red": N_("Off target"),

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
-from services.errors import ValidationError
-from services.i18n import gettext as _
+from services.core.errors import ValidationError
+from services.core.i18n import gettext as _
 
 
 class PeriodKind(StrEnum):

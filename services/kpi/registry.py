@@ -15,7 +15,7 @@ from enum import StrEnum
 from sqlalchemy import ColumnElement, Select, false, select, true
 
 from models import Unit
-from services.timeutil import tz
+from services.core.timeutil import tz
 
 
 class KpiUnit(StrEnum):

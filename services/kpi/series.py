@@ -6,14 +6,14 @@ from datetime import datetime
 
 import pandas as pd
 
-from services.actor import Actor
-from services.i18n import N_
+from services.core.actor import Actor
+from services.core.i18n import N_
+from services.core.timeutil import local_date
+from services.core.uow import read_scope
 from services.kpi import Period, select_units, unit_names
 from services.kpi.catalog import funnel_query, share_types_query
 from services.kpi.clocks import overdue_by_kind_query
 from services.kpi.sharing import monthly_on_time_query, monthly_submitted_query
-from services.timeutil import local_date
-from services.uow import read_scope
 
 TREND_MONTHS = 12
 

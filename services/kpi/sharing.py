@@ -9,7 +9,8 @@ from sqlalchemy.orm import aliased
 
 from models import CalendarDay, CaseKind, ClockOutcome, ClockStep, ShareRequest, SlaClock
 from models.sharing import RequestKind, RequestStatus
-from services.i18n import N_
+from services.core.i18n import N_
+from services.core.timeutil import tz
 from services.kpi.clocks import clock_scope, not_paused, on_time, overdue_rows
 from services.kpi.registry import (
     UNIT_COLUMN,
@@ -21,7 +22,6 @@ from services.kpi.registry import (
     KpiWindow,
     register_family,
 )
-from services.timeutil import tz
 
 SHARE_STEPS = (str(ClockStep.SHARE_ANSWER), str(ClockStep.SHARE_IMPLEMENT), str(ClockStep.UNCATALOGUED_CONFIRM))
 # Final state of an answered request: approvals stay approvals when later implemented, expired or revoked.

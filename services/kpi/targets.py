@@ -9,12 +9,12 @@ import pandas as pd
 from sqlmodel import select
 
 from models import KpiTarget, Region
-from services.actor import Actor
-from services.errors import ValidationError
-from services.i18n import gettext as _
+from services.core.actor import Actor
+from services.core.errors import ValidationError
+from services.core.i18n import gettext as _
+from services.core.timeutil import now_utc
+from services.core.uow import read_scope, unit_of_work
 from services.kpi import KpiUnit, definition, definitions
-from services.timeutil import now_utc
-from services.uow import read_scope, unit_of_work
 
 PERCENT_MAX = 100.0
 

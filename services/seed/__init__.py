@@ -17,10 +17,10 @@ from sqlalchemy import text
 from sqlmodel import SQLModel, func, select
 
 import models
-from services import audit
-from services.actor import Actor
-from services.db import get_engine, write_session
-from services.timeutil import now_utc
+from services.core import audit
+from services.core.actor import Actor
+from services.core.db import get_engine, write_session
+from services.core.timeutil import now_utc
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def seed(scale: str = "demo", *, seed_value: int = 42, reset: bool = False, now:
         audit.record(session, ctx.actor, "seed.demo", object_type="database",
                      detail={"scale": scale, "seed": seed_value, "counts": ctx.counts}, now=ctx.now)
         session.commit()
-    from services.seed import bulk
+    from services.core import bulk
 
     with write_session() as session:
         bulk.analyze(session)  # planners need the real row counts before the first screen is drawn

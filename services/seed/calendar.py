@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from services import calendar, policy
+from services.deadlines import configuration, policy
 from services.seed import SeedContext, register
 
 
 @register("calendar")
 def seed_calendar(ctx: SeedContext) -> None:
-    result = calendar.ensure_filled(now=ctx.now)
+    result = configuration.ensure_filled(now=ctx.now)
     policy.ensure_active(now=ctx.now)
     ctx.counts["calendar_days"] = result["inserted"]

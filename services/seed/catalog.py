@@ -25,9 +25,10 @@ from models import (
 from models.catalog import ChangeKind, EntryStatus
 from models.clock import CaseKind, ClockStep
 from services.catalog import CASE_TRIGGER, DataItemInput, EntryInput, completeness, normalise_name
-from services.seed import SeedContext, bulk, register
-from services.settings import DATA_DIR
-from services.timeutil import local_date
+from services.core import bulk
+from services.core.settings import DATA_DIR
+from services.core.timeutil import local_date
+from services.seed import SeedContext, register
 
 VARIANTS = ["", "（历史数据）", "（统计汇总）", "（变更记录）", "（年度报送）", "（专题）", "（归档）", "（明细）"]
 # Shares of entries by state; the rest are plainly published.
@@ -205,8 +206,8 @@ def seed_catalog(ctx: SeedContext) -> None:
                 published_refs.append((row["id"], row["provider_unit_id"], row["share_type"], by_entry[row["id"]]))
 
         # Review clocks of the submissions, due dates from the active profile and the calendar.
-        from services import clocks as clock_service
-        from services import policy
+        from services.deadlines import clocks as clock_service
+        from services.deadlines import policy
 
         review_days = policy.active_profile().step_days(ClockStep.CATALOG_REVIEW)
         update_days = policy.active_profile().step_days(ClockStep.CATALOG_UPDATE)

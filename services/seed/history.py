@@ -24,10 +24,11 @@ from sqlmodel import Session
 from models import AuditEvent, AuditHead, CalendarDay, CatalogEntry, Role, ShareRequest, Unit, User, UserRole
 from models.org import UnitKind
 from models.sharing import RequestKind, RequestStatus, Route
-from services.audit import GENESIS, event_hash
-from services.seed import SeedContext, bulk, register
-from services.settings import get_settings
-from services.timeutil import local_date, tz
+from services.core import bulk
+from services.core.audit import GENESIS, event_hash
+from services.core.settings import get_settings
+from services.core.timeutil import local_date, tz
+from services.seed import SeedContext, register
 
 HISTORY_DAYS = 730  # the demo story covers two years
 BATCH = 20_000

@@ -8,11 +8,11 @@ from sqlalchemy import insert
 from sqlmodel import select
 
 from models import Region, RegionLevel, Role, Unit, UnitKind, UnitLevel, User, UserRole
-from services.auth import hash_password
-from services.db import write_session
+from services.administration.auth import hash_password
+from services.core.db import write_session
+from services.core.settings import DATA_DIR
+from services.core.validators import make_uscc
 from services.seed import SeedContext, register
-from services.settings import DATA_DIR
-from services.validators import make_uscc
 
 DEMO_PASSWORD = "Demo@2026!"
 EXTRA_DEPARTMENTS = ["档案局", "审计局", "林业局", "体育局", "退役军人事务局", "气象局", "地震局", "粮食和物资储备局",

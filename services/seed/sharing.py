@@ -36,11 +36,12 @@ from models.sharing import (
     ShareRequest,
     UsageReport,
 )
-from services import calendar, policy
-from services.seed import SeedContext, bulk, register
+from services.core import bulk
+from services.core.timeutil import local_date, tz
+from services.deadlines import calendar, policy
+from services.seed import SeedContext, register
 from services.sharing import request_code
-from services.sharing_rules import ROUTE_PARTIES, UnitFacts, choose_route, is_cross_level
-from services.timeutil import local_date, tz
+from services.sharing.rules import ROUTE_PARTIES, UnitFacts, choose_route, is_cross_level
 
 S = RequestStatus
 HISTORY_DAYS = 730

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from services.settings import ROOT
+from services.core.settings import ROOT
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",

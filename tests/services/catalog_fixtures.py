@@ -6,9 +6,9 @@ from itertools import count
 
 from models import CatalogEntry
 from services import catalog
-from services.catalog import DataItemInput, EntryInput
-from services.db import write_session
-from services.timeutil import now_utc
+from services.catalog import DataItemInput, EntryInput, store
+from services.core.db import write_session
+from services.core.timeutil import now_utc
 
 _codes = count(1)
 
@@ -38,8 +38,8 @@ def published_entry(world, unit_key: str = "police", **kwargs) -> int:
     with write_session() as session:
         entry = session.get(CatalogEntry, entry_id)
         entry.status = "published"
-        catalog._make_live(session, entry, catalog.working_copy(session, entry), now)
-        catalog._publish_version(session, entry, catalog.working_copy(session, entry), "new", world[unit_key], now)
+        store.make_live(session, entry, catalog.working_copy(session, entry), now)
+        store.publish_version(session, entry, catalog.working_copy(session, entry), "new", world[unit_key], now)
         session.add(entry)
         session.commit()
     return entry_id

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from services import audit_log, backup
-from services.audit_log import AuditFilter
+from services.administration import audit_log, backup
+from services.administration.audit_log import AuditFilter
 from tests.services.probes import probe
 
 

@@ -52,7 +52,7 @@ def _file(w):
 def _import(w):
     import io
 
-    from services import catalog_io
+    from services.catalog import spreadsheet as catalog_io
 
     catalog_io.import_catalog(w["assessor"], io.BytesIO(catalog_io.template_bytes()))
 
@@ -61,21 +61,21 @@ def _import(w):
 def _export(w):
     import io
 
-    from services import catalog_io
+    from services.catalog import spreadsheet as catalog_io
 
     catalog_io.export_catalog(w["police"], io.BytesIO(), unit_id=w.units["civil"])
 
 
 @probe("catalog.responsibility")
 def _responsibility(w):
-    from services import catalog_quality
+    from services.catalog import quality as catalog_quality
 
     catalog_quality.add_responsibility(w["police"], w.units["police"], "户籍人口信息")
 
 
 @probe("catalog.demand")
 def _demand(w):
-    from services import catalog_quality
+    from services.catalog import quality as catalog_quality
 
     demand_id = catalog_quality.add_demand(w["civil"], "需要户籍数据")
     catalog_quality.close_demand(w["police"], demand_id)
@@ -83,7 +83,7 @@ def _demand(w):
 
 @probe("catalog.demand_link")
 def _demand_link(w):
-    from services import catalog_quality
+    from services.catalog import quality as catalog_quality
 
     demand_id = catalog_quality.add_demand(w["civil"], "需要户籍数据")
     catalog_quality.link_demand(w["civil"], demand_id, responsible_unit_id=w.units["police"])
@@ -91,6 +91,6 @@ def _demand_link(w):
 
 @probe("catalog.one_source")
 def _one_source(w):
-    from services import catalog_quality
+    from services.catalog import quality as catalog_quality
 
     catalog_quality.settle_conflict(w["police"], "公民身份号码", w.units["police"])

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from datetime import date
 
-from services import calendar, policy
+from services.deadlines import configuration
 from tests.services.probes import probe
 
 
 @probe("calendar.manage")
 def _(w):
-    calendar.set_day(w["sysadmin"], date(2027, 1, 4), False, "x")
+    configuration.set_day(w["sysadmin"], date(2027, 1, 4), False, "x")
 
 
 @probe("policy.manage")
 def _(w):
-    policy.use_profile(w["auditadmin"], "shanghai")
+    configuration.use_profile(w["auditadmin"], "shanghai")
 
 
 @probe("inbox.view")
 def _(w):
-    from services import inbox
+    from services.deadlines import inbox
 
     inbox.inbox(w["secadmin"])

@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from models.sharing import Decision
-from services import sharing, sharing_files, sharing_queries
+from services import sharing
 from services.sharing import DecisionInput
+from services.sharing import attachments as sharing_files
+from services.sharing import queries as sharing_queries
 from tests.services.probes import probe
 from tests.services.sharing_fixtures import application, at, entry, item_ids
 

@@ -8,9 +8,10 @@ from sqlmodel import select
 
 from models import DataItem, Notification, SlaClock
 from models.clock import CaseKind
-from services import policy, sharing
+from services import sharing
 from services.catalog import DataItemInput
-from services.db import read_session
+from services.core.db import read_session
+from services.deadlines import configuration
 from tests.services.catalog_fixtures import published_entry
 
 
@@ -20,7 +21,7 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 def use(world, profile: str) -> None:
-    policy.use_profile(world["secadmin"], profile, now=at(date(2025, 1, 2)))
+    configuration.use_profile(world["secadmin"], profile, now=at(date(2025, 1, 2)))
 
 
 def entry(world, unit_key: str = "police", share_type: str = "conditional", *, sensitive: bool = False,

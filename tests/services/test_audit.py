@@ -5,10 +5,11 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from models import AuditEvent
-from services import audit, orgs
-from services.actor import Actor
-from services.db import read_session, write_session
-from services.errors import ValidationError
+from services.administration import orgs
+from services.core import audit
+from services.core.actor import Actor
+from services.core.db import read_session, write_session
+from services.core.errors import ValidationError
 
 
 def _verify():
@@ -81,7 +82,7 @@ def test_purge_refuses_inside_retention_and_keeps_chain_verifiable(world):
 
 
 def test_denied_action_is_audited_even_though_the_change_rolls_back(world):
-    from services.errors import PermissionDenied
+    from services.core.errors import PermissionDenied
 
     unit = orgs.get_unit(world.units["police"])
     with pytest.raises(PermissionDenied):

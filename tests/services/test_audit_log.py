@@ -14,11 +14,12 @@ from sqlalchemy import text
 from sqlmodel import select
 
 from models import AuditEvent
-from services import audit, audit_log, auth, orgs
-from services.actor import Actor
-from services.audit_log import AuditFilter
-from services.db import read_session, write_session
-from services.errors import AuthError, NotFound, ValidationError
+from services.administration import audit_log, auth, orgs
+from services.administration.audit_log import AuditFilter
+from services.core import audit
+from services.core.actor import Actor
+from services.core.db import read_session, write_session
+from services.core.errors import AuthError, NotFound, ValidationError
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 

@@ -4,9 +4,9 @@ import pytest
 from sqlmodel import select
 
 from models import AuditEvent
-from services import auth
-from services.db import read_session
-from services.errors import AuthError, ValidationError
+from services.administration import auth
+from services.core.db import read_session
+from services.core.errors import AuthError, ValidationError
 from tests.factories import PASSWORD, user_row
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
@@ -61,7 +61,7 @@ def test_unknown_user_gets_the_same_message_as_a_wrong_password(world):
 
 
 def test_inactive_account_cannot_sign_in(world):
-    from services import users
+    from services.administration import users
 
     users.set_active(world["sysadmin"], world["police"].user_id, False)
     with pytest.raises(AuthError):
@@ -135,7 +135,7 @@ def test_forged_or_expired_ticket_is_refused(world):
 
 
 def test_admin_must_enrol_second_factor_outside_demo_mode(world, monkeypatch):
-    from services.settings import get_settings
+    from services.core.settings import get_settings
 
     monkeypatch.setattr(get_settings(), "demo_mode", False)
     assert auth.sign_in("auditadmin", PASSWORD).must_enrol_totp
@@ -164,7 +164,7 @@ def test_signed_out_or_unknown_token_does_not_resume(world):
 
 
 def test_deactivated_user_session_ends(world):
-    from services import users
+    from services.administration import users
 
     result = auth.sign_in("police", PASSWORD)
     users.set_active(world["sysadmin"], world["police"].user_id, False)

@@ -11,10 +11,11 @@ from sqlalchemy import select
 from sqlmodel import SQLModel
 
 from models import AuditEvent, Region
-from services import audit, backup, orgs
-from services.actor import Actor
-from services.db import read_session, write_session
-from services.errors import PermissionDenied, ValidationError
+from services.administration import backup, orgs
+from services.core import audit
+from services.core.actor import Actor
+from services.core.db import read_session, write_session
+from services.core.errors import PermissionDenied, ValidationError
 from services.seed import reset_data
 
 SYSTEM = Actor.system("test")

@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 from sqlmodel import select
 
 from models import AuditEvent, CalendarDay, SlaClock
-from services import calendar, clocks
-from services.db import write_session
-from services.errors import PermissionDenied, ValidationError
+from services.core.db import write_session
+from services.core.errors import PermissionDenied, ValidationError
+from services.deadlines import calendar, clocks, configuration
 
 CAL = calendar.builtin_calendar()
 NOW = datetime(2026, 12, 30, 2, 0, tzinfo=UTC)  # Wed 30 Dec 2026, 10:00 in Shanghai
@@ -128,9 +128,9 @@ def test_empty_table_falls_back_to_the_package_calendar(db):
 
 
 def test_fill_writes_every_day_with_running_count_and_is_idempotent(db):
-    first = calendar.ensure_filled(now=NOW)
+    first = configuration.ensure_filled(now=NOW)
     assert first["inserted"] == (date(2035, 12, 31) - date(2015, 1, 1)).days + 1
-    assert calendar.ensure_filled(now=NOW)["inserted"] == 0
+    assert configuration.ensure_filled(now=NOW)["inserted"] == 0
     with write_session() as session:
         seq = {d.day: d.workday_seq for d in session.exec(select(CalendarDay).where(
             CalendarDay.day.in_([date(2025, 9, 30), date(2025, 10, 11)]))).all()}  # type: ignore[attr-defined]
@@ -143,10 +143,10 @@ def test_fill_writes_every_day_with_running_count_and_is_idempotent(db):
 
 
 def test_editing_a_day_moves_open_clocks_and_says_so_in_the_audit_log(world):
-    calendar.ensure_filled(now=NOW)
+    configuration.ensure_filled(now=NOW)
     clock_id = _open_clock(date(2026, 12, 30), 3)
     assert _due(clock_id) == date(2027, 1, 5)
-    moved = calendar.set_day(world["secadmin"], date(2027, 1, 4), False, "元旦调休", now=NOW)
+    moved = configuration.set_day(world["secadmin"], date(2027, 1, 4), False, "元旦调休", now=NOW)
     assert moved == 1
     assert _due(clock_id) == date(2027, 1, 6)
     assert calendar.deadline(date(2026, 12, 30), 3) == date(2027, 1, 6)
@@ -159,12 +159,12 @@ def test_editing_a_day_moves_open_clocks_and_says_so_in_the_audit_log(world):
 
 
 def test_importing_an_official_year_replaces_the_provisional_one_and_moves_clocks(world):
-    calendar.ensure_filled(now=NOW)
+    configuration.ensure_filled(now=NOW)
     clock_id = _open_clock(date(2026, 12, 30), 3)
     # An illustrative schedule in the form of a State Council notice: holidays and worked weekends only.
     csv_text = ("日期,是否工作日,备注\n2027-01-01,0,元旦\n2027-01-02,0,元旦\n2027-01-03,0,元旦\n"
                 "2027-01-04,0,元旦调休\n2027-01-09,1,元旦调休上班\n")
-    result = calendar.import_file(world["secadmin"], csv_text.encode("utf-8"), "2027.csv", now=NOW)
+    result = configuration.import_file(world["secadmin"], csv_text.encode("utf-8"), "2027.csv", now=NOW)
     assert result.years == [2027] and result.clocks_moved == 1
     assert _due(clock_id) == date(2027, 1, 6)
     assert calendar.is_workday(date(2027, 1, 9))
@@ -178,10 +178,10 @@ def test_importing_an_official_year_replaces_the_provisional_one_and_moves_clock
 
 
 def test_import_with_a_bad_row_writes_nothing(world):
-    calendar.ensure_filled(now=NOW)
+    configuration.ensure_filled(now=NOW)
     bad = "date,is_workday,note\n2027-01-04,0,ok\n2027-13-01,0,bad date\n2027-01-05,maybe,bad flag\n"
     with pytest.raises(ValidationError) as err:
-        calendar.import_file(world["secadmin"], bad.encode(), "x.csv", now=NOW)
+        configuration.import_file(world["secadmin"], bad.encode(), "x.csv", now=NOW)
     message = err.value.errors["file"]
     assert "3" in message and "4" in message
     assert calendar.is_workday(date(2027, 1, 4))
@@ -200,27 +200,27 @@ def test_import_reads_excel_files(world):
     ws.append(["2027-02-13", "是", "春节调休上班"])
     buf = io.BytesIO()
     wb.save(buf)
-    result = calendar.import_file(world["secadmin"], buf.getvalue(), "2027.xlsx", now=NOW)
+    result = configuration.import_file(world["secadmin"], buf.getvalue(), "2027.xlsx", now=NOW)
     assert result.days_listed == 2
     assert not calendar.is_workday(date(2027, 2, 5)) and calendar.is_workday(date(2027, 2, 13))
 
 
 def test_import_refuses_unknown_file_types_and_headers(world):
     with pytest.raises(ValidationError):
-        calendar.import_file(world["secadmin"], b"whatever", "x.pdf", now=NOW)
+        configuration.import_file(world["secadmin"], b"whatever", "x.pdf", now=NOW)
     with pytest.raises(ValidationError):
-        calendar.import_file(world["secadmin"], b"a,b\n2027-01-01,0\n", "x.csv", now=NOW)
+        configuration.import_file(world["secadmin"], b"a,b\n2027-01-01,0\n", "x.csv", now=NOW)
 
 
 def test_only_the_security_admin_edits_the_calendar(world):
     with pytest.raises(PermissionDenied):
-        calendar.set_day(world["sysadmin"], date(2027, 1, 4), False, now=NOW)
+        configuration.set_day(world["sysadmin"], date(2027, 1, 4), False, now=NOW)
     with pytest.raises(PermissionDenied):
         calendar.year_days(world["reviewer"], 2027)
 
 
 def test_year_grid_names_each_kind_of_day(world):
-    calendar.ensure_filled(now=NOW)
+    configuration.ensure_filled(now=NOW)
     grid = calendar.year_days(world["secadmin"], 2025).set_index("day")
     assert grid.loc[date(2025, 10, 11), "kind"] == "worked_weekend"
     assert grid.loc[date(2025, 10, 8), "kind"] == "holiday"
@@ -231,7 +231,7 @@ def test_year_grid_names_each_kind_of_day(world):
 
 def test_clock_due_dates_follow_the_table_not_only_the_package(world):
     clocks_before = clocks.bulk_due_dates([date(2026, 12, 30)], [3])
-    calendar.ensure_filled(now=NOW)
-    calendar.set_day(world["secadmin"], date(2026, 12, 31), False, "示例", now=NOW)
+    configuration.ensure_filled(now=NOW)
+    configuration.set_day(world["secadmin"], date(2026, 12, 31), False, "示例", now=NOW)
     assert clocks_before == [date(2027, 1, 5)]
     assert clocks.bulk_due_dates([date(2026, 12, 30)], [3]) == [date(2027, 1, 6)]

@@ -11,9 +11,12 @@ import pytest
 from sqlmodel import func, select
 
 from models import CatalogEntry, DataItem
-from services import catalog, catalog_io, orgs, policy
-from services.db import read_session
-from services.errors import PermissionDenied
+from services import catalog
+from services.administration import orgs
+from services.catalog import spreadsheet as catalog_io
+from services.core.db import read_session
+from services.core.errors import PermissionDenied
+from services.deadlines import configuration
 from tests.services.catalog_fixtures import entry_input, published_entry
 
 ENTRY_HEADERS = ["资源代码", "资源名称", "资源摘要", "资源分类", "基础库", "提供单位代码", "资源格式", "共享类型", "共享条件",
@@ -106,7 +109,7 @@ def test_steward_cannot_import_another_units_entries(world):
 
 
 def test_enumerations_accept_the_active_profiles_names_and_codes(world):
-    policy.use_profile(world["secadmin"], "shanghai")
+    configuration.use_profile(world["secadmin"], "shanghai")
     book = _workbook([_row(world, "GA-1", "甲", 共享类型="普遍共享"), _row(world, "GA-2", "乙", 共享类型="unconditional",
                                                                      资源格式="database", 更新周期="monthly")],
                      [["GA-1", "姓名", "string", None, "N", "Y"], ["GA-2", "姓名", "字符型", None, "否", "是"]])

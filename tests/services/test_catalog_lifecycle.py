@@ -9,9 +9,10 @@ import pytest
 from sqlmodel import select
 
 from models import CatalogEntry, SlaClock
-from services import calendar, catalog, policy
-from services.db import read_session
-from services.errors import Conflict, PermissionDenied, ValidationError
+from services import catalog
+from services.core.db import read_session
+from services.core.errors import Conflict, PermissionDenied, ValidationError
+from services.deadlines import calendar, configuration
 from tests.services.catalog_fixtures import entry_input, published_entry
 
 NOW = datetime(2025, 9, 30, 2, 0, tzinfo=UTC)  # Tue 30 Sep 2025, 10:00 in Shanghai
@@ -81,7 +82,7 @@ def test_entry_without_data_items_cannot_be_submitted(world):
 
 
 def test_submission_starts_bureau_review_clock_with_profile_days(world):
-    policy.use_profile(world["secadmin"], "qingyuan", now=NOW)
+    configuration.use_profile(world["secadmin"], "qingyuan", now=NOW)
     entry_id = catalog.create_entry(world["police"], entry_input(world), now=NOW)
     catalog.submit_entry(world["police"], entry_id, now=NOW)
     (clock,) = _clocks("catalog_entry", entry_id)
@@ -197,7 +198,7 @@ def test_filing_of_not_shared_entry_is_recorded_once(world):
 
 
 def test_trigger_starts_update_clock_and_submission_stops_it(world):
-    policy.use_profile(world["secadmin"], "yunyang", now=NOW)
+    configuration.use_profile(world["secadmin"], "yunyang", now=NOW)
     entry_id = _publish(world)
     trigger_id = catalog.record_trigger(world["police"], world.units["police"], "law", date(2025, 9, 26),
                                         entry_id=entry_id, note="新修订的户口登记条例施行", now=NOW)

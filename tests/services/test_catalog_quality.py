@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from services import catalog, catalog_quality
-from services.errors import PermissionDenied, ValidationError
+from services import catalog
+from services.catalog import quality as catalog_quality
+from services.core.errors import PermissionDenied, ValidationError
 from tests.services.catalog_fixtures import entry_input, published_entry
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services import catalog
-from services.errors import PermissionDenied
+from services.core.errors import PermissionDenied
 from tests.services.catalog_fixtures import entry_input, published_entry
 
 

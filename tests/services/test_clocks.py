@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 
 from models import SlaClock
-from services import clocks, policy
-from services.clocks import ClockStatus
-from services.db import write_session
-from services.errors import ValidationError
+from services.core.db import write_session
+from services.core.errors import ValidationError
+from services.deadlines import clocks, configuration
+from services.deadlines.clocks import ClockStatus
 
 # Tue 30 Sep 2025, 10:00 in Shanghai.
 START = datetime(2025, 9, 30, 2, 0, tzinfo=UTC)
@@ -36,7 +36,7 @@ def test_longyan_share_answer_is_due_five_working_days_after_receipt(world):
 
 
 def test_qingyuan_answer_in_two_and_implementation_in_three_working_days(world):
-    policy.use_profile(world["secadmin"], "qingyuan", now=START)
+    configuration.use_profile(world["secadmin"], "qingyuan", now=START)
     answer = _start(world)
     implement = _start(world, step="share_implement")
     assert answer.due_on == date(2025, 10, 10)
@@ -97,7 +97,7 @@ def test_starting_a_step_again_supersedes_the_open_clock(world):
 
 
 def test_extension_is_capped_by_the_profile(world):
-    policy.use_profile(world["secadmin"], "yunyang", now=START)
+    configuration.use_profile(world["secadmin"], "yunyang", now=START)
     with write_session() as session:
         clock = clocks.start(session, case_kind="correction", case_id=3, step="correction_verify",
                              unit_id=world.units["police"], region_id=None, now=START)

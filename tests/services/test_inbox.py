@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from services import clocks, inbox, notifications
-from services.db import write_session
-from services.errors import NotFound, PermissionDenied
-from services.i18n import set_language
+from services.core.db import write_session
+from services.core.errors import NotFound, PermissionDenied
+from services.core.i18n import set_language
+from services.deadlines import clocks, inbox
+from services.deadlines import reminders as notifications
 
 # Mon 13 Oct 2025, 10:00 in Shanghai.
 NOW = datetime(2025, 10, 13, 2, 0, tzinfo=UTC)

@@ -18,10 +18,10 @@ from models import (
     SlaClock,
 )
 from services import kpi
-from services.errors import PermissionDenied, ValidationError
+from services.core.errors import PermissionDenied, ValidationError
+from services.core.timeutil import tz
 from services.kpi import KpiDefinition, KpiUnit, Period, PeriodKind, Status, status_of
 from services.kpi.targets import list_targets, set_target
-from services.timeutil import tz
 
 # Thursday 20 November 2025, 10:00 in Shanghai: the current period is November, the previous one October.
 NOW = datetime(2025, 11, 20, 10, 0, tzinfo=tz()).astimezone(UTC)
@@ -102,7 +102,7 @@ def previous(results) -> dict[str, float | None]:
 
 @pytest.fixture
 def calendar(world):
-    from services.db import write_session
+    from services.core.db import write_session
 
     with write_session() as session:
         add_calendar(session)
@@ -112,7 +112,7 @@ def calendar(world):
 
 # --- catalog -----------------------------------------------------------------------------------------
 def test_catalog_kpis_measure_the_published_catalog_at_the_end_of_the_period(calendar):
-    from services.db import write_session
+    from services.core.db import write_session
 
     w = calendar
     police, civil = w.units["police"], w.units["civil"]
@@ -164,7 +164,7 @@ def test_catalog_kpis_have_no_value_when_nothing_is_published(calendar):
 @pytest.fixture
 def sharing(calendar):
     """Requests to the police (city) and the county police; clocks as the sharing workflow writes them."""
-    from services.db import write_session
+    from services.core.db import write_session
 
     w = calendar
     police, county = w.units["police"], w.units["county_police"]
@@ -229,7 +229,7 @@ def test_mean_working_days_to_answer_uses_the_working_day_calendar(sharing):
 
 
 def test_paused_days_are_not_counted_as_time_to_answer(calendar):
-    from services.db import write_session
+    from services.core.db import write_session
 
     w = calendar
     with write_session() as s:
@@ -264,7 +264,7 @@ def test_overdue_now_counts_open_steps_past_due_and_what_was_overdue_at_the_prev
 
 
 def test_overdue_at_the_end_of_a_past_period_includes_clocks_closed_after_it(calendar):
-    from services.db import write_session
+    from services.core.db import write_session
 
     w = calendar
     with write_session() as s:
@@ -303,7 +303,7 @@ def test_by_unit_breaks_a_family_down_per_responsible_unit(sharing):
 
 
 def test_region_held_clocks_follow_the_region_filter(calendar):
-    from services.db import write_session
+    from services.core.db import write_session
 
     w = calendar
     with write_session() as s:
@@ -352,7 +352,7 @@ def test_setting_a_target_is_audited_with_before_and_after(calendar):
     set_target(w["reviewer"], "catalog.coverage", 90, now=NOW)
     set_target(w["reviewer"], "catalog.coverage", 92.5, now=NOW)
     set_target(w["reviewer"], "catalog.coverage", None, now=NOW)  # back to the default
-    from services.db import read_session
+    from services.core.db import read_session
 
     with read_session() as s:
         events = s.exec(select(AuditEvent).where(AuditEvent.action == "kpi.set_target").order_by(AuditEvent.seq)).all()
@@ -373,7 +373,7 @@ def test_invalid_targets_are_refused_and_nothing_is_written(calendar, key, value
     with pytest.raises(ValidationError) as exc:
         set_target(calendar["reviewer"], key, value, now=NOW)
     assert field in exc.value.errors
-    from services.db import read_session
+    from services.core.db import read_session
 
     with read_session() as s:
         assert s.exec(select(KpiTarget)).all() == []
@@ -410,7 +410,7 @@ def test_a_period_ending_before_it_starts_or_in_the_future_is_refused(calendar):
 
 
 def test_catalog_reviews_and_catalog_updates_count_as_overdue_catalog_cases(calendar):
-    from services.db import write_session
+    from services.core.db import write_session
 
     w = calendar
     with write_session() as s:

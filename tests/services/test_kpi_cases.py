@@ -11,8 +11,8 @@ from openpyxl import load_workbook
 from sqlmodel import select
 
 from models import AuditEvent
-from services.db import read_session, write_session
-from services.errors import PermissionDenied
+from services.core.db import read_session, write_session
+from services.core.errors import PermissionDenied
 from services.kpi import cases, series
 from services.kpi.cases import CaseMode, case_list, unit_catalog_issues, unit_requests
 from services.kpi.export import export_cases, export_dashboard

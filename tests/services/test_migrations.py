@@ -3,8 +3,8 @@
 from sqlalchemy import text
 from sqlmodel import SQLModel
 
-from services import db as dbmod
-from services import schema
+from services.core import db as dbmod
+from services.core import schema
 
 
 def test_upgrade_to_head_matches_models_on_sqlite(tmp_path):

@@ -12,9 +12,11 @@ from sqlmodel import select
 
 from models import AuditEvent, Notification, PolicySetting, ShareRequest, UserSession
 from models.sharing import Decision, RequestStatus
-from services import auth, clocks, daily, sharing, users
-from services.db import read_session, write_session
-from services.errors import PermissionDenied, ValidationError
+from services import daily, sharing
+from services.administration import auth, users
+from services.core.db import read_session, write_session
+from services.core.errors import PermissionDenied, ValidationError
+from services.deadlines import clocks
 from services.sharing import DecisionInput
 from tests.factories import PASSWORD, user_row
 from tests.services.sharing_fixtures import application, at, entry, item_ids, use
@@ -34,7 +36,7 @@ def _events(action: str) -> list[AuditEvent]:
 # --- lost phone ---------------------------------------------------------------------------------------------
 
 def test_after_a_second_factor_reset_the_password_alone_signs_in_and_enrolment_is_asked_again(world, monkeypatch):
-    from services.settings import get_settings
+    from services.core.settings import get_settings
 
     reviewer = world["reviewer"]
     _enrol(reviewer)

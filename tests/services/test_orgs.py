@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from services import orgs
-from services.errors import Conflict, ValidationError
-from services.validators import make_uscc
+from services.administration import orgs
+from services.core.errors import Conflict, ValidationError
+from services.core.validators import make_uscc
 
 
 def _unit(world, **changes):

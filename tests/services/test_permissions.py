@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from services import orgs, users
-from services.errors import PermissionDenied
-from services.permissions import PERMISSIONS, Scope, allowed_scope, require
+from services.administration import orgs, users
+from services.core.errors import PermissionDenied
+from services.core.permissions import PERMISSIONS, Scope, allowed_scope, require
 from tests.services.probes import PROBES, probe
 
 
@@ -76,7 +76,7 @@ def test_three_admin_roles_share_no_action():
 
 
 def test_leader_reads_but_never_changes():
-    from services.actor import Actor
+    from services.core.actor import Actor
 
     leader = Actor(1, "l", "l", 1, 1, frozenset({"leader"}))
     writable = {a for a in PERMISSIONS if allowed_scope(leader, a) is not None}

@@ -9,10 +9,10 @@ import pytest
 from sqlmodel import select
 
 from models import AuditEvent, SlaClock
-from services import clocks, policy
-from services.db import write_session
-from services.errors import PermissionDenied, ValidationError
-from services.i18n import set_language
+from services.core.db import write_session
+from services.core.errors import PermissionDenied, ValidationError
+from services.core.i18n import set_language
+from services.deadlines import clocks, configuration, policy
 
 NOW = datetime(2025, 9, 30, 2, 0, tzinfo=UTC)
 
@@ -70,7 +70,7 @@ def test_default_profile_is_active_on_a_new_database(db):
 
 
 def test_labels_follow_the_active_profile_and_the_language(world):
-    policy.use_profile(world["secadmin"], "shanghai", now=NOW)
+    configuration.use_profile(world["secadmin"], "shanghai", now=NOW)
     assert policy.share_type_label("unconditional") == "普遍共享"
     assert policy.open_attribute_label("not_open") == "不予开放"
     set_language("en")
@@ -82,7 +82,7 @@ def test_labels_follow_the_active_profile_and_the_language(world):
 
 
 def test_parsing_accepts_profile_names_standard_names_and_codes(world):
-    policy.use_profile(world["secadmin"], "shanghai", now=NOW)
+    configuration.use_profile(world["secadmin"], "shanghai", now=NOW)
     assert policy.parse_share_type("按需共享") == "conditional"
     assert policy.parse_share_type(" 有条件共享 ") == "conditional"
     assert policy.parse_share_type("not_shared") == "not_shared"
@@ -90,7 +90,7 @@ def test_parsing_accepts_profile_names_standard_names_and_codes(world):
     assert policy.parse_share_type("随便共享") is None
     assert policy.parse_share_type("") is None
     assert policy.parse_open_attribute("有条件开放") == "conditional"
-    policy.use_profile(world["secadmin"], "longyan", now=NOW)
+    configuration.use_profile(world["secadmin"], "longyan", now=NOW)
     assert policy.parse_open_attribute("授权开放") == "conditional"
     assert policy.parse_open_attribute("普遍开放") == "open"
 
@@ -105,14 +105,14 @@ def _clock(world, step="share_answer") -> int:
 
 def test_changing_the_profile_moves_open_due_dates_and_audits_the_count(world):
     clock_id = _clock(world)  # Longyan 5 wd → 14 Oct 2025
-    moved = policy.use_profile(world["secadmin"], "qingyuan", now=NOW)
+    moved = configuration.use_profile(world["secadmin"], "qingyuan", now=NOW)
     assert moved == 1
     with write_session() as session:
         clock = session.get(SlaClock, clock_id)
         event = session.exec(select(AuditEvent).where(AuditEvent.action == "policy.use")).one()
     assert (clock.workdays, clock.due_on) == (2, date(2025, 10, 10))
     assert json.loads(event.detail) == {"before": "longyan", "after": "qingyuan", "clocks_moved": 1}
-    policy.use_profile(world["secadmin"], "yunyang", now=NOW)
+    configuration.use_profile(world["secadmin"], "yunyang", now=NOW)
     with write_session() as session:
         clock = session.get(SlaClock, clock_id)
     assert clock.workdays is None and clock.due_on is None
@@ -120,15 +120,15 @@ def test_changing_the_profile_moves_open_due_dates_and_audits_the_count(world):
 
 def test_overriding_one_value_applies_everywhere_and_can_be_cleared(world):
     clock_id = _clock(world)
-    moved = policy.set_override(world["secadmin"], "steps.share_answer", 7, now=NOW)
+    moved = configuration.set_override(world["secadmin"], "steps.share_answer", 7, now=NOW)
     assert moved == 1 and policy.active_profile().step_days("share_answer") == 7
     with write_session() as session:
         assert session.get(SlaClock, clock_id).due_on == date(2025, 10, 16)
-    policy.set_override(world["secadmin"], "share_types.not_shared", "不共享", now=NOW)
+    configuration.set_override(world["secadmin"], "share_types.not_shared", "不共享", now=NOW)
     assert policy.share_type_label("not_shared") == "不共享"
-    policy.set_override(world["secadmin"], "rules.county_approval", False, now=NOW)
+    configuration.set_override(world["secadmin"], "rules.county_approval", False, now=NOW)
     assert not policy.active_profile().county_approval
-    policy.clear_override(world["secadmin"], "steps.share_answer", now=NOW)
+    configuration.clear_override(world["secadmin"], "steps.share_answer", now=NOW)
     assert policy.active_profile().step_days("share_answer") == 5
     with write_session() as session:
         assert session.get(SlaClock, clock_id).due_on == date(2025, 10, 14)
@@ -143,17 +143,17 @@ def test_overriding_one_value_applies_everywhere_and_can_be_cleared(world):
 ])
 def test_bad_overrides_are_refused_and_nothing_changes(world, path, value):
     with pytest.raises(ValidationError):
-        policy.set_override(world["secadmin"], path, value, now=NOW)
+        configuration.set_override(world["secadmin"], path, value, now=NOW)
     assert policy.active_profile().overrides == {}
 
 
 def test_an_unknown_profile_is_refused(world):
     with pytest.raises(ValidationError):
-        policy.use_profile(world["secadmin"], "atlantis", now=NOW)
+        configuration.use_profile(world["secadmin"], "atlantis", now=NOW)
 
 
 def test_only_the_security_admin_changes_the_policy(world):
     for who in ("sysadmin", "reviewer", "leader"):
         with pytest.raises(PermissionDenied):
-            policy.use_profile(world[who], "shanghai", now=NOW)
+            configuration.use_profile(world[who], "shanghai", now=NOW)
     assert policy.active_profile().name == "longyan"

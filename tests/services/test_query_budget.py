@@ -16,8 +16,8 @@ import pytest
 from sqlalchemy import event, select
 
 from models import User
-from services import db as dbmod
-from services.actor import Actor, load_actor
+from services.core import db as dbmod
+from services.core.actor import Actor, load_actor
 from services.seed import seed
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
@@ -36,41 +36,41 @@ def _svc(module: str) -> object:
 
 
 def _audit_page(actor: Actor):
-    audit_log = _svc("audit_log")
+    audit_log = _svc("administration.audit_log")
     return audit_log.search_events(actor, audit_log.AuditFilter(action="auth."), page=3)
 
 
 def _kpi_bundle(actor: Actor):
     from services import kpi
+    from services.core.timeutil import local_date
     from services.kpi.period import Period, PeriodKind
-    from services.timeutil import local_date
 
     return kpi.compute(actor, Period.current(PeriodKind.MONTH, local_date(NOW)))
 
 
 def _share_list(actor: Actor, **filters):
-    sharing_queries = _svc("sharing_queries")
+    sharing_queries = _svc("sharing.queries")
     return sharing_queries.list_requests(actor, sharing_queries.RequestFilter(**filters))
 
 
 CALLS: list[Call] = [
-    Call("users.list_users", "sysadmin", lambda a: _svc("users").list_users(a), 3),
-    Call("users.account_overview", "secadmin", lambda a: _svc("users").account_overview(a, now=NOW), 8),
-    Call("orgs.list_units", "sysadmin", lambda a: _svc("orgs").list_units(), 2),
-    Call("orgs.list_regions", "sysadmin", lambda a: _svc("orgs").list_regions(), 2),
+    Call("users.list_users", "sysadmin", lambda a: _svc("administration.users").list_users(a), 3),
+    Call("users.account_overview", "secadmin", lambda a: _svc("administration.users").account_overview(a, now=NOW), 8),
+    Call("orgs.list_units", "sysadmin", lambda a: _svc("administration.orgs").list_units(), 2),
+    Call("orgs.list_regions", "sysadmin", lambda a: _svc("administration.orgs").list_regions(), 2),
     Call("audit_log.search_events (filtered, page 3)", "auditadmin", _audit_page, 3),
-    Call("audit_log.filter_options", "auditadmin", lambda a: _svc("audit_log").filter_options(a), 3),
-    Call("audit_log.overview", "auditadmin", lambda a: _svc("audit_log").overview(a, now=NOW), 6),
-    Call("inbox.inbox (county approver)", "approver_ds", lambda a: _svc("inbox").inbox(a, now=NOW), 5),
-    Call("inbox.inbox (bureau)", "reviewer", lambda a: _svc("inbox").inbox(a, now=NOW), 5),
-    Call("inbox.overdue_by_unit", "reviewer", lambda a: _svc("inbox").overdue_by_unit(a, now=NOW), 2),
+    Call("audit_log.filter_options", "auditadmin", lambda a: _svc("administration.audit_log").filter_options(a), 3),
+    Call("audit_log.overview", "auditadmin", lambda a: _svc("administration.audit_log").overview(a, now=NOW), 6),
+    Call("inbox.inbox (county approver)", "approver_ds", lambda a: _svc("deadlines.inbox").inbox(a, now=NOW), 5),
+    Call("inbox.inbox (bureau)", "reviewer", lambda a: _svc("deadlines.inbox").inbox(a, now=NOW), 5),
+    Call("inbox.overdue_by_unit", "reviewer", lambda a: _svc("deadlines.inbox").overdue_by_unit(a, now=NOW), 2),
     Call("catalog.search_published (text)", "steward_gaj",
          lambda a: _svc("catalog").search_published(a, text="身份"), 3),
     Call("catalog.list_entries (my catalog)", "steward_gaj", lambda a: _svc("catalog").list_entries(a), 3),
     Call("catalog.review_queue", "reviewer", lambda a: _svc("catalog").review_queue(a), 2),
     Call("sharing_queries.list_requests (bureau, all)", "reviewer", _share_list, 4),
     Call("sharing_queries.list_requests (overdue)", "reviewer", lambda a: _share_list(a, overdue_only=True), 4),
-    Call("sharing_queries.county_queue", "approver_ds", lambda a: _svc("sharing_queries").county_queue(a, now=NOW), 3),
+    Call("sharing_queries.county_queue", "approver_ds", lambda a: _svc("sharing.queries").county_queue(a, now=NOW), 3),
     Call("kpi.compute (dashboard bundle)", "leader", _kpi_bundle, 20),
 ]
 

@@ -8,11 +8,11 @@ import pytest
 from sqlalchemy import func, select
 
 from models import AuditEvent, AuditHead, Region, Unit, User
-from services import audit
-from services.db import read_session, write_session
+from services.core import audit
+from services.core.bulk import insert_rows, reserve_ids
+from services.core.db import read_session, write_session
+from services.core.timeutil import local_date
 from services.seed import SCALES, seed
-from services.seed.bulk import insert_rows, reserve_ids
-from services.timeutil import local_date
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)  # a Monday morning in Shanghai
 

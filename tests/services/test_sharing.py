@@ -14,10 +14,11 @@ from sqlmodel import select
 
 from models import AuditEvent, ShareGrant, ShareRequest
 from models.sharing import Decision, RequestKind, RequestStatus, Route
-from services import sharing, sharing_queries
-from services.db import read_session
-from services.errors import Conflict, PermissionDenied, ValidationError
+from services import sharing
+from services.core.db import read_session
+from services.core.errors import Conflict, PermissionDenied, ValidationError
 from services.sharing import DecisionInput
+from services.sharing import queries as sharing_queries
 from tests.services.sharing_fixtures import (
     application,
     at,
@@ -305,7 +306,7 @@ def test_grant_expiry_is_reminded_to_both_sides_and_then_expires(world):
 
 
 def sharing_system_actor():
-    from services.actor import Actor
+    from services.core.actor import Actor
 
     return Actor.system("scheduler")
 

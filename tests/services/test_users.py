@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services import auth, users
-from services.errors import AuthError, Conflict, ValidationError
+from services.administration import auth, users
+from services.core.errors import AuthError, Conflict, ValidationError
 from tests.factories import PASSWORD, user_row
 
 T0 = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)

@@ -9,15 +9,16 @@ from pathlib import Path
 import pytest
 from sqlmodel import SQLModel
 
-from services import db as dbmod
-from services.settings import ROOT, get_settings
+from services.core import db as dbmod
+from services.core.settings import ROOT, get_settings
 
 APP = str(ROOT / "app.py")
 
 
 @pytest.fixture(scope="session")
 def seeded_demo_file(tmp_path_factory) -> Path:
-    from services import bootstrap, seed
+    from services import seed
+    from services.administration import bootstrap
 
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     engine = dbmod.configure(f"sqlite:///{path}")

@@ -9,10 +9,11 @@ from sqlmodel import func, select
 from streamlit.testing.v1 import AppTest
 
 from models import AuditEvent, PolicySetting
-from services import daily, notifications
-from services.db import read_session
-from services.settings import get_settings
-from services.timeutil import local_date
+from services import daily
+from services.core.db import read_session
+from services.core.settings import get_settings
+from services.core.timeutil import local_date
+from services.deadlines import reminders as notifications
 from tests.ui.conftest import APP
 
 

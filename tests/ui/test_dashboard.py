@@ -12,10 +12,10 @@ from streamlit.testing.v1 import AppTest
 from typer.testing import CliRunner
 
 from models import CalendarDay, Unit
-from services.db import read_session, write_session
-from services.i18n import gettext as _
+from services.core.db import read_session, write_session
+from services.core.i18n import gettext as _
+from services.core.timeutil import local_date
 from services.seed.orgs import DEMO_PASSWORD
-from services.timeutil import local_date
 from tests.services.test_kpi import add_clock, add_entry, add_request
 from tests.ui.conftest import APP
 
@@ -131,7 +131,7 @@ def test_unit_page_opens_on_the_unit_in_the_url(app_db):
     at.switch_page("pages/unit_detail.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == unit.name
-    from services.actor import Actor
+    from services.core.actor import Actor
     from services.kpi.cases import case_list
 
     open_steps = case_list(Actor.system("test"), "open", unit_id=unit.id).total

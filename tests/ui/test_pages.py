@@ -10,7 +10,7 @@ from sqlmodel import select
 from streamlit.testing.v1 import AppTest
 
 from models import AuditEvent
-from services.db import read_session
+from services.core.db import read_session
 from services.seed.orgs import DEMO_PASSWORD
 from tests.ui.conftest import APP
 from ui.navigation import PAGES, pages_for
@@ -100,7 +100,7 @@ def test_audit_admin_export_offers_a_download_and_is_audited(app_db):
 
 def test_an_admin_page_run_outside_the_navigation_still_refuses_a_steward(app_db):
     """Defence in depth: a page file executed directly (folder-based multipage mode) re-checks the roles."""
-    from services import auth
+    from services.administration import auth
 
     steward = auth.sign_in("steward_gaj", DEMO_PASSWORD).actor
     at = AppTest.from_file(str(Path(APP).parent / "pages" / "admin_users.py"), default_timeout=TIMEOUT)

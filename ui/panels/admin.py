@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from models.user import Role
-from services import audit_log, users
-from services.actor import Actor
-from services.i18n import gettext as _
-from services.timeutil import fmt_local
+from services.administration import audit_log, users
+from services.core.actor import Actor
+from services.core.i18n import gettext as _
+from services.core.timeutil import fmt_local
 from ui.home import register
 
 

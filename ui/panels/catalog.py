@@ -7,8 +7,8 @@ import streamlit as st
 
 from models.user import Role
 from services import catalog
-from services.actor import Actor
-from services.i18n import gettext as _
+from services.core.actor import Actor
+from services.core.i18n import gettext as _
 from ui.case_links import register_case_page
 from ui.home import register
 

@@ -7,11 +7,12 @@ import streamlit as st
 
 from models.clock import CaseKind
 from models.user import Role
-from services import clocks, inbox, notifications, policy
-from services.actor import Actor
-from services.i18n import N_
-from services.i18n import gettext as _
-from services.permissions import Scope, allowed_scope
+from services.core.actor import Actor
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
+from services.core.permissions import Scope, allowed_scope
+from services.deadlines import clocks, inbox, policy
+from services.deadlines import reminders as notifications
 from ui import badges, case_links, session
 from ui.home import register
 from ui.markdown import md_escape

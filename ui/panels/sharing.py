@@ -5,10 +5,10 @@ from __future__ import annotations
 import streamlit as st
 
 from models.user import Role
-from services import sharing_queries
-from services.actor import Actor
-from services.i18n import gettext as _
-from services.settings import get_settings
+from services.core.actor import Actor
+from services.core.i18n import gettext as _
+from services.core.settings import get_settings
+from services.sharing import queries as sharing_queries
 from ui.home import register
 from ui.sharing_widgets import register_case_pages
 

@@ -1,0 +1,352 @@
+"""Sign-in, sign-out, lockout and password policy. Hashes are bcrypt ($2b$, the format
+streamlit-authenticator writes), so accounts can move between the two; see docs/architecture.md for why the
+sign-in flow itself is ours."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+import string
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import bcrypt
+import pyotp
+from sqlmodel import func, select
+
+from models import User, UserSession
+from services.core import audit
+from services.core.actor import Actor, load_actor
+from services.core.db import read_session, write_session
+from services.core.errors import AuthError, ValidationError
+from services.core.i18n import gettext as _
+from services.core.settings import get_settings
+from services.core.timeutil import fmt_local, now_utc
+
+
+def hash_password(password: str) -> str:
+    rounds = get_settings().bcrypt_rounds
+    return bcrypt.hashpw(password.encode("utf-8"), bcrypt.gensalt(rounds)).decode("ascii")
+
+
+def check_password(password: str, password_hash: str) -> bool:
+    try:
+        return bcrypt.checkpw(password.encode("utf-8"), password_hash.encode("ascii"))
+    except ValueError:
+        return False
+
+
+def password_problem(password: str, username: str | None = None) -> str | None:
+    """None when the password meets the complexity rule, else what is missing."""
+    cfg = get_settings()
+    if len(password) < cfg.password_min_length:
+        return _("The password must have at least {n} characters.", n=cfg.password_min_length)
+    classes = sum([
+        any(c.islower() for c in password),
+        any(c.isupper() for c in password),
+        any(c.isdigit() for c in password),
+        any(c in string.punctuation or not c.isalnum() for c in password),
+    ])
+    if classes < cfg.password_min_classes:
+        return _("The password must mix at least {n} of: lower-case letters, upper-case letters, digits, symbols.",
+                 n=cfg.password_min_classes)
+    if username and username.lower() in password.lower():
+        return _("The password must not contain the user name.")
+    return None
+
+
+@dataclass(frozen=True)
+class SignInResult:
+    actor: Actor
+    password_expired: bool
+    must_change_password: bool
+    must_enrol_totp: bool = False
+    session_token: str = ""  # goes into the browser cookie; only its hash is stored
+
+
+class SecondFactorRequired(AuthError):
+    """The password was right and the account has a TOTP secret: ask for the code with this ticket."""
+
+    def __init__(self, ticket: str):
+        super().__init__(_("Enter the 6-digit code from your authenticator app."))
+        self.ticket = ticket
+
+
+def _sign(payload: str) -> str:
+    key = get_settings().signing_key().encode("utf-8")
+    return hmac.new(key, payload.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def _make_ticket(user_id: int, now: datetime) -> str:
+    payload = f"{user_id}.{int(now.timestamp()) + get_settings().totp_ticket_seconds}"
+    return f"{payload}.{_sign(payload)}"
+
+
+def _read_ticket(ticket: str, now: datetime) -> int | None:
+    try:
+        user_id, expires, signature = ticket.split(".")
+        valid = hmac.compare_digest(signature, _sign(f"{user_id}.{expires}"))
+        return int(user_id) if valid and int(expires) >= int(now.timestamp()) else None
+    except (ValueError, AttributeError):
+        return None
+
+
+def totp_required_for(roles) -> bool:
+    return bool(set(roles) & set(get_settings().totp_roles))
+
+
+def _totp_enforced() -> bool:
+    cfg = get_settings()
+    return cfg.totp_enforced and not cfg.demo_mode
+
+
+def _find_user(session, username: str) -> User | None:
+    return session.exec(select(User).where(func.lower(User.username) == username.strip().lower())).first()
+
+
+def sign_in(username: str, password: str, *, now: datetime | None = None) -> SignInResult:
+    """Check credentials; count failures; lock after the threshold within the window. Every outcome is audited."""
+    now = now_utc(now)
+    generic = _("Wrong user name or password.")
+    with write_session() as session:
+        user = _find_user(session, username or "")
+        if user is None or not user.is_active:
+            audit.record(session, None, "auth.sign_in", object_type="user", result="failure", now=now,
+                         username=(username or "")[:40], detail={"reason": "unknown or inactive account"})
+            session.commit()
+            raise AuthError(generic)
+        if user.locked_until and user.locked_until > now:
+            audit.record(session, None, "auth.sign_in", object_type="user", object_id=user.id, result="failure",
+                         now=now, username=user.username, detail={"reason": "locked"})
+            session.commit()
+            raise AuthError(_("The account is locked after repeated failures. Try again after {until}.",
+                              until=fmt_local(user.locked_until)))
+        if not check_password(password or "", user.password_hash):
+            raise AuthError(_count_failure(session, user, "wrong password", now) or generic)
+        if user.totp_secret:
+            # Not signed in yet: the second factor decides. Nothing is reset until it succeeds.
+            session.rollback()
+            raise SecondFactorRequired(_make_ticket(user.id, now))  # type: ignore[arg-type]
+        return _complete(session, user, now)
+
+
+def _count_failure(session, user: User, reason: str, now: datetime) -> str | None:
+    """Count one failure in the window; lock at the threshold. Commits. Returns the lock message if locked."""
+    cfg = get_settings()
+    window = timedelta(minutes=cfg.lockout_window_minutes)
+    if user.first_failed_at is None or now - user.first_failed_at > window:
+        user.first_failed_at = now
+        user.failed_attempts = 1
+    else:
+        user.failed_attempts += 1
+    audit.record(session, None, "auth.sign_in", object_type="user", object_id=user.id, result="failure",
+                 now=now, username=user.username, detail={"reason": reason, "failed_attempts": user.failed_attempts})
+    message = None
+    if user.failed_attempts >= cfg.lockout_threshold:
+        user.locked_until = now + timedelta(minutes=cfg.lockout_minutes)
+        user.failed_attempts = 0
+        user.first_failed_at = None
+        audit.record(session, None, "auth.lock", object_type="user", object_id=user.id, now=now,
+                     username=user.username, detail={"locked_until": user.locked_until})
+        message = _("Too many failed attempts: the account is locked until {until}.", until=fmt_local(user.locked_until))
+    session.add(user)
+    session.commit()
+    return message
+
+
+def verify_second_factor(ticket: str, code: str, *, now: datetime | None = None) -> SignInResult:
+    """Second sign-in step for accounts with TOTP; wrong codes count toward the lockout like wrong passwords."""
+    now = now_utc(now)
+    user_id = _read_ticket(ticket, now)
+    if user_id is None:
+        raise AuthError(_("The sign-in took too long. Enter your user name and password again."))
+    with write_session() as session:
+        user = session.get(User, user_id)
+        if user is None or not user.is_active or not user.totp_secret:
+            raise AuthError(_("Wrong user name or password."))
+        if user.locked_until and user.locked_until > now:
+            raise AuthError(_("The account is locked after repeated failures. Try again after {until}.",
+                              until=fmt_local(user.locked_until)))
+        if not pyotp.TOTP(user.totp_secret).verify((code or "").strip(), for_time=now, valid_window=1):
+            raise AuthError(_count_failure(session, user, "wrong second-factor code", now)
+                            or _("The code is wrong or has expired."))
+        return _complete(session, user, now)
+
+
+def _complete(session, user: User, now: datetime) -> SignInResult:
+    user.failed_attempts = 0
+    user.first_failed_at = None
+    user.locked_until = None
+    user.last_login_at = now
+    session.add(user)
+    actor = load_actor(session, user)
+    token = secrets.token_urlsafe(32)
+    session.add(UserSession(token_hash=_token_hash(token), user_id=user.id, created_at=now, last_seen_at=now))
+    audit.record(session, actor, "auth.sign_in", object_type="user", object_id=user.id, now=now)
+    session.commit()
+    return _result(user, actor, token, now)
+
+
+def _result(user: User, actor: Actor, token: str, now: datetime) -> SignInResult:
+    """What the signed-in user must do before anything else (expired password, second factor)."""
+    expired = user.password_changed_at is None or (
+        now - user.password_changed_at > timedelta(days=get_settings().password_max_age_days))
+    must_enrol = _totp_enforced() and totp_required_for(actor.roles) and not user.totp_secret
+    return SignInResult(actor, expired, user.must_change_password, must_enrol, token)
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def resume_session(token: str | None, *, now: datetime | None = None) -> SignInResult | None:
+    """The signed-in state behind a browser's session cookie, or None when unknown, ended or idle too long.
+
+    An idle session is ended (and audited as an idle sign-out) the first time it is presented."""
+    if not token:
+        return None
+    now = now_utc(now)
+    idle = timedelta(minutes=get_settings().idle_timeout_minutes)
+    with write_session() as session:
+        row = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
+        if row is None or row.ended_at is not None:
+            return None
+        user = session.get(User, row.user_id)
+        if user is None or not user.is_active or now - row.last_seen_at > idle:
+            row.ended_at, row.ended_reason = now, ("idle" if user and user.is_active else "deactivated")
+            session.add(row)
+            actor = load_actor(session, user) if user else None
+            audit.record(session, actor, "auth.sign_out", object_type="user", object_id=row.user_id,
+                         detail={"reason": row.ended_reason}, now=now)
+            session.commit()
+            return None
+        row.last_seen_at = now
+        session.add(row)
+        actor = load_actor(session, user)
+        session.commit()
+        return _result(user, actor, token, now)
+
+
+def touch_session(token: str | None, *, now: datetime | None = None) -> bool:
+    """Record activity of a live browser session; False when the session was ended meanwhile."""
+    if not token:
+        return False
+    now = now_utc(now)
+    with write_session() as session:
+        row = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
+        if row is None or row.ended_at is not None:
+            return False
+        row.last_seen_at = now
+        session.add(row)
+        session.commit()
+        return True
+
+
+def end_session(token: str | None, reason: str, *, now: datetime | None = None) -> None:
+    if not token:
+        return
+    now = now_utc(now)
+    with write_session() as session:
+        row = session.exec(select(UserSession).where(UserSession.token_hash == _token_hash(token))).first()
+        if row is not None and row.ended_at is None:
+            row.ended_at, row.ended_reason = now, reason
+            session.add(row)
+            session.commit()
+
+
+def new_totp_secret() -> str:
+    return pyotp.random_base32()
+
+
+def totp_uri(actor: Actor, secret: str) -> str:
+    return pyotp.TOTP(secret).provisioning_uri(name=actor.username, issuer_name="GovData Hub")
+
+
+def has_totp(actor: Actor) -> bool:
+    with read_session() as session:
+        user = session.get(User, actor.user_id)
+        return bool(user and user.totp_secret)
+
+
+def enrol_totp(actor: Actor, secret: str, code: str, *, now: datetime | None = None) -> None:
+    """Store a new TOTP secret once the user proves their app produces its codes."""
+    now = now_utc(now)
+    if not pyotp.TOTP(secret).verify((code or "").strip(), for_time=now, valid_window=1):
+        raise ValidationError({"code": _("The code is wrong or has expired.")})
+    with write_session() as session:
+        user = session.get(User, actor.user_id)
+        if user is None:
+            raise AuthError(_("Wrong user name or password."))
+        user.totp_secret = secret
+        user.version += 1
+        session.add(user)
+        audit.record(session, actor, "auth.totp_enrol", object_type="user", object_id=actor.user_id, now=now)
+        session.commit()
+
+
+def sign_out(actor: Actor, *, reason: str = "user", token: str | None = None, now: datetime | None = None) -> None:
+    end_session(token, reason, now=now)
+    with write_session() as session:
+        audit.record(session, actor, "auth.sign_out", object_type="user", object_id=actor.user_id,
+                     detail={"reason": reason}, now=now)
+        session.commit()
+
+
+def change_password(actor: Actor, current: str, new: str, repeat: str, *, now: datetime | None = None) -> None:
+    """A user changes their own password (no permission beyond being signed in)."""
+    now = now_utc(now)
+    errors: dict[str, str] = {}
+    if new != repeat:
+        errors["repeat"] = _("The two new passwords differ.")
+    problem = password_problem(new, actor.username)
+    if problem:
+        errors["new"] = problem
+    if current == new:
+        errors["new"] = _("The new password must differ from the current one.")
+    with write_session() as session:
+        user = session.get(User, actor.user_id)
+        if user is None or not check_password(current, user.password_hash):
+            errors["current"] = _("The current password is wrong.")
+        if errors:
+            audit.record(session, actor, "auth.change_password", object_type="user", object_id=actor.user_id,
+                         result="failure", detail={"fields": sorted(errors)}, now=now)
+            session.commit()
+            raise ValidationError(errors)
+        user.password_hash = hash_password(new)
+        user.password_changed_at = now
+        user.must_change_password = False
+        user.version += 1
+        session.add(user)
+        audit.record(session, actor, "auth.change_password", object_type="user", object_id=actor.user_id, now=now)
+        session.commit()
+
+
+def reload_actor(actor: Actor) -> Actor | None:
+    """Fresh roles and unit for a signed-in user; None if the account was deactivated meanwhile."""
+    with read_session() as session:
+        user = session.get(User, actor.user_id)
+        if user is None or not user.is_active:
+            return None
+        return load_actor(session, user)
+
+
+def demo_accounts(limit_per_role: int = 3) -> list[dict]:
+    """Accounts to show on the sign-in page in demo mode only (empty otherwise), a few per role."""
+    from models import Unit, UserRole
+
+    if not get_settings().demo_mode:
+        return []
+    with read_session() as session:
+        rows = session.exec(
+            select(User.username, User.display_name, Unit.short_name, UserRole.role)
+            .join(UserRole, UserRole.user_id == User.id).join(Unit, Unit.id == User.unit_id)
+            .where(User.is_active).order_by(UserRole.role, User.id)
+        ).all()
+    shown: dict[str, int] = {}
+    out = []
+    for username, display, unit, role in rows:
+        if shown.get(role, 0) < limit_per_role:
+            shown[role] = shown.get(role, 0) + 1
+            out.append({"username": username, "display_name": display, "unit": unit, "role": role})
+    return out

@@ -1,0 +1,484 @@
+"""Catalog changes (目录编制、审核、发布): create, edit, submit, review and publish entries with their data items,
+versions, triggers and update/review clocks. Every function is one business action in one transaction.
+
+An entry's columns (and its `data_item` rows) hold the PUBLISHED state once it has been published; a change
+being drafted or under review lives in `pending` (JSON) until the bureau approves it, so sharing, opening and
+KPIs always read what was approved. An entry that was never published keeps its draft in the columns."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import delete, update
+from sqlmodel import Session, select
+
+from models import (
+    CatalogEntry,
+    CatalogTrigger,
+    CatalogVersion,
+    DataItem,
+    ResponsibilityItem,
+    Unit,
+)
+from models.catalog import (
+    ChangeKind,
+    EntryStatus,
+    ShareType,
+)
+from models.clock import CaseKind, ClockOutcome, ClockStep
+from services.catalog.rules import (
+    CASE_TRIGGER,
+    TRIGGER_KINDS,
+    DataItemInput,
+    EntryInput,
+    check_share_type_fix,
+    clean_input,
+    input_to_json,
+    next_state,
+)
+from services.catalog.store import (
+    columns_input,
+    make_live,
+    pending_of,
+    publish_version,
+    review_unit,
+    store_draft,
+    suggest_resource_code,
+    validate_format,
+    validate_submission,
+    working_copy,
+)
+from services.core.actor import Actor
+from services.core.audit import diff as audit_diff
+from services.core.errors import NotFound, ValidationError
+from services.core.i18n import gettext as _
+from services.core.timeutil import local_date, now_utc
+from services.core.uow import read_scope, unit_of_work
+
+
+def _entry_for_update(uow, entry_id: int, action: str) -> CatalogEntry:
+    entry = uow.get(CatalogEntry, entry_id, for_update=True)
+    provider = uow.session.get(Unit, entry.provider_unit_id)
+    uow.require(action, unit_id=entry.provider_unit_id, region_id=provider.region_id if provider else None,
+                object_type="catalog_entry", object_id=entry_id)
+    return entry
+
+
+def create_entry(actor: Actor, data: EntryInput, *, now: datetime | None = None) -> int:
+    """A new draft entry of the actor's unit (the bureau's own stewards and importers use the same path)."""
+    now = now_utc(now)
+    data = clean_input(data)
+    with unit_of_work(actor, now) as uow:
+        provider = uow.session.get(Unit, data.provider_unit_id) if data.provider_unit_id else None
+        uow.require("catalog.edit", unit_id=data.provider_unit_id, region_id=provider.region_id if provider else None,
+                    object_type="catalog_entry")
+        errors = validate_format(uow.session, data, None)
+        if errors:
+            raise ValidationError(errors)
+        entry = CatalogEntry(resource_code=data.resource_code, name=data.name, classification=data.classification,
+                             provider_unit_id=data.provider_unit_id, status=EntryStatus.DRAFT,
+                             change_kind=ChangeKind.NEW, created_by=actor.user_id, created_at=now, updated_at=now)
+        uow.session.add(entry)
+        uow.session.flush()
+        store_draft(uow.session, entry, data)
+        uow.session.add(entry)
+        uow.audit("catalog.create", object_type="catalog_entry", object_id=entry.id,
+                  detail={"after": input_to_json(data)})
+        uow.commit()
+        return entry.id  # type: ignore[return-value]
+
+
+def update_entry(actor: Actor, entry_id: int, data: EntryInput, *, expected_version: int | None = None,
+                 now: datetime | None = None) -> None:
+    """Save the unit's working copy. A published entry keeps its published state until the change is approved."""
+    now = now_utc(now)
+    data = clean_input(data)
+    with unit_of_work(actor, now) as uow:
+        entry = _entry_for_update(uow, entry_id, "catalog.edit")
+        target = next_state(entry, "edit")
+        if data.provider_unit_id != entry.provider_unit_id:
+            raise ValidationError({"provider_unit_id": _("The providing unit of an entry cannot be changed; "
+                                                         "withdraw it and catalog it under the other unit.")})
+        errors = validate_format(uow.session, data, entry_id)
+        if errors:
+            raise ValidationError(errors)
+        uow.check_version(entry, expected_version)
+        before = input_to_json(working_copy(uow.session, entry))
+        if entry.status == EntryStatus.WITHDRAWN:
+            entry.is_published = False
+            entry.change_kind = ChangeKind.NEW
+        elif entry.status == EntryStatus.PUBLISHED:
+            entry.change_kind = ChangeKind.CHANGE
+        store_draft(uow.session, entry, data)
+        entry.status = target
+        entry.updated_at = now
+        uow.session.add(entry)
+        uow.audit("catalog.update", object_type="catalog_entry", object_id=entry_id,
+                  detail=audit_diff(before, input_to_json(data)))
+        uow.commit()
+
+
+def submit_entry(actor: Actor, entry_id: int, *, expected_version: int | None = None,
+                 now: datetime | None = None) -> None:
+    """Send the draft (new entry or change) to the bureau; starts the bureau's review clock and stops the
+    unit's update clocks of the triggers that concern this entry."""
+    from services.deadlines import clocks
+
+    now = now_utc(now)
+    with unit_of_work(actor, now) as uow:
+        entry = _entry_for_update(uow, entry_id, "catalog.submit")
+        target = next_state(entry, "submit")
+        data = working_copy(uow.session, entry)
+        errors = validate_format(uow.session, data, entry_id)
+        errors.update(validate_submission(uow.session, data))
+        if errors:
+            raise ValidationError(errors)
+        uow.check_version(entry, expected_version)
+        entry.change_kind = ChangeKind.CHANGE if entry.is_published else ChangeKind.NEW
+        entry.status = target
+        entry.submitted_at = now
+        entry.return_reason = None
+        entry.updated_at = now
+        uow.session.add(entry)
+        reviewer_unit = review_unit(uow.session, entry.provider_unit_id)
+        clocks.start(uow.session, case_kind=CaseKind.CATALOG_ENTRY, case_id=entry_id, step=ClockStep.CATALOG_REVIEW,
+                     unit_id=reviewer_unit.id if reviewer_unit else None,
+                     region_id=reviewer_unit.region_id if reviewer_unit else None, now=now)
+        resolved = _resolve_triggers(uow.session, entry_id, now)
+        uow.audit("catalog.submit", object_type="catalog_entry", object_id=entry_id,
+                  detail={"change_kind": entry.change_kind, "triggers_resolved": resolved})
+        uow.commit()
+
+
+def request_withdrawal(actor: Actor, entry_id: int, reason: str, *, expected_version: int | None = None,
+                       now: datetime | None = None) -> None:
+    """下架: the withdrawal of a published entry goes through the same review as a change."""
+    from services.deadlines import clocks
+
+    now = now_utc(now)
+    with unit_of_work(actor, now) as uow:
+        entry = _entry_for_update(uow, entry_id, "catalog.submit")
+        target = next_state(entry, "withdraw")
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError({"reason": _("Give the reason for the withdrawal.")})
+        uow.check_version(entry, expected_version)
+        entry.status = target
+        entry.change_kind = ChangeKind.WITHDRAW
+        entry.pending = json.dumps({"reason": reason[:1000]}, ensure_ascii=False)
+        entry.submitted_at = now
+        entry.updated_at = now
+        uow.session.add(entry)
+        reviewer_unit = review_unit(uow.session, entry.provider_unit_id)
+        clocks.start(uow.session, case_kind=CaseKind.CATALOG_ENTRY, case_id=entry_id, step=ClockStep.CATALOG_REVIEW,
+                     unit_id=reviewer_unit.id if reviewer_unit else None,
+                     region_id=reviewer_unit.region_id if reviewer_unit else None, now=now)
+        uow.audit("catalog.withdraw_request", object_type="catalog_entry", object_id=entry_id,
+                  detail={"reason": reason})
+        uow.commit()
+
+
+def recall_submission(actor: Actor, entry_id: int, *, expected_version: int | None = None,
+                      now: datetime | None = None) -> None:
+    """The unit takes a submission back before the bureau decides (e.g. to correct a mistake)."""
+    from services.deadlines import clocks
+
+    now = now_utc(now)
+    with unit_of_work(actor, now) as uow:
+        entry = _entry_for_update(uow, entry_id, "catalog.submit")
+        target = next_state(entry, "recall")
+        uow.check_version(entry, expected_version)
+        if entry.change_kind == ChangeKind.WITHDRAW:
+            entry.pending = None
+            entry.change_kind = None
+        entry.status = target
+        entry.updated_at = now
+        uow.session.add(entry)
+        clocks.close(uow.session, case_kind=CaseKind.CATALOG_ENTRY, case_id=entry_id, step=ClockStep.CATALOG_REVIEW,
+                     outcome=ClockOutcome.CANCELLED, now=now)
+        uow.audit("catalog.recall", object_type="catalog_entry", object_id=entry_id)
+        uow.commit()
+
+
+def discard_draft(actor: Actor, entry_id: int, *, expected_version: int | None = None,
+                  now: datetime | None = None) -> bool:
+    """Drop the working copy: a change of a published entry is discarded (the published version stays); a
+    draft that was never published is deleted. Returns True when the entry itself was deleted."""
+    now = now_utc(now)
+    with unit_of_work(actor, now) as uow:
+        entry = _entry_for_update(uow, entry_id, "catalog.edit")
+        if entry.status not in (EntryStatus.DRAFT, EntryStatus.RETURNED):
+            next_state(entry, "discard")  # raises the standard message
+        uow.check_version(entry, expected_version)
+        if entry.is_published:
+            entry.pending = None
+            entry.change_kind = None
+            entry.return_reason = None
+            entry.status = EntryStatus.PUBLISHED
+            entry.updated_at = now
+            uow.session.add(entry)
+            uow.audit("catalog.discard_change", object_type="catalog_entry", object_id=entry_id)
+            uow.commit()
+            return False
+        has_versions = uow.session.exec(select(CatalogVersion.id).where(CatalogVersion.entry_id == entry_id)).first()
+        if has_versions is not None:
+            raise ValidationError(_("This entry has published versions and is kept for the record."))
+        snapshot = input_to_json(columns_input(uow.session, entry))
+        uow.session.execute(update(CatalogTrigger).where(CatalogTrigger.entry_id == entry_id).values(entry_id=None))  # type: ignore[arg-type]
+        uow.session.execute(update(ResponsibilityItem).where(ResponsibilityItem.entry_id == entry_id)  # type: ignore[arg-type]
+                            .values(entry_id=None))
+        uow.session.execute(delete(DataItem).where(DataItem.entry_id == entry_id))  # type: ignore[arg-type]
+        uow.session.delete(entry)
+        uow.audit("catalog.delete_draft", object_type="catalog_entry", object_id=entry_id,
+                  detail={"before": snapshot})
+        uow.commit()
+        return True
+
+
+def approve_entry(actor: Actor, entry_id: int, *, share_type: str | None = None, note: str | None = None,
+                  expected_version: int | None = None, now: datetime | None = None) -> int:
+    """Publish the submission (or carry out the withdrawal) as a new version. The reviewer may fix the share
+    type of a restricted entry on the way (Shanxi §12). Returns the new version number."""
+    from services.deadlines import clocks
+
+    now = now_utc(now)
+    with unit_of_work(actor, now) as uow:
+        entry = _entry_for_update(uow, entry_id, "catalog.review")
+        target = next_state(entry, "approve")
+        uow.check_version(entry, expected_version)
+        kind = entry.change_kind or ChangeKind.NEW
+        before = input_to_json(columns_input(uow.session, entry)) if entry.is_published else None
+        if kind == ChangeKind.WITHDRAW:
+            data = columns_input(uow.session, entry)
+            reason = (pending_of(entry) or {}).get("reason")
+            entry.status = target
+            entry.is_published = False
+            entry.pending = None
+            version_no = publish_version(uow.session, entry, data, kind, actor, now)
+            detail: dict[str, Any] = {"change_kind": kind, "version": version_no, "reason": reason}
+        else:
+            data = working_copy(uow.session, entry)
+            if share_type is not None and share_type != data.share_type:
+                check_share_type_fix(data, share_type)
+                detail_fix = {"share_type": {"before": data.share_type, "after": share_type}}
+                data.share_type = share_type
+            else:
+                detail_fix = {}
+            errors = validate_submission(uow.session, data)
+            if errors:
+                raise ValidationError(errors)
+            entry.status = target
+            make_live(uow.session, entry, data, now)
+            entry.pending = None
+            version_no = publish_version(uow.session, entry, data, kind, actor, now)
+            changes = audit_diff(before or {}, input_to_json(data)) if before else {"after": input_to_json(data)}
+            detail = {"change_kind": kind, "version": version_no, "changes": changes, **detail_fix}
+        entry.change_kind = None
+        entry.return_reason = None
+        entry.reviewed_at = now
+        entry.reviewed_by = actor.user_id
+        entry.updated_at = now
+        uow.session.add(entry)
+        clocks.close(uow.session, case_kind=CaseKind.CATALOG_ENTRY, case_id=entry_id, step=ClockStep.CATALOG_REVIEW,
+                     now=now)
+        if note:
+            detail["note"] = note.strip()[:500]
+        uow.audit("catalog.approve", object_type="catalog_entry", object_id=entry_id, detail=detail)
+        uow.commit()
+        return version_no
+
+
+def return_entry(actor: Actor, entry_id: int, reason: str, *, expected_version: int | None = None,
+                 now: datetime | None = None) -> None:
+    """Send the submission back to the unit with the reasons; the published version (if any) stays live."""
+    from services.deadlines import clocks
+
+    now = now_utc(now)
+    with unit_of_work(actor, now) as uow:
+        entry = _entry_for_update(uow, entry_id, "catalog.review")
+        target = next_state(entry, "return")
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValidationError({"reason": _("Give the reasons so the unit knows what to revise.")})
+        uow.check_version(entry, expected_version)
+        if entry.change_kind == ChangeKind.WITHDRAW:
+            # A refused withdrawal leaves the entry published as it was.
+            entry.status = EntryStatus.PUBLISHED
+            entry.pending = None
+            entry.change_kind = None
+        else:
+            entry.status = target
+        entry.return_reason = reason[:1000]
+        entry.reviewed_at = now
+        entry.reviewed_by = actor.user_id
+        entry.updated_at = now
+        uow.session.add(entry)
+        clocks.close(uow.session, case_kind=CaseKind.CATALOG_ENTRY, case_id=entry_id, step=ClockStep.CATALOG_REVIEW,
+                     now=now)
+        uow.audit("catalog.return", object_type="catalog_entry", object_id=entry_id, detail={"reason": reason})
+        uow.commit()
+
+
+def fix_share_type(actor: Actor, entry_id: int, share_type: str, reason: str, *,
+                   expected_version: int | None = None, now: datetime | None = None) -> int:
+    """Shanxi §12: the bureau reviews a published restricted entry and fixes its share type (new version)."""
+    now = now_utc(now)
+    with unit_of_work(actor, now) as uow:
+        entry = _entry_for_update(uow, entry_id, "catalog.review")
+        next_state(entry, "fix_share_type")
+        reason = (reason or "").strip()
+        data = columns_input(uow.session, entry)
+        check_share_type_fix(data, share_type)
+        if not reason:
+            raise ValidationError({"reason": _("Give the reasons for the decision.")})
+        if share_type == data.share_type:
+            raise ValidationError({"share_type": _("Choose a share type different from the current one.")})
+        uow.check_version(entry, expected_version)
+        before = data.share_type
+        data.share_type = share_type
+        if share_type == ShareType.UNCONDITIONAL:
+            data.share_conditions = None
+        errors = validate_submission(uow.session, data)
+        if errors:
+            raise ValidationError(errors)
+        make_live(uow.session, entry, data, now)
+        if share_type != ShareType.NOT_SHARED:
+            entry.filed_at = None
+            entry.filed_by = None
+            entry.filing_note = None
+        version_no = publish_version(uow.session, entry, data, ChangeKind.CHANGE, actor, now)
+        entry.reviewed_at = now
+        entry.reviewed_by = actor.user_id
+        entry.updated_at = now
+        uow.session.add(entry)
+        uow.audit("catalog.fix_share_type", object_type="catalog_entry", object_id=entry_id,
+                  detail={"share_type": {"before": before, "after": share_type}, "reason": reason,
+                          "version": version_no})
+        uow.commit()
+        return version_no
+
+
+def file_entry(actor: Actor, entry_id: int, note: str | None = None, *, expected_version: int | None = None,
+               now: datetime | None = None) -> None:
+    """备案: the bureau records the filing of a published not-shared entry (Longyan §11, Qingyuan §14)."""
+    now = now_utc(now)
+    with unit_of_work(actor, now) as uow:
+        entry = _entry_for_update(uow, entry_id, "catalog.file")
+        next_state(entry, "file")
+        if entry.share_type != ShareType.NOT_SHARED:
+            raise ValidationError(_("Only not-shared entries are filed with the bureau."))
+        if entry.filed_at is not None:
+            raise ValidationError(_("The filing of this entry is already recorded."))
+        uow.check_version(entry, expected_version)
+        entry.filed_at = now
+        entry.filed_by = actor.user_id
+        entry.filing_note = (note or "").strip()[:500] or None
+        uow.session.add(entry)
+        uow.audit("catalog.file", object_type="catalog_entry", object_id=entry_id, detail={"note": entry.filing_note})
+        uow.commit()
+
+
+def record_trigger(actor: Actor, unit_id: int, kind: str, occurred_on: date, *, entry_id: int | None = None,
+                   note: str | None = None, now: datetime | None = None) -> int:
+    """A change of law, duty or data: the unit's catalog update clock starts on the day of the change
+    (Shanghai 2 wd, Qingyuan 15 wd, Yunyang 10 wd in the active profile)."""
+    from services.deadlines import clocks
+
+    now = now_utc(now)
+    with unit_of_work(actor, now) as uow:
+        unit = uow.session.get(Unit, unit_id)
+        uow.require("catalog.trigger", unit_id=unit_id, region_id=unit.region_id if unit else None,
+                    object_type="catalog_trigger")
+        errors: dict[str, str] = {}
+        if unit is None:
+            errors["unit_id"] = _("Choose a unit.")
+        if kind not in TRIGGER_KINDS:
+            errors["kind"] = _("Choose what changed.")
+        if occurred_on is None:
+            errors["occurred_on"] = _("Give the date of the change.")
+        elif occurred_on > local_date(now):
+            errors["occurred_on"] = _("The date of the change cannot be in the future.")
+        if entry_id is not None:
+            entry = uow.session.get(CatalogEntry, entry_id)
+            if entry is None or entry.provider_unit_id != unit_id:
+                errors["entry_id"] = _("Choose an entry of your own unit.")
+        if errors:
+            raise ValidationError(errors)
+        trigger = CatalogTrigger(unit_id=unit_id, entry_id=entry_id, kind=kind, occurred_on=occurred_on,
+                                 note=(note or "").strip()[:500] or None, created_by=actor.user_id, created_at=now)
+        uow.session.add(trigger)
+        uow.session.flush()
+        clocks.start(uow.session, case_kind=CASE_TRIGGER, case_id=trigger.id, step=ClockStep.CATALOG_UPDATE,
+                     unit_id=unit_id, region_id=unit.region_id, started_on=occurred_on, now=now)  # type: ignore[union-attr]
+        uow.audit("catalog.trigger", object_type="catalog_trigger", object_id=trigger.id,
+                  detail={"kind": kind, "occurred_on": occurred_on, "entry_id": entry_id, "note": trigger.note})
+        uow.commit()
+        return trigger.id  # type: ignore[return-value]
+
+
+def resolve_trigger(actor: Actor, trigger_id: int, note: str, *, now: datetime | None = None) -> None:
+    """Close a trigger by hand: the unit states which submission answered it, or why no change is needed."""
+    from services.deadlines import clocks
+
+    now = now_utc(now)
+    with unit_of_work(actor, now) as uow:
+        trigger = uow.get(CatalogTrigger, trigger_id, for_update=True)
+        uow.require("catalog.trigger", unit_id=trigger.unit_id, object_type="catalog_trigger", object_id=trigger_id)
+        if trigger.resolved_at is not None:
+            raise ValidationError(_("This change was already dealt with."))
+        note = (note or "").strip()
+        if not note:
+            raise ValidationError({"note": _("Say how the change was dealt with.")})
+        trigger.resolved_at = now
+        trigger.note = ((trigger.note + " / ") if trigger.note else "") + note
+        trigger.note = trigger.note[:500]
+        uow.session.add(trigger)
+        clocks.close(uow.session, case_kind=CASE_TRIGGER, case_id=trigger_id, step=ClockStep.CATALOG_UPDATE, now=now)
+        uow.audit("catalog.trigger_resolve", object_type="catalog_trigger", object_id=trigger_id, detail={"note": note})
+        uow.commit()
+
+
+def _resolve_triggers(session: Session, entry_id: int, now: datetime) -> list[int]:
+    from services.deadlines import clocks
+
+    open_ids = session.exec(select(CatalogTrigger.id).where(CatalogTrigger.entry_id == entry_id,
+                                                            CatalogTrigger.resolved_at.is_(None))).all()  # type: ignore[union-attr]
+    for trigger_id in open_ids:
+        session.execute(update(CatalogTrigger).where(CatalogTrigger.id == trigger_id).values(resolved_at=now))  # type: ignore[arg-type]
+        clocks.close(session, case_kind=CASE_TRIGGER, case_id=trigger_id, step=ClockStep.CATALOG_UPDATE, now=now)
+    return list(open_ids)
+
+
+def create_draft_from_request(actor: Actor, *, provider_unit_id: int, name: str, summary: str | None = None,
+                              item_names: list[str] | None = None, now: datetime | None = None) -> int:
+    """For the sharing flow of uncatalogued data: the provider creates a draft pre-filled from the request;
+    the resource code is proposed from the unit and the date and can be edited before submission."""
+    now = now_utc(now)
+    with read_scope(actor, "catalog.edit", unit_id=provider_unit_id) as (session, _scope):
+        code = suggest_resource_code(session, provider_unit_id, now)
+    data = EntryInput(resource_code=code, name=name, provider_unit_id=provider_unit_id, summary=summary,
+                      source_unit_id=provider_unit_id,
+                      data_items=[DataItemInput(n) for n in (item_names or []) if n and n.strip()])
+    return create_entry(actor, data, now=now)
+
+
+def confirm_maintained(actor: Actor, entry_ids: list[int], *, now: datetime | None = None) -> int:
+    """Annual maintenance: the unit confirms that published entries are still accurate (no change needed)."""
+    now = now_utc(now)
+    with unit_of_work(actor, now) as uow:
+        entries = uow.session.exec(select(CatalogEntry).where(CatalogEntry.id.in_(entry_ids))).all()  # type: ignore[union-attr]
+        if len(entries) != len(set(entry_ids)):
+            raise NotFound()
+        for entry in entries:
+            uow.require("catalog.edit", unit_id=entry.provider_unit_id, object_type="catalog_entry",
+                        object_id=entry.id)
+            if not entry.is_published:
+                raise ValidationError(_("Only published entries are confirmed in the annual maintenance."))
+            entry.last_maintained_at = now
+            uow.session.add(entry)
+        uow.audit("catalog.confirm_maintained", object_type="catalog_entry",
+                  detail={"entries": sorted(entry_ids)})
+        uow.commit()
+        return len(entries)

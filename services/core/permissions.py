@@ -1,0 +1,117 @@
+"""The permission table: each action name maps roles to the scope they may act in (own unit, own region, all).
+
+Every service function checks its action here first (CKAN-style). Pages only hide what this table refuses;
+they never decide anything themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from enum import IntEnum
+
+from models.user import Role
+from services.core.actor import Actor
+from services.core.errors import PermissionDenied
+from services.core.i18n import gettext as _
+
+
+class Scope(IntEnum):
+    """Ordered so that the widest scope a user holds through any of their roles wins."""
+
+    UNIT = 1
+    REGION = 2
+    ALL = 3
+
+
+R = Role
+U, G, A = Scope.UNIT, Scope.REGION, Scope.ALL
+WORKING_ROLES = (R.LEADER, R.BUREAU_REVIEWER, R.UNIT_STEWARD, R.COUNTY_APPROVER, R.ASSESSOR)
+
+PERMISSIONS: dict[str, dict[str, Scope]] = {
+    # --- administration: the three admins (三员) never overlap --------------------------------------
+    "region.manage": {R.SYS_ADMIN: A},
+    "unit.manage": {R.SYS_ADMIN: A},
+    "user.view": {R.SYS_ADMIN: A, R.SECURITY_ADMIN: A},
+    "user.manage": {R.SYS_ADMIN: A},  # create, edit, deactivate, reset password
+    "role.grant": {R.SECURITY_ADMIN: A},
+    "policy.manage": {R.SECURITY_ADMIN: A},
+    "calendar.manage": {R.SECURITY_ADMIN: A},
+    "audit.read": {R.AUDIT_ADMIN: A},
+    "audit.export": {R.AUDIT_ADMIN: A},
+    "audit.purge": {R.AUDIT_ADMIN: A},
+    "backup.create": {R.SYS_ADMIN: A},  # manage.py backup (system administrator's duty)
+    "backup.restore": {R.SYS_ADMIN: A},
+    # --- inbox and reminders ------------------------------------------------------------------------
+    "inbox.view": {R.UNIT_STEWARD: U, R.COUNTY_APPROVER: G, R.BUREAU_REVIEWER: A, R.LEADER: A, R.ASSESSOR: A},
+    # --- catalog ------------------------------------------------------------------------------------
+    "catalog.view": {role: A for role in WORKING_ROLES},
+    "catalog.view_unpublished": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: A},  # drafts and changes under review
+    "catalog.edit": {R.UNIT_STEWARD: U},
+    "catalog.submit": {R.UNIT_STEWARD: U},
+    "catalog.trigger": {R.UNIT_STEWARD: U},
+    "catalog.review": {R.BUREAU_REVIEWER: A},
+    "catalog.file": {R.BUREAU_REVIEWER: A},
+    "catalog.import": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: A},
+    "catalog.export": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: A, R.ASSESSOR: A, R.LEADER: A},
+    "catalog.responsibility": {R.BUREAU_REVIEWER: A},
+    "catalog.demand": {R.UNIT_STEWARD: U},
+    "catalog.demand_link": {R.BUREAU_REVIEWER: A},
+    "catalog.one_source": {R.BUREAU_REVIEWER: A},
+    # --- sharing ------------------------------------------------------------------------------------
+    "share.view": {R.UNIT_STEWARD: U, R.COUNTY_APPROVER: G, R.BUREAU_REVIEWER: A, R.LEADER: A, R.ASSESSOR: A},
+    "share.apply": {R.UNIT_STEWARD: U},
+    "share.decide": {R.UNIT_STEWARD: U, R.COUNTY_APPROVER: G, R.BUREAU_REVIEWER: A},
+    "share.implement": {R.UNIT_STEWARD: U},
+    "share.revoke": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: A},
+    "share.report_usage": {R.UNIT_STEWARD: U},
+    "share.dispute": {R.UNIT_STEWARD: U},
+    "share.coordinate": {R.BUREAU_REVIEWER: A},
+    "share.confirm": {R.UNIT_STEWARD: U},  # provider confirms a request for uncatalogued data (Qingyuan ch.4)
+    "share.attach": {R.UNIT_STEWARD: U},  # requester attaches a written application
+    "share.sweep": {},  # expiry of grants and reminders: the scheduled job (system actor) only
+    # --- dashboard ----------------------------------------------------------------------------------
+    "kpi.view": {R.LEADER: A, R.BUREAU_REVIEWER: A, R.ASSESSOR: A},
+    "kpi.set_target": {R.BUREAU_REVIEWER: A},
+    "kpi.export": {R.LEADER: A, R.BUREAU_REVIEWER: A, R.ASSESSOR: A},
+}
+
+
+def allowed_scope(actor: Actor, action: str) -> Scope | None:
+    """The widest scope the actor holds for `action`, or None."""
+    if action not in PERMISSIONS:
+        raise KeyError(f"unknown action {action!r}: add it to services/permissions.py")
+    if actor.is_system:
+        return Scope.ALL
+    rule = PERMISSIONS[action]
+    scopes = [rule[role] for role in actor.roles if role in rule]
+    return max(scopes) if scopes else None
+
+
+def can(actor: Actor, action: str, *, unit_id: int | None = None, region_id: int | None = None) -> bool:
+    try:
+        require(actor, action, unit_id=unit_id, region_id=region_id)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def require(actor: Actor, action: str, *, unit_id: int | None = None, region_id: int | None = None) -> Scope:
+    """Refuse unless the actor may do `action` on an object of `unit_id` (in `region_id`).
+
+    With no target given, only the role is checked and the caller must filter by the returned scope."""
+    scope = allowed_scope(actor, action)
+    if scope is None:
+        raise PermissionDenied(_("Your role does not allow this action."), action=action)
+    if scope is Scope.ALL or (unit_id is None and region_id is None):
+        return scope
+    if scope is Scope.UNIT and unit_id is not None and unit_id == actor.unit_id:
+        return scope
+    if scope is Scope.REGION and region_id is not None and region_id in actor.region_ids:
+        return scope
+    if scope is Scope.REGION and region_id is None and unit_id is not None and unit_id == actor.unit_id:
+        return scope
+    raise PermissionDenied(_("This record is outside the units you are responsible for."), action=action)
+
+
+def actions_for(roles: Iterable[str]) -> set[str]:
+    roles = set(roles)
+    return {action for action, rule in PERMISSIONS.items() if roles.intersection(rule)}

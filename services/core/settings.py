@@ -1,0 +1,77 @@
+"""Deployment settings: one pydantic-settings class read from GOVDATA_* environment variables."""
+
+from __future__ import annotations
+
+import secrets
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA_DIR = ROOT / "data"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="GOVDATA_", extra="ignore")
+
+    database_url: str = "sqlite:///data/govdata.db"
+    language: str = "zh_CN"
+    demo_mode: bool = True
+    # Signs session tokens; taken from GOVDATA_SECRET_KEY or generated once into data/.secret_key.
+    secret_key: str | None = None
+    secret_key_file: Path = DATA_DIR / ".secret_key"
+    attachment_dir: Path = DATA_DIR / "attachments"
+    timezone: str = "Asia/Shanghai"
+
+    # Sign-in and password policy (GB/T 22239-2019 level 3, application layer).
+    lockout_threshold: int = 5
+    lockout_window_minutes: int = 15
+    lockout_minutes: int = 15
+    idle_timeout_minutes: int = 30
+    password_min_length: int = 10
+    password_min_classes: int = 3
+    password_max_age_days: int = 90
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+    # TOTP second factor: required for these roles once enrolled; enrolment itself is forced at sign-in
+    # when totp_enforced is on and the deployment is not in demo mode.
+    totp_roles: list[str] = ["sys_admin", "security_admin", "audit_admin", "bureau_reviewer"]
+    totp_enforced: bool = True
+    totp_ticket_seconds: int = 300
+    audit_retention_days: int = Field(default=180, ge=180)
+
+    page_size: int = 50
+    # Reminders and the share-grant sweep run in the app once per local day (off when only cron should run them).
+    daily_jobs_in_app: bool = True
+
+    # Sharing: written applications attached to a request (PDF or image), access granted on unconditional
+    # entries, and how early both sides are reminded that a grant ends.
+    share_attachment_max_mb: float = Field(default=10.0, gt=0)
+    share_unconditional_grant_days: int = Field(default=365, ge=1)
+    share_expiry_notice_days: int = Field(default=10, ge=1)
+
+    def resolved_database_url(self) -> str:
+        """SQLite paths in the default URL are relative to the project root, not the working directory."""
+        url = self.database_url
+        prefix = "sqlite:///"
+        if url.startswith(prefix) and not url.startswith(prefix + "/") and ":memory:" not in url:
+            return prefix + str(ROOT / url[len(prefix):])
+        return url
+
+    def signing_key(self) -> str:
+        if self.secret_key:
+            return self.secret_key
+        path = self.secret_key_file
+        if path.exists():
+            return path.read_text(encoding="utf-8").strip()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        key = secrets.token_urlsafe(48)
+        path.write_text(key, encoding="utf-8")
+        path.chmod(0o600)
+        return key
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

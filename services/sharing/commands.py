@@ -1,0 +1,991 @@
+"""Sharing between units (共享, RULES.md §4): getting access, applications, routing, decisions on least
+authorisation, agreements, implementation, grants, usage reports and disputes.
+
+Every function here changes state through the transition table in services/sharing_rules.py, starts and
+closes the SLA clocks of the waiting states, notifies the unit that must act next, and writes its audit event
+in the same transaction. Reads live in services/sharing_queries.py."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func
+from sqlmodel import Session, select
+
+from models import CatalogEntry, DataItem, Notification, Unit, User, UserRole
+from models.catalog import SecurityLevel, ShareMethod, ShareType
+from models.clock import CaseKind, ClockOutcome, ClockStep
+from models.org import UnitKind
+from models.sharing import (
+    Decision,
+    Dispute,
+    DisputeStatus,
+    RequestKind,
+    RequestStatus,
+    Route,
+    ShareDecision,
+    ShareGrant,
+    ShareRequest,
+    UsageReport,
+)
+from models.user import Role
+from services.core.actor import Actor
+from services.core.audit import diff
+from services.core.errors import Conflict, ValidationError
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
+from services.core.settings import get_settings
+from services.core.timeutil import local_date, now_utc
+from services.core.uow import UnitOfWork, unit_of_work
+from services.deadlines import clocks, policy
+from services.sharing import attachments as sharing_files
+from services.sharing.rules import (
+    ROUTE_PARTIES,
+    Act,
+    UnitFacts,
+    choose_route,
+    is_cross_level,
+    parties_of,
+    transition,
+)
+
+S = RequestStatus
+OPEN_STATUSES = (S.PENDING_CONFIRM, S.SUBMITTED, S.NEEDS_INFO, S.APPROVED, S.DISPUTED)
+TEXT_LIMITS = {"title": 120, "scenario": 300, "purpose": 1000, "legal_basis": 1000, "description": 1000, "reason": 1000,
+               "note": 1000, "use_agreement": 200, "confidentiality_agreement": 200, "content": 2000}
+
+# Notification msgids (translated when shown in the reader's language).
+MSG_NEW_REQUEST = N_("New share request {code} from {unit} is waiting for your answer.")
+MSG_DECIDED = N_("Share request {code}: {outcome}.")
+MSG_NEEDS_INFO = N_("Share request {code} needs more information: {question}")
+MSG_IMPLEMENTED = N_("Share request {code}: access was given until {ends_on}.")
+MSG_DISPUTE = N_("The refusal of share request {code} was objected to and awaits coordination.")
+MSG_DISPUTE_DECIDED = N_("Coordination of share request {code}: {outcome}.")
+MSG_FILED = N_("Cross-level share request {code} was filed with your bureau.")
+MSG_EXPIRING = N_("Access under share request {code} ends on {ends_on}.")
+MSG_REVOKED = N_("Access under share request {code} was revoked: {reason}")
+OUTCOME_APPROVED = N_("approved")
+OUTCOME_REJECTED = N_("refused")
+OUTCOME_UPHELD = N_("the refusal was upheld")
+OUTCOME_OVERTURNED = N_("the refusal was overturned and the provider must implement")
+
+
+# --- inputs -----------------------------------------------------------------------------------------------
+@dataclass
+class ApplicationInput:
+    """What a requester states (Shanghai §14, Qingyuan ch.4). `entry_id` for catalogued data; for data not in
+    the catalog, `provider_unit_id`, `description` and `wanted_items` (names) instead."""
+
+    scenario: str
+    purpose: str
+    legal_basis: str
+    share_method: str
+    end_date: date | None
+    entry_id: int | None = None
+    items: Sequence[int] = ()
+    provider_unit_id: int | None = None
+    title: str | None = None
+    description: str | None = None
+    wanted_items: Sequence[str] = ()
+
+
+@dataclass
+class DecisionInput:
+    decision: str  # Decision
+    reason: str | None = None  # legal basis of a refusal, or the question asked
+    items: Sequence[int] | None = None  # approve: narrowed items (None keeps them)
+    end_date: date | None = None  # approve: narrowed end date
+    method: str | None = None  # approve: the share method granted
+
+
+# --- small helpers ----------------------------------------------------------------------------------------
+def _dumps(values: Iterable) -> str:
+    return json.dumps(list(values), ensure_ascii=False)
+
+
+def _loads(text: str | None) -> list:
+    return json.loads(text) if text else []
+
+
+def _clean(value: str | None) -> str:
+    return (value or "").strip()
+
+
+def _require_text(errors: dict[str, str], name: str, value: str | None, message: str) -> str:
+    text = _clean(value)
+    if not text:
+        errors[name] = message
+    elif len(text) > TEXT_LIMITS[name]:
+        errors[name] = _("At most {n} characters.", n=TEXT_LIMITS[name])
+    return text
+
+
+def _optional_text(errors: dict[str, str], name: str, value: str | None) -> str | None:
+    text = _clean(value)
+    if len(text) > TEXT_LIMITS[name]:
+        errors[name] = _("At most {n} characters.", n=TEXT_LIMITS[name])
+    return text or None
+
+
+def request_code(day: date, request_id: int) -> str:
+    return f"GX{day:%Y%m%d}{request_id:07d}"
+
+
+def _unit_facts(session: Session, unit_id: int | None) -> UnitFacts:
+    unit = session.get(Unit, unit_id) if unit_id else None
+    if unit is None or not unit.is_active:
+        raise ValidationError({"provider_unit_id": _("Choose an active unit.")})
+    return UnitFacts(unit.id, unit.level, unit.region_id)  # type: ignore[arg-type]
+
+
+def bureau_for(session: Session, region_id: int | None) -> Unit | None:
+    """The competent bureau responsible for a region: the nearest bureau at or above it."""
+    from models import Region
+
+    while region_id is not None:
+        bureau = session.exec(select(Unit).where(Unit.region_id == region_id, Unit.kind == UnitKind.BUREAU,
+                                                 Unit.is_active == True).order_by(Unit.id)).first()  # noqa: E712
+        if bureau is not None:
+            return bureau
+        region = session.get(Region, region_id)
+        region_id = region.parent_id if region else None
+    return None
+
+
+def _recipients(session: Session, role: str, *, unit_ids: Iterable[int] = (), region_id: int | None = None) -> list[int]:
+    query = select(User.id).join(UserRole, UserRole.user_id == User.id).where(User.is_active == True,  # noqa: E712
+                                                                               UserRole.role == role)
+    unit_ids = [u for u in unit_ids if u is not None]
+    if unit_ids:
+        query = query.where(User.unit_id.in_(unit_ids))  # type: ignore[attr-defined]
+    elif region_id is not None:
+        query = query.join(Unit, Unit.id == User.unit_id).where(Unit.region_id == region_id)
+    else:
+        return []
+    return list(session.exec(query).all())
+
+
+def _notify(session: Session, user_ids: Iterable[int], message: str, params: dict, *, kind: str = "decision",
+            case_kind: str = CaseKind.SHARE_REQUEST, case_id: int | None = None, now: datetime | None = None,
+            exclude: int | None = None) -> None:
+    created = now_utc(now)
+    for user_id in dict.fromkeys(user_ids):
+        if user_id == exclude:
+            continue
+        session.add(Notification(user_id=user_id, kind=kind, case_kind=case_kind, case_id=case_id, message=message,
+                                 params=json.dumps(params, ensure_ascii=False, default=str), created_at=created))
+
+
+def _stewards(session: Session, *unit_ids: int) -> list[int]:
+    return _recipients(session, Role.UNIT_STEWARD, unit_ids=unit_ids)
+
+
+def _unit_name(session: Session, unit_id: int) -> str:
+    unit = session.get(Unit, unit_id)
+    return unit.name if unit else ""
+
+
+def _start(session: Session, req: ShareRequest, step: str, today: date, now: datetime | None) -> None:
+    """The provider must act on every step of a request (Clock responsibility: the unit that must act)."""
+    clocks.start(session, case_kind=CaseKind.SHARE_REQUEST, case_id=req.id, step=step,
+                 unit_id=req.provider_unit_id, region_id=req.provider_region_id, started_on=today, now=now)
+
+
+def _close(session: Session, req: ShareRequest, step: str | None, now: datetime | None,
+           outcome: str = ClockOutcome.DONE) -> None:
+    clocks.close(session, case_kind=CaseKind.SHARE_REQUEST, case_id=req.id, step=step, outcome=outcome, now=now)
+
+
+def _load_request(uow: UnitOfWork, request_id: int) -> ShareRequest:
+    return uow.get(ShareRequest, request_id, for_update=True)
+
+
+def _snapshot(req: ShareRequest) -> dict:
+    return {"status": req.status, "version": req.version, "approved_items": _loads(req.approved_items),
+            "approved_end_date": req.approved_end_date, "approved_method": req.approved_method}
+
+
+# --- entry facts ------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class EntryFacts:
+    id: int
+    name: str
+    provider_unit_id: int
+    share_type: str | None
+    security_level: str | None
+    item_ids: tuple[int, ...]
+    sensitive_item_ids: frozenset[int]
+
+
+def _entry_facts(session: Session, entry_id: int | None, *, published: bool = True) -> EntryFacts:
+    entry = session.get(CatalogEntry, entry_id) if entry_id else None
+    if entry is None or (published and not entry.is_published):
+        raise ValidationError({"entry_id": _("Choose a published catalog entry.")})
+    items = session.exec(select(DataItem.id, DataItem.is_sensitive).where(DataItem.entry_id == entry.id)
+                         .order_by(DataItem.position, DataItem.id)).all()
+    return EntryFacts(entry.id, entry.name, entry.provider_unit_id, entry.share_type,  # type: ignore[arg-type]
+                      entry.security_level, tuple(i for i, _s in items),
+                      frozenset(i for i, sensitive in items if sensitive))
+
+
+def _needs_confidentiality(entry: EntryFacts, item_ids: Iterable[int]) -> bool:
+    """Shanghai §14: secret, commercial or personal data needs a confidentiality agreement."""
+    return entry.security_level == SecurityLevel.SENSITIVE or bool(entry.sensitive_item_ids & set(item_ids))
+
+
+def _validate_common(errors: dict[str, str], data: ApplicationInput, today: date) -> dict:
+    clean = {
+        "scenario": _require_text(errors, "scenario", data.scenario, _("Describe the scenario the data is used in.")),
+        "purpose": _require_text(errors, "purpose", data.purpose, _("State the purpose.")),
+        "legal_basis": _require_text(errors, "legal_basis", data.legal_basis,
+                                     _("Cite the duty or legal basis that needs the data.")),
+    }
+    if data.share_method not in set(ShareMethod):
+        errors["share_method"] = _("Choose a share method.")
+    if data.end_date is None:
+        errors["end_date"] = _("Give the date until which the data is needed.")
+    elif data.end_date <= today:
+        errors["end_date"] = _("The end date must be after today.")
+    return clean
+
+
+def _check_items(errors: dict[str, str], wanted: Sequence[int], allowed: Sequence[int], *, narrowing: bool = False) -> list[int]:
+    chosen = list(dict.fromkeys(int(i) for i in wanted))
+    if not chosen:
+        errors["items"] = _("Choose at least one data item.")
+    elif not set(chosen) <= set(allowed):
+        errors["items"] = (_("Least authorisation: an approval may narrow the data items, never add new ones.")
+                           if narrowing else _("Choose data items of this catalog entry."))
+    return [i for i in allowed if i in set(chosen)]
+
+
+def _no_open_duplicate(session: Session, requester_unit_id: int, entry_id: int) -> None:
+    existing = session.exec(select(ShareRequest.code).where(
+        ShareRequest.requester_unit_id == requester_unit_id, ShareRequest.entry_id == entry_id,
+        ShareRequest.status.in_(OPEN_STATUSES))).first()  # type: ignore[attr-defined]
+    if existing:
+        raise ValidationError({"entry_id": _("Your unit already has an open request {code} for this entry.",
+                                             code=existing)})
+
+
+def _active_grant(session: Session, consumer_unit_id: int, entry_id: int, today: date) -> ShareGrant | None:
+    return session.exec(select(ShareGrant).where(
+        ShareGrant.consumer_unit_id == consumer_unit_id, ShareGrant.entry_id == entry_id,
+        ShareGrant.revoked_at.is_(None),  # type: ignore[union-attr]
+        (ShareGrant.ends_on.is_(None)) | (ShareGrant.ends_on >= today))).first()  # type: ignore[union-attr,operator]
+
+
+def _new_request(session: Session, actor: Actor, *, kind: str, status: str, route: str, requester: UnitFacts,
+                 provider: UnitFacts, today: date, moment: datetime, **fields) -> ShareRequest:
+    placeholder = f"tmp{moment.timestamp():.6f}"[-24:]
+    req = ShareRequest(code=placeholder, kind=kind, status=status, route=route, requester_unit_id=requester.id,
+                       provider_unit_id=provider.id, requester_region_id=requester.region_id,
+                       provider_region_id=provider.region_id, created_by=actor.user_id, created_at=moment,
+                       submitted_at=moment, **fields)
+    session.add(req)
+    session.flush()
+    req.code = request_code(today, req.id)  # type: ignore[arg-type]
+    return req
+
+
+def _attach(session: Session, actor: Actor, req: ShareRequest, checked: sharing_files.CheckedUpload | None,
+            written: list[Path]) -> int | None:
+    if checked is None:
+        return None
+    row = sharing_files.store(session, checked, owner_id=req.id, uploaded_by=actor.user_id,  # type: ignore[arg-type]
+                              written=written)
+    session.flush()
+    return row.id
+
+
+# --- getting data -----------------------------------------------------------------------------------------
+def get_access(actor: Actor, entry_id: int, *, purpose: str, scenario: str | None = None,
+               items: Sequence[int] | None = None, end_date: date | None = None,
+               now: datetime | None = None) -> int:
+    """Unconditional entry (Longyan §12, Qingyuan ch.4): access is granted at once, recorded and audited.
+    Returns the grant id."""
+    with unit_of_work(actor, now) as uow:
+        uow.require("share.apply", unit_id=actor.unit_id, object_type="catalog_entry", object_id=entry_id)
+        session = uow.session
+        today, moment = local_date(now), now_utc(now)
+        entry = _entry_facts(session, entry_id)
+        errors: dict[str, str] = {}
+        if entry.share_type != ShareType.UNCONDITIONAL:
+            raise ValidationError({"entry_id": _("This entry is not shared unconditionally: apply for it instead.")})
+        if entry.provider_unit_id == actor.unit_id:
+            raise ValidationError({"entry_id": _("Your unit provides this data itself.")})
+        clean_purpose = _require_text(errors, "purpose", purpose, _("State the purpose."))
+        clean_scenario = _optional_text(errors, "scenario", scenario)
+        chosen = _check_items(errors, list(items) if items else list(entry.item_ids), entry.item_ids)
+        ends_on = end_date or today + timedelta(days=get_settings().share_unconditional_grant_days)
+        if ends_on <= today:
+            errors["end_date"] = _("The end date must be after today.")
+        if errors:
+            raise ValidationError(errors)
+        existing = _active_grant(session, actor.unit_id, entry.id, today)  # type: ignore[arg-type]
+        if existing is not None:
+            raise ValidationError({"entry_id": _("Your unit already has access to this entry until {day}.",
+                                                 day=existing.ends_on)})
+        status, _party = transition(None, Act.ACCESS, parties_of_new(actor))
+        requester = _unit_facts(session, actor.unit_id)
+        provider = _unit_facts(session, entry.provider_unit_id)
+        req = _new_request(session, actor, kind=RequestKind.ACCESS, status=status, route=Route.PROVIDER,
+                           requester=requester, provider=provider, today=today, moment=moment, entry_id=entry.id,
+                           requested_items=_dumps(chosen), approved_items=_dumps(chosen), scenario=clean_scenario,
+                           purpose=clean_purpose, end_date=ends_on, approved_end_date=ends_on,
+                           share_method=ShareMethod.INTERFACE, approved_method=ShareMethod.INTERFACE,
+                           answered_at=moment, implemented_at=moment)
+        grant = ShareGrant(request_id=req.id, entry_id=entry.id, consumer_unit_id=actor.unit_id,  # type: ignore[arg-type]
+                           provider_unit_id=entry.provider_unit_id, items=_dumps(chosen),
+                           method=ShareMethod.INTERFACE, starts_on=today, ends_on=ends_on, created_at=moment)
+        session.add(grant)
+        session.flush()
+        uow.audit("share.access", object_type="share_request", object_id=req.code,
+                  detail={"entry_id": entry.id, "entry": entry.name, "items": chosen, "purpose": clean_purpose,
+                          "ends_on": ends_on, "grant_id": grant.id})
+        uow.commit()
+        return grant.id  # type: ignore[return-value]
+
+
+def parties_of_new(actor: Actor) -> set[str]:
+    """Before a request exists the only party is the requesting unit's data administrator."""
+    return {"requester"} if actor.has(Role.UNIT_STEWARD) and actor.unit_id is not None else set()
+
+
+def apply(actor: Actor, data: ApplicationInput, *, attachment: sharing_files.Upload | None = None,
+          now: datetime | None = None) -> int:
+    """Apply for a conditional entry, or ask for verification/comparison (核验比对) against a not-shared one.
+    Returns the request id."""
+    written: list[Path] = []
+    try:
+        with unit_of_work(actor, now) as uow:
+            uow.require("share.apply", unit_id=actor.unit_id, object_type="catalog_entry", object_id=data.entry_id)
+            session = uow.session
+            today, moment = local_date(now), now_utc(now)
+            entry = _entry_facts(session, data.entry_id)
+            if entry.share_type == ShareType.UNCONDITIONAL:
+                raise ValidationError({"entry_id": _("This entry is shared unconditionally: get access directly.")})
+            if entry.provider_unit_id == actor.unit_id:
+                raise ValidationError({"entry_id": _("Your unit provides this data itself.")})
+            errors: dict[str, str] = {}
+            clean = _validate_common(errors, data, today)
+            chosen = _check_items(errors, data.items, entry.item_ids)
+            checked = sharing_files.check(attachment) if attachment is not None else None
+            if errors:
+                raise ValidationError(errors)
+            _no_open_duplicate(session, actor.unit_id, entry.id)  # type: ignore[arg-type]
+            status, _party = transition(None, Act.APPLY, parties_of_new(actor))
+            kind = RequestKind.VERIFY if entry.share_type == ShareType.NOT_SHARED else RequestKind.APPLY
+            req = _submit(uow, actor, kind=kind, status=status, entry=entry, provider_unit_id=entry.provider_unit_id,
+                          clean=clean, data=data, items=_dumps(chosen),
+                          needs_confidentiality=_needs_confidentiality(entry, chosen), today=today, moment=moment)
+            attachment_id = _attach(session, actor, req, checked, written)
+            _start(session, req, ClockStep.SHARE_ANSWER, today, now)
+            _notify_deciders(session, req, MSG_NEW_REQUEST, now=now)
+            uow.audit("share.apply", object_type="share_request", object_id=req.code,
+                      detail={"kind": kind, "route": req.route, "entry_id": entry.id, "entry": entry.name,
+                              "items": chosen, "share_method": data.share_method, "end_date": data.end_date,
+                              "cross_level": req.cross_level, "needs_confidentiality": req.needs_confidentiality,
+                              "attachment_id": attachment_id, **clean})
+            uow.commit()
+            return req.id  # type: ignore[return-value]
+    except BaseException:
+        sharing_files.discard(written)
+        raise
+
+
+def _submit(uow: UnitOfWork, actor: Actor, *, kind: str, status: str, entry: EntryFacts | None,
+            provider_unit_id: int, clean: dict, data: ApplicationInput, items: str,
+            needs_confidentiality: bool, today: date, moment: datetime, **extra) -> ShareRequest:
+    session = uow.session
+    profile = policy.active_profile()
+    requester = _unit_facts(session, actor.unit_id)
+    provider = _unit_facts(session, provider_unit_id)
+    route = choose_route(requester, provider, bureau_co_decides=bool(profile.bureau_co_decides),
+                         county_approval=bool(profile.county_approval))
+    cross = bool(profile.cross_level_filing) and is_cross_level(requester, provider)
+    req = _new_request(session, actor, kind=kind, status=status, route=route, requester=requester,
+                       provider=provider, today=today, moment=moment, entry_id=entry.id if entry else None,
+                       requested_items=items, share_method=data.share_method, end_date=data.end_date,
+                       cross_level=cross, filed_at=moment if cross else None,
+                       needs_confidentiality=needs_confidentiality, **clean, **extra)
+    if cross:
+        _file_cross_level(uow, req, requester, provider)
+    return req
+
+
+def _file_cross_level(uow: UnitOfWork, req: ShareRequest, requester: UnitFacts, provider: UnitFacts) -> None:
+    """Qingyuan ch.4: filed with the bureau of the higher level and the bureau of the same level."""
+    session = uow.session
+    bureaus = {b.id: b for b in (bureau_for(session, requester.region_id), bureau_for(session, provider.region_id))
+               if b is not None}
+    reviewers = _recipients(session, Role.BUREAU_REVIEWER, unit_ids=bureaus)
+    _notify(session, reviewers, MSG_FILED, {"code": req.code}, kind="info", case_id=req.id, now=uow.now)
+    uow.audit("share.file", object_type="share_request", object_id=req.code,
+              detail={"bureaus": sorted(bureaus), "requester_region_id": requester.region_id,
+                      "provider_region_id": provider.region_id})
+
+
+def _notify_deciders(session: Session, req: ShareRequest, message: str, *, now: datetime | None) -> None:
+    users = _stewards(session, req.provider_unit_id)
+    if req.route == Route.COUNTY:
+        users += _recipients(session, Role.COUNTY_APPROVER, region_id=req.provider_region_id)
+    elif req.route == Route.BUREAU_CO:
+        bureau = bureau_for(session, req.provider_region_id)
+        users += _recipients(session, Role.BUREAU_REVIEWER, unit_ids=[bureau.id] if bureau else [])
+    _notify(session, users, message, {"code": req.code, "unit": _unit_name(session, req.requester_unit_id)},
+            kind="info", case_id=req.id, now=now)
+
+
+def request_uncatalogued(actor: Actor, data: ApplicationInput, *, attachment: sharing_files.Upload | None = None,
+                         now: datetime | None = None) -> int:
+    """Data not in the catalog (Qingyuan ch.4): a request to a named unit, which confirms within the profile's
+    working days and then catalogs the data. Returns the request id."""
+    written: list[Path] = []
+    try:
+        with unit_of_work(actor, now) as uow:
+            uow.require("share.apply", unit_id=actor.unit_id, object_type="unit", object_id=data.provider_unit_id)
+            session = uow.session
+            today, moment = local_date(now), now_utc(now)
+            errors: dict[str, str] = {}
+            if data.provider_unit_id is None:
+                errors["provider_unit_id"] = _("Choose the unit that holds the data.")
+            elif data.provider_unit_id == actor.unit_id:
+                errors["provider_unit_id"] = _("Your unit holds this data itself.")
+            title = _require_text(errors, "title", data.title, _("Name the data your unit needs."))
+            description = _require_text(errors, "description", data.description,
+                                        _("Describe the data your unit needs."))
+            wanted = [w.strip() for w in data.wanted_items if w and w.strip()]
+            if not wanted:
+                errors["items"] = _("Name at least one data item.")
+            elif any(len(w) > 80 for w in wanted):
+                errors["items"] = _("A data item name has at most {n} characters.", n=80)
+            clean = _validate_common(errors, data, today)
+            checked = sharing_files.check(attachment) if attachment is not None else None
+            if errors:
+                raise ValidationError(errors)
+            _unit_facts(session, data.provider_unit_id)
+            status, _party = transition(None, Act.REQUEST_UNCATALOGUED, parties_of_new(actor))
+            req = _submit(uow, actor, kind=RequestKind.UNCATALOGUED, status=status, entry=None,
+                          provider_unit_id=data.provider_unit_id,  # type: ignore[arg-type]
+                          clean=clean, data=data, items=_dumps(dict.fromkeys(wanted)), needs_confidentiality=False,
+                          today=today, moment=moment, uncatalogued_title=title,
+                          uncatalogued_description=description)
+            attachment_id = _attach(session, actor, req, checked, written)
+            _start(session, req, ClockStep.UNCATALOGUED_CONFIRM, today, now)
+            _notify(session, _stewards(session, req.provider_unit_id), MSG_NEW_REQUEST,
+                    {"code": req.code, "unit": _unit_name(session, req.requester_unit_id)}, kind="info",
+                    case_id=req.id, now=now)
+            uow.audit("share.request_uncatalogued", object_type="share_request", object_id=req.code,
+                      detail={"provider_unit_id": req.provider_unit_id, "title": title, "description": description,
+                              "wanted_items": wanted, "attachment_id": attachment_id, **clean})
+            uow.commit()
+            return req.id  # type: ignore[return-value]
+    except BaseException:
+        sharing_files.discard(written)
+        raise
+
+
+def confirm_uncatalogued(actor: Actor, request_id: int, *, expected_version: int | None = None,
+                         now: datetime | None = None) -> int:
+    """The provider confirms it holds the data: a draft catalog entry pre-filled from the request is created
+    (through the catalog service) and the request continues as an application waiting for the answer.
+    Returns the draft entry's id."""
+    from services import catalog
+
+    with unit_of_work(actor, now) as uow:  # refuse early, before a draft is written
+        req = _load_request(uow, request_id)
+        uow.require("share.confirm", unit_id=req.provider_unit_id, object_type="share_request", object_id=req.code)
+        if expected_version is not None and req.version != expected_version:
+            raise Conflict()
+        transition(req.status, Act.CONFIRM, parties_of(actor, req), req.route)
+        draft = {"provider_unit_id": req.provider_unit_id, "name": req.uncatalogued_title or req.code,
+                 "summary": req.uncatalogued_description, "item_names": _loads(req.requested_items)}
+    entry_id = catalog.create_draft_from_request(actor, **draft, now=now)
+    try:
+        with unit_of_work(actor, now) as uow:
+            req = _load_request(uow, request_id)
+            uow.require("share.confirm", unit_id=req.provider_unit_id, object_type="share_request",
+                        object_id=req.code)
+            uow.check_version(req, expected_version)
+            status, _party = transition(req.status, Act.CONFIRM, parties_of(actor, req), req.route)
+            items = uow.session.exec(select(DataItem.id).where(DataItem.entry_id == entry_id)
+                                     .order_by(DataItem.position, DataItem.id)).all()
+            before = _snapshot(req)
+            req.entry_id = entry_id
+            req.requested_items = _dumps(items)
+            req.status = status
+            req.updated_at = now_utc(now)
+            _close(uow.session, req, ClockStep.UNCATALOGUED_CONFIRM, now)
+            _start(uow.session, req, ClockStep.SHARE_ANSWER, local_date(now), now)
+            uow.session.add(req)
+            uow.audit("share.confirm", object_type="share_request", object_id=req.code,
+                      detail={"before": before, "after": _snapshot(req), "draft_entry_id": entry_id})
+            uow.commit()
+            return entry_id
+    except BaseException:
+        # Somebody else moved the request meanwhile: take the draft back so nothing is left half-done.
+        catalog.discard_draft(actor, entry_id, now=now)
+        raise
+
+
+# --- decisions ----------------------------------------------------------------------------------------------
+def decide(actor: Actor, request_id: int, decision: DecisionInput, *, expected_version: int | None = None,
+           now: datetime | None = None) -> str:
+    """A party's answer: approve on least authorisation (may narrow items, end date and method), refuse with the
+    legal basis, or ask for more information. Returns the request's new status."""
+    with unit_of_work(actor, now) as uow:
+        session = uow.session
+        req = _load_request(uow, request_id)
+        uow.require("share.decide", unit_id=req.provider_unit_id, region_id=req.provider_region_id,
+                    object_type="share_request", object_id=req.code)
+        act = {Decision.APPROVE: Act.APPROVE, Decision.REJECT: Act.REJECT, Decision.NEEDS_INFO: Act.ASK_INFO}.get(
+            decision.decision)  # type: ignore[call-overload]
+        if act is None:
+            raise ValidationError({"decision": _("Choose approve, refuse or ask for more information.")})
+        uow.check_version(req, expected_version)
+        next_status, party = transition(req.status, act, parties_of(actor, req), req.route)
+        today, moment = local_date(now), now_utc(now)
+        errors: dict[str, str] = {}
+        before = _snapshot(req)
+        already = session.exec(select(ShareDecision.id).where(
+            ShareDecision.request_id == req.id, ShareDecision.party == party,
+            ShareDecision.round == req.resubmissions)).first()
+        if already is not None and req.status == S.SUBMITTED:
+            raise ValidationError({"decision": _("Your side has already answered this request.")})
+        row = ShareDecision(request_id=req.id, party=party, round=req.resubmissions, decision=decision.decision,  # type: ignore[arg-type]
+                            decided_by=actor.user_id, decided_at=moment)  # type: ignore[arg-type]
+        if act == Act.REJECT:
+            row.reason = _require_text(errors, "reason", decision.reason,
+                                       _("A refusal must cite its legal basis (Shanghai §13)."))
+        elif act == Act.ASK_INFO:
+            row.reason = _require_text(errors, "reason", decision.reason, _("Say what information is missing."))
+        else:
+            row.reason = _optional_text(errors, "reason", decision.reason)
+            _narrow(errors, req, decision, row, today)
+        if errors:
+            raise ValidationError(errors)
+        session.add(row)
+        if act == Act.APPROVE:
+            approvals = set(session.exec(select(ShareDecision.party).where(
+                ShareDecision.request_id == req.id, ShareDecision.round == req.resubmissions,
+                ShareDecision.decision == Decision.APPROVE)).all()) | {party}
+            if not ROUTE_PARTIES[req.route] <= approvals:
+                next_status = req.status  # co-decided: waits for the other party
+        req.updated_at = moment
+        if next_status != req.status:
+            req.status = next_status
+            req.answered_at = moment
+            _close(session, req, None, now)
+        if next_status == S.REJECTED:
+            req.decision_reason = row.reason
+            _notify(session, _stewards(session, req.requester_unit_id), MSG_DECIDED,
+                    {"code": req.code, "outcome": OUTCOME_REJECTED}, case_id=req.id, now=now)
+        elif next_status == S.NEEDS_INFO:
+            req.info_request = row.reason
+            _notify(session, _stewards(session, req.requester_unit_id), MSG_NEEDS_INFO,
+                    {"code": req.code, "question": row.reason}, case_id=req.id, now=now)
+        elif next_status == S.APPROVED:
+            req.decision_reason = row.reason
+            _start(session, req, ClockStep.SHARE_IMPLEMENT, today, now)
+            _notify(session, _stewards(session, req.requester_unit_id, req.provider_unit_id), MSG_DECIDED,
+                    {"code": req.code, "outcome": OUTCOME_APPROVED}, case_id=req.id, now=now,
+                    exclude=actor.user_id)
+        session.add(req)
+        uow.audit("share.decide", object_type="share_request", object_id=req.code,
+                  detail={"party": party, "decision": decision.decision, "reason": row.reason,
+                          "before": before, "after": _snapshot(req)})
+        uow.commit()
+        return req.status
+
+
+def _narrow(errors: dict[str, str], req: ShareRequest, decision: DecisionInput, row: ShareDecision,
+            today: date) -> None:
+    """Least authorisation (Qingyuan ch.4): each approving party may narrow what the previous one allowed."""
+    ceiling_items = _loads(req.approved_items) or _loads(req.requested_items)
+    ceiling_end = req.approved_end_date or req.end_date
+    items = _check_items(errors, decision.items if decision.items is not None else ceiling_items, ceiling_items,
+                         narrowing=True)
+    end = decision.end_date or ceiling_end
+    if end is not None and end <= today:
+        errors["end_date"] = _("The end date must be after today.")
+    elif end is not None and ceiling_end is not None and end > ceiling_end:
+        errors["end_date"] = _("Least authorisation: the end date may be shortened, never extended beyond {day}.",
+                               day=ceiling_end)
+    method = decision.method or req.approved_method or req.share_method
+    if method not in set(ShareMethod):
+        errors["method"] = _("Choose a share method.")
+    if errors:
+        return
+    row.items, row.end_date, row.method = _dumps(items), end, method
+    req.approved_items, req.approved_end_date, req.approved_method = row.items, end, method
+
+
+def resubmit(actor: Actor, request_id: int, *, scenario: str, purpose: str, legal_basis: str,
+             share_method: str, end_date: date | None, items: Sequence[int] | None = None,
+             attachment: sharing_files.Upload | None = None, expected_version: int | None = None,
+             now: datetime | None = None) -> None:
+    """The requester amends an application that needs more information; a new answer clock starts."""
+    written: list[Path] = []
+    try:
+        with unit_of_work(actor, now) as uow:
+            session = uow.session
+            req = _load_request(uow, request_id)
+            uow.require("share.apply", unit_id=req.requester_unit_id, object_type="share_request", object_id=req.code)
+            uow.check_version(req, expected_version)
+            next_status, _party = transition(req.status, Act.RESUBMIT, parties_of(actor, req), req.route)
+            today, moment = local_date(now), now_utc(now)
+            errors: dict[str, str] = {}
+            data = ApplicationInput(scenario=scenario, purpose=purpose, legal_basis=legal_basis,
+                                    share_method=share_method, end_date=end_date)
+            clean = _validate_common(errors, data, today)
+            requested = _loads(req.requested_items)
+            chosen = requested
+            if items is not None and req.entry_id is not None:
+                entry = _entry_facts(session, req.entry_id, published=False)
+                chosen = _check_items(errors, items, entry.item_ids)
+                req.needs_confidentiality = _needs_confidentiality(entry, chosen)
+            checked = sharing_files.check(attachment) if attachment is not None else None
+            if errors:
+                raise ValidationError(errors)
+            before = {"scenario": req.scenario, "purpose": req.purpose, "legal_basis": req.legal_basis,
+                      "share_method": req.share_method, "end_date": req.end_date, "items": requested}
+            req.scenario, req.purpose, req.legal_basis = clean["scenario"], clean["purpose"], clean["legal_basis"]
+            req.share_method, req.end_date, req.requested_items = share_method, end_date, _dumps(chosen)
+            req.approved_items = req.approved_end_date = req.approved_method = None
+            req.resubmissions += 1
+            req.status = next_status
+            req.updated_at = moment
+            session.add(req)
+            attachment_id = _attach(session, actor, req, checked, written)
+            _start(session, req, ClockStep.SHARE_ANSWER, today, now)
+            _notify_deciders(session, req, MSG_NEW_REQUEST, now=now)
+            after = {"scenario": req.scenario, "purpose": req.purpose, "legal_basis": req.legal_basis,
+                     "share_method": req.share_method, "end_date": req.end_date, "items": chosen}
+            uow.audit("share.resubmit", object_type="share_request", object_id=req.code,
+                      detail={"changes": diff(before, after), "round": req.resubmissions,
+                              "attachment_id": attachment_id})
+            uow.commit()
+    except BaseException:
+        sharing_files.discard(written)
+        raise
+
+
+def attach_application(actor: Actor, request_id: int, upload: sharing_files.Upload, *,
+                       now: datetime | None = None) -> int:
+    """The requester adds a written application (PDF or image) to an open request. Returns the attachment id."""
+    written: list[Path] = []
+    try:
+        with unit_of_work(actor, now) as uow:
+            req = _load_request(uow, request_id)
+            uow.require("share.attach", unit_id=req.requester_unit_id, object_type="share_request",
+                        object_id=req.code)
+            if "requester" not in parties_of(actor, req):
+                raise ValidationError({"attachment": _("Only the requesting unit attaches its written application.")})
+            if req.status not in OPEN_STATUSES:
+                raise ValidationError({"attachment": _("The request is closed: nothing can be attached any more.")})
+            checked = sharing_files.check(upload)
+            attachment_id = _attach(uow.session, actor, req, checked, written)
+            uow.audit("share.attach", object_type="share_request", object_id=req.code,
+                      detail={"attachment_id": attachment_id, "filename": checked.filename, "sha256": checked.sha256,
+                              "size": len(checked.content)})
+            uow.commit()
+            return attachment_id  # type: ignore[return-value]
+    except BaseException:
+        sharing_files.discard(written)
+        raise
+
+
+def withdraw(actor: Actor, request_id: int, *, expected_version: int | None = None,
+             now: datetime | None = None) -> None:
+    with unit_of_work(actor, now) as uow:
+        req = _load_request(uow, request_id)
+        uow.require("share.apply", unit_id=req.requester_unit_id, object_type="share_request", object_id=req.code)
+        uow.check_version(req, expected_version)
+        next_status, _party = transition(req.status, Act.WITHDRAW, parties_of(actor, req), req.route)
+        before = req.status
+        req.status = next_status
+        req.updated_at = now_utc(now)
+        _close(uow.session, req, None, now, outcome=ClockOutcome.CANCELLED)
+        uow.session.add(req)
+        uow.audit("share.withdraw", object_type="share_request", object_id=req.code,
+                  detail={"before": before, "after": next_status})
+        uow.commit()
+
+
+# --- agreements, implementation, grants -------------------------------------------------------------------
+def record_agreements(actor: Actor, request_id: int, *, use_agreement: str | None,
+                      confidentiality_agreement: str | None = None, expected_version: int | None = None,
+                      now: datetime | None = None) -> None:
+    """The data use agreement (Longyan §12) and, for secret, commercial or personal data, the confidentiality
+    agreement (Shanghai §14), recorded by reference before implementation."""
+    with unit_of_work(actor, now) as uow:
+        req = _load_request(uow, request_id)
+        uow.require("share.implement", unit_id=req.provider_unit_id, object_type="share_request", object_id=req.code)
+        uow.check_version(req, expected_version)
+        transition(req.status, Act.RECORD_AGREEMENTS, parties_of(actor, req), req.route)
+        errors: dict[str, str] = {}
+        use = _optional_text(errors, "use_agreement", use_agreement)
+        conf = _optional_text(errors, "confidentiality_agreement", confidentiality_agreement)
+        if not use and not conf:
+            errors["use_agreement"] = _("Give the reference of the signed agreement.")
+        if errors:
+            raise ValidationError(errors)
+        before = {"use_agreement": req.use_agreement, "confidentiality_agreement": req.confidentiality_agreement}
+        req.use_agreement = use or req.use_agreement
+        req.confidentiality_agreement = conf or req.confidentiality_agreement
+        req.updated_at = now_utc(now)
+        uow.session.add(req)
+        uow.audit("share.record_agreements", object_type="share_request", object_id=req.code,
+                  detail={"before": before, "after": {"use_agreement": req.use_agreement,
+                                                      "confidentiality_agreement": req.confidentiality_agreement}})
+        uow.commit()
+
+
+def implement(actor: Actor, request_id: int, *, note: str, use_agreement: str | None = None,
+              confidentiality_agreement: str | None = None, expected_version: int | None = None,
+              now: datetime | None = None) -> int:
+    """The provider records how access was given; a grant with the approved items, method and end date is
+    created. Returns the grant id."""
+    with unit_of_work(actor, now) as uow:
+        session = uow.session
+        req = _load_request(uow, request_id)
+        uow.require("share.implement", unit_id=req.provider_unit_id, object_type="share_request", object_id=req.code)
+        uow.check_version(req, expected_version)
+        next_status, _party = transition(req.status, Act.IMPLEMENT, parties_of(actor, req), req.route)
+        today, moment = local_date(now), now_utc(now)
+        errors: dict[str, str] = {}
+        clean_note = _require_text(errors, "note", note, _("Record how access was given."))
+        use = _optional_text(errors, "use_agreement", use_agreement) or req.use_agreement
+        conf = _optional_text(errors, "confidentiality_agreement", confidentiality_agreement) \
+            or req.confidentiality_agreement
+        if not use:
+            errors["use_agreement"] = _("Record the signed data use agreement first (Longyan §12).")
+        if req.needs_confidentiality and not conf:
+            errors["confidentiality_agreement"] = _(
+                "The request covers secret, commercial or personal data: record the confidentiality agreement "
+                "first (Shanghai §14).")
+        if req.entry_id is None:
+            errors["entry_id"] = _("The data must be catalogued before access is given.")
+        if req.approved_end_date is not None and req.approved_end_date <= today:
+            errors["end_date"] = _("The approved end date has passed: the request cannot be implemented.")
+        if errors:
+            raise ValidationError(errors)
+        req.use_agreement, req.confidentiality_agreement = use, conf
+        req.implementation_note = clean_note
+        req.status = next_status
+        req.implemented_at = moment
+        req.updated_at = moment
+        grant = ShareGrant(request_id=req.id, entry_id=req.entry_id, consumer_unit_id=req.requester_unit_id,  # type: ignore[arg-type]
+                           provider_unit_id=req.provider_unit_id, items=req.approved_items or req.requested_items,
+                           method=req.approved_method or req.share_method, starts_on=today,
+                           ends_on=req.approved_end_date or req.end_date, created_at=moment)
+        session.add(grant)
+        session.add(req)
+        session.flush()
+        _close(session, req, ClockStep.SHARE_IMPLEMENT, now)
+        _notify(session, _stewards(session, req.requester_unit_id), MSG_IMPLEMENTED,
+                {"code": req.code, "ends_on": grant.ends_on}, case_id=req.id, now=now)
+        uow.audit("share.implement", object_type="share_request", object_id=req.code,
+                  detail={"grant_id": grant.id, "note": clean_note, "items": _loads(grant.items),
+                          "method": grant.method, "ends_on": grant.ends_on, "use_agreement": use,
+                          "confidentiality_agreement": conf})
+        uow.commit()
+        return grant.id  # type: ignore[return-value]
+
+
+def revoke_grant(actor: Actor, grant_id: int, *, reason: str, expected_version: int | None = None,
+                 now: datetime | None = None) -> None:
+    """The provider (or the bureau) ends access before its end date, with reasons."""
+    with unit_of_work(actor, now) as uow:
+        session = uow.session
+        grant = uow.get(ShareGrant, grant_id, for_update=True)
+        provider_id = grant.provider_unit_id or session.get(CatalogEntry, grant.entry_id).provider_unit_id  # type: ignore[union-attr]
+        uow.require("share.revoke", unit_id=provider_id, object_type="share_grant", object_id=grant.id)
+        req = session.get(ShareRequest, grant.request_id, with_for_update=True) if grant.request_id else None
+        uow.check_version(grant, expected_version)
+        if req is not None:
+            next_status, _party = transition(req.status, Act.REVOKE, parties_of(actor, req), req.route)
+        errors: dict[str, str] = {}
+        clean = _require_text(errors, "reason", reason, _("Give the reason for revoking access."))
+        if grant.revoked_at is not None:
+            errors["reason"] = _("This access was already revoked.")
+        if errors:
+            raise ValidationError(errors)
+        moment = now_utc(now)
+        grant.revoked_at, grant.revoked_reason, grant.revoked_by = moment, clean, actor.user_id
+        session.add(grant)
+        if req is not None:
+            req.status = next_status
+            req.updated_at = moment
+            req.version += 1
+            session.add(req)
+        code = req.code if req else str(grant.id)
+        _notify(session, _stewards(session, grant.consumer_unit_id, provider_id), MSG_REVOKED,
+                {"code": code, "reason": clean}, case_id=req.id if req else None, now=now, exclude=actor.user_id)
+        uow.audit("share.revoke", object_type="share_grant", object_id=grant.id,
+                  detail={"request": code, "reason": clean, "ends_on": grant.ends_on})
+        uow.commit()
+
+
+def report_usage(actor: Actor, grant_id: int, *, content: str, period: str | None = None,
+                 now: datetime | None = None) -> int:
+    """The consumer reports how the shared data was used (Qingyuan ch.4). Returns the report id."""
+    with unit_of_work(actor, now) as uow:
+        grant = uow.get(ShareGrant, grant_id)
+        uow.require("share.report_usage", unit_id=grant.consumer_unit_id, object_type="share_grant",
+                    object_id=grant.id)
+        errors: dict[str, str] = {}
+        clean = _require_text(errors, "content", content, _("Describe how the data was used."))
+        clean_period = _clean(period) or None
+        if clean_period and len(clean_period) > 20:
+            errors["period"] = _("At most {n} characters.", n=20)
+        if errors:
+            raise ValidationError(errors)
+        report = UsageReport(grant_id=grant.id, reported_by=actor.user_id, period=clean_period, content=clean,  # type: ignore[arg-type]
+                             created_at=now_utc(now))
+        uow.session.add(report)
+        uow.session.flush()
+        uow.audit("share.report_usage", object_type="share_grant", object_id=grant.id,
+                  detail={"report_id": report.id, "period": clean_period, "content": clean})
+        uow.commit()
+        return report.id  # type: ignore[return-value]
+
+
+# --- disputes -----------------------------------------------------------------------------------------------
+def raise_dispute(actor: Actor, request_id: int, *, reason: str, expected_version: int | None = None,
+                  now: datetime | None = None) -> int:
+    """The requester objects to a refusal; the bureau coordinates (Shanghai §14, Qingyuan ch.8). Returns the
+    dispute id."""
+    with unit_of_work(actor, now) as uow:
+        session = uow.session
+        req = _load_request(uow, request_id)
+        uow.require("share.dispute", unit_id=req.requester_unit_id, object_type="share_request", object_id=req.code)
+        uow.check_version(req, expected_version)
+        next_status, _party = transition(req.status, Act.DISPUTE, parties_of(actor, req), req.route)
+        errors: dict[str, str] = {}
+        clean = _require_text(errors, "reason", reason, _("Say why the refusal should be reconsidered."))
+        if req.entry_id is None:
+            errors["reason"] = _("Data that is not catalogued is raised with the bureau through the demand list.")
+        earlier = session.exec(select(Dispute.id).where(Dispute.request_id == req.id)).first()
+        if earlier is not None:
+            errors["reason"] = _("The bureau has already coordinated this request.")
+        if errors:
+            raise ValidationError(errors)
+        bureau = bureau_for(session, req.provider_region_id)
+        moment = now_utc(now)
+        dispute = Dispute(request_id=req.id, raised_by=actor.user_id, reason=clean,  # type: ignore[arg-type]
+                          bureau_unit_id=bureau.id if bureau else None, created_at=moment)
+        session.add(dispute)
+        req.status = next_status
+        req.updated_at = moment
+        session.add(req)
+        session.flush()
+        clocks.start(session, case_kind=CaseKind.DISPUTE, case_id=dispute.id, step=ClockStep.DISPUTE,
+                     unit_id=bureau.id if bureau else None, region_id=bureau.region_id if bureau else None,
+                     started_on=local_date(now), now=now)
+        reviewers = _recipients(session, Role.BUREAU_REVIEWER, unit_ids=[bureau.id] if bureau else [])
+        _notify(session, reviewers + _stewards(session, req.provider_unit_id), MSG_DISPUTE, {"code": req.code},
+                kind="info", case_kind=CaseKind.DISPUTE, case_id=dispute.id, now=now)
+        uow.audit("share.dispute", object_type="share_request", object_id=req.code,
+                  detail={"dispute_id": dispute.id, "reason": clean, "refusal": req.decision_reason})
+        uow.commit()
+        return dispute.id  # type: ignore[return-value]
+
+
+def resolve_dispute(actor: Actor, dispute_id: int, *, outcome: str, note: str, expected_version: int | None = None,
+                    now: datetime | None = None) -> None:
+    """The bureau decides: the refusal is upheld, or overturned and the provider must implement what was asked."""
+    with unit_of_work(actor, now) as uow:
+        session = uow.session
+        dispute = uow.get(Dispute, dispute_id, for_update=True)
+        req = _load_request(uow, dispute.request_id)
+        uow.require("share.coordinate", unit_id=dispute.bureau_unit_id, region_id=req.provider_region_id,
+                    object_type="share_dispute", object_id=dispute.id)
+        act = {DisputeStatus.UPHELD: Act.UPHOLD, DisputeStatus.OVERTURNED: Act.OVERTURN}.get(outcome)  # type: ignore[call-overload]
+        if act is None:
+            raise ValidationError({"outcome": _("Choose whether the refusal is upheld or overturned.")})
+        uow.check_version(dispute, expected_version)
+        next_status, _party = transition(req.status, act, parties_of(actor, req), req.route)
+        errors: dict[str, str] = {}
+        clean = _require_text(errors, "note", note, _("Record the coordination result and its grounds."))
+        if dispute.status != DisputeStatus.OPEN:
+            errors["outcome"] = _("This dispute was already decided.")
+        if act == Act.OVERTURN and req.end_date is not None and req.end_date <= local_date(now):
+            errors["outcome"] = _("The requested end date has passed: the requester must apply again.")
+        if errors:
+            raise ValidationError(errors)
+        moment = now_utc(now)
+        before = _snapshot(req)
+        dispute.status, dispute.decision_note = outcome, clean
+        dispute.decided_by, dispute.decided_at = actor.user_id, moment
+        session.add(dispute)
+        req.status = next_status
+        req.updated_at = moment
+        req.version += 1
+        if act == Act.OVERTURN:
+            req.approved_items = req.requested_items
+            req.approved_end_date, req.approved_method = req.end_date, req.share_method
+            _start(session, req, ClockStep.SHARE_IMPLEMENT, local_date(now), now)
+        session.add(req)
+        clocks.close(session, case_kind=CaseKind.DISPUTE, case_id=dispute.id, step=ClockStep.DISPUTE, now=now)
+        _notify(session, _stewards(session, req.requester_unit_id, req.provider_unit_id), MSG_DISPUTE_DECIDED,
+                {"code": req.code, "outcome": OUTCOME_OVERTURNED if act == Act.OVERTURN else OUTCOME_UPHELD},
+                case_id=req.id, now=now)
+        uow.audit("share.coordinate", object_type="share_dispute", object_id=dispute.id,
+                  detail={"request": req.code, "outcome": outcome, "note": clean, "before": before,
+                          "after": _snapshot(req)})
+        uow.commit()
+
+
+# --- scheduled job ------------------------------------------------------------------------------------------
+@dataclass
+class SweepResult:
+    expired: int
+    reminded: int
+
+
+def sweep(actor: Actor, *, now: datetime | None = None) -> SweepResult:
+    """Daily job: grants past their end date expire; grants ending within the notice period are reminded to
+    both sides once."""
+    with unit_of_work(actor, now) as uow:
+        uow.require("share.sweep", object_type="share_grant")
+        session = uow.session
+        today = local_date(now)
+        moment = now_utc(now)
+        ended = session.exec(select(ShareGrant, ShareRequest).join(ShareRequest, ShareRequest.id == ShareGrant.request_id)
+                             .where(ShareGrant.revoked_at.is_(None), ShareGrant.ends_on < today,  # type: ignore[union-attr,operator]
+                                    ShareRequest.status == S.IMPLEMENTED)).all()
+        expired_codes = []
+        for _grant, req in ended:
+            next_status, _p = transition(req.status, Act.EXPIRE, parties_of(actor, req), req.route)
+            req.status, req.updated_at = next_status, moment
+            req.version += 1
+            session.add(req)
+            expired_codes.append(req.code)
+        horizon = today + timedelta(days=get_settings().share_expiry_notice_days)
+        due = session.exec(select(ShareGrant, ShareRequest.code).join(ShareRequest, ShareRequest.id == ShareGrant.request_id)
+                           .where(ShareGrant.revoked_at.is_(None), ShareGrant.ends_on >= today,  # type: ignore[union-attr,operator]
+                                  ShareGrant.ends_on <= horizon, ShareGrant.expiry_reminded_on.is_(None),  # type: ignore[union-attr,operator]
+                                  ShareRequest.status == S.IMPLEMENTED)).all()
+        for grant, code in due:
+            users = _stewards(session, grant.consumer_unit_id, grant.provider_unit_id)  # type: ignore[arg-type]
+            _notify(session, users, MSG_EXPIRING, {"code": code, "ends_on": grant.ends_on}, kind="info",
+                    case_id=grant.request_id, now=now)
+            grant.expiry_reminded_on = today
+            session.add(grant)
+        uow.audit("share.sweep", object_type="share_grant",
+                  detail={"expired": expired_codes, "reminded": [code for _g, code in due], "on": today})
+        uow.commit()
+        return SweepResult(len(expired_codes), len(due))
+
+
+def open_count(session: Session, unit_id: int) -> int:
+    """Open requests addressed to a unit (used by other features' overviews)."""
+    return session.exec(select(func.count()).select_from(ShareRequest).where(
+        ShareRequest.provider_unit_id == unit_id, ShareRequest.status.in_(OPEN_STATUSES))).one()  # type: ignore[attr-defined]
+

@@ -1,0 +1,249 @@
+"""Sharing rules without I/O: the request state machine, who is a party to a request, and routing by profile.
+
+The transition table is the one place that says which action may move a request from which status and which
+party may take it; the service functions in services/sharing.py only call `transition` and never test
+statuses themselves."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from models.org import UnitLevel
+from models.sharing import Party, RequestStatus, Route
+from models.user import Role
+from services.core.actor import Actor
+from services.core.errors import PermissionDenied, ValidationError
+from services.core.i18n import N_
+from services.core.i18n import gettext as _
+
+S = RequestStatus
+
+
+class Act(StrEnum):
+    ACCESS = "access"  # unconditional entry: access granted at once
+    APPLY = "apply"  # conditional entry, or verification against a not-shared entry
+    REQUEST_UNCATALOGUED = "request_uncatalogued"
+    CONFIRM = "confirm"  # provider confirms it will catalog uncatalogued data
+    APPROVE = "approve"
+    REJECT = "reject"
+    ASK_INFO = "ask_info"
+    RESUBMIT = "resubmit"
+    WITHDRAW = "withdraw"
+    RECORD_AGREEMENTS = "record_agreements"
+    IMPLEMENT = "implement"
+    DISPUTE = "dispute"
+    UPHOLD = "uphold"  # bureau: the refusal stands
+    OVERTURN = "overturn"  # bureau: the refusal is overturned, the provider must implement
+    REVOKE = "revoke"
+    EXPIRE = "expire"
+
+
+REQUESTER = "requester"
+SYSTEM = "system"
+DECIDER = "decider"  # whichever parties the request's route names (see ROUTE_PARTIES)
+
+ROUTE_PARTIES: dict[str, frozenset[str]] = {
+    Route.PROVIDER: frozenset({Party.PROVIDER}),
+    Route.BUREAU_CO: frozenset({Party.PROVIDER, Party.BUREAU}),
+    Route.COUNTY: frozenset({Party.PROVIDER, Party.COUNTY}),
+}
+
+
+@dataclass(frozen=True)
+class Transition:
+    to: str
+    parties: frozenset[str]
+
+
+def _t(to: str, *parties: str) -> Transition:
+    return Transition(to, frozenset(parties))
+
+
+# (status, action) -> next status and the parties allowed. `None` is "no request yet".
+# APPROVE on a co-decided route leaves the request SUBMITTED until every party of the route approved.
+TRANSITIONS: dict[tuple[str | None, str], Transition] = {
+    (None, Act.ACCESS): _t(S.IMPLEMENTED, REQUESTER),
+    (None, Act.APPLY): _t(S.SUBMITTED, REQUESTER),
+    (None, Act.REQUEST_UNCATALOGUED): _t(S.PENDING_CONFIRM, REQUESTER),
+    (S.PENDING_CONFIRM, Act.CONFIRM): _t(S.SUBMITTED, Party.PROVIDER),
+    (S.PENDING_CONFIRM, Act.REJECT): _t(S.REJECTED, Party.PROVIDER),
+    (S.PENDING_CONFIRM, Act.WITHDRAW): _t(S.WITHDRAWN, REQUESTER),
+    (S.SUBMITTED, Act.APPROVE): _t(S.APPROVED, DECIDER),
+    (S.SUBMITTED, Act.REJECT): _t(S.REJECTED, DECIDER),
+    (S.SUBMITTED, Act.ASK_INFO): _t(S.NEEDS_INFO, DECIDER),
+    (S.SUBMITTED, Act.WITHDRAW): _t(S.WITHDRAWN, REQUESTER),
+    (S.NEEDS_INFO, Act.RESUBMIT): _t(S.SUBMITTED, REQUESTER),
+    (S.NEEDS_INFO, Act.WITHDRAW): _t(S.WITHDRAWN, REQUESTER),
+    (S.APPROVED, Act.RECORD_AGREEMENTS): _t(S.APPROVED, Party.PROVIDER),
+    (S.APPROVED, Act.IMPLEMENT): _t(S.IMPLEMENTED, Party.PROVIDER),
+    (S.REJECTED, Act.DISPUTE): _t(S.DISPUTED, REQUESTER),
+    (S.DISPUTED, Act.UPHOLD): _t(S.REJECTED, Party.BUREAU),
+    (S.DISPUTED, Act.OVERTURN): _t(S.APPROVED, Party.BUREAU),
+    (S.IMPLEMENTED, Act.REVOKE): _t(S.REVOKED, Party.PROVIDER, Party.BUREAU),
+    (S.IMPLEMENTED, Act.EXPIRE): _t(S.EXPIRED, SYSTEM),
+}
+
+STATUS_LABELS = {
+    S.DRAFT: N_("Draft"),
+    S.PENDING_CONFIRM: N_("Awaiting confirmation"),
+    S.SUBMITTED: N_("Awaiting answer"),
+    S.NEEDS_INFO: N_("More information needed"),
+    S.APPROVED: N_("Approved, awaiting implementation"),
+    S.IMPLEMENTED: N_("Access granted"),
+    S.REJECTED: N_("Refused"),
+    S.DISPUTED: N_("Under coordination"),
+    S.WITHDRAWN: N_("Withdrawn"),
+    S.EXPIRED: N_("Expired"),
+    S.REVOKED: N_("Revoked"),
+}
+
+ACT_LABELS = {
+    Act.ACCESS: N_("Get access"),
+    Act.APPLY: N_("Submit application"),
+    Act.REQUEST_UNCATALOGUED: N_("Request data not in the catalog"),
+    Act.CONFIRM: N_("Confirm the data is held"),
+    Act.APPROVE: N_("Approve the request"),
+    Act.REJECT: N_("Refuse the request"),
+    Act.ASK_INFO: N_("Ask for more information"),
+    Act.RESUBMIT: N_("Amend and resubmit"),
+    Act.WITHDRAW: N_("Withdraw the request"),
+    Act.RECORD_AGREEMENTS: N_("Record agreements"),
+    Act.IMPLEMENT: N_("Record implementation"),
+    Act.DISPUTE: N_("Object to the refusal"),
+    Act.UPHOLD: N_("Uphold the refusal"),
+    Act.OVERTURN: N_("Overturn the refusal"),
+    Act.REVOKE: N_("Revoke access"),
+    Act.EXPIRE: N_("Expire the grant"),
+}
+
+PARTY_LABELS = {
+    REQUESTER: N_("Requesting unit"),
+    Party.PROVIDER: N_("Providing unit"),
+    Party.BUREAU: N_("Competent bureau"),
+    Party.COUNTY: N_("County e-government department"),
+    SYSTEM: N_("System"),
+}
+
+ROUTE_LABELS = {
+    Route.PROVIDER: N_("Provider decides"),
+    Route.BUREAU_CO: N_("Bureau decides with the provider"),
+    Route.COUNTY: N_("County approves with the provider"),
+}
+
+
+def label(mapping: dict, code: str | None) -> str:
+    if code is None:
+        return ""
+    msgid = mapping.get(code)
+    return _(msgid) if msgid else str(code)
+
+
+@dataclass(frozen=True)
+class RequestParties:
+    """The fields of a request that decide who its parties are (a ShareRequest row fits)."""
+
+    route: str
+    requester_unit_id: int
+    provider_unit_id: int
+    provider_region_id: int | None
+
+
+def parties_of(actor: Actor, req: RequestParties) -> set[str]:
+    """Every role the actor plays on this request."""
+    found: set[str] = set()
+    if actor.is_system:
+        found.add(SYSTEM)
+    steward = actor.has(Role.UNIT_STEWARD)
+    if steward and actor.unit_id == req.requester_unit_id:
+        found.add(REQUESTER)
+    if steward and actor.unit_id == req.provider_unit_id:
+        found.add(Party.PROVIDER)
+    if actor.has(Role.BUREAU_REVIEWER):
+        found.add(Party.BUREAU)
+    if actor.has(Role.COUNTY_APPROVER) and req.provider_region_id in actor.region_ids:
+        found.add(Party.COUNTY)
+    return found
+
+
+def allowed_parties(transition: Transition, route: str) -> frozenset[str]:
+    if DECIDER in transition.parties:
+        return (transition.parties - {DECIDER}) | ROUTE_PARTIES[route]
+    return transition.parties
+
+
+def transition(status: str | None, act: str, parties: set[str], route: str = Route.PROVIDER) -> tuple[str, str]:
+    """The next status and the party the actor acts as; refuses an illegal move or a wrong party."""
+    rule = TRANSITIONS.get((status, act))
+    if rule is None:
+        raise ValidationError({"status": _(
+            "This request is “{status}”: it cannot be handled with “{action}” now.",
+            status=label(STATUS_LABELS, status), action=label(ACT_LABELS, act))})
+    allowed = allowed_parties(rule, route)
+    # A unit that is both requester and provider never happens (validated at submission); the first
+    # matching party in this order is the capacity the actor acts in.
+    for party in (REQUESTER, Party.PROVIDER, Party.COUNTY, Party.BUREAU, SYSTEM):
+        if party in parties and party in allowed:
+            return rule.to, party
+    names = _(", ").join(label(PARTY_LABELS, p) for p in sorted(allowed))
+    raise PermissionDenied(_("Only {parties} may take the action “{action}” on this request.", parties=names,
+                             action=label(ACT_LABELS, act)), action=f"share.{act}")
+
+
+def available_acts(status: str | None, parties: set[str], route: str) -> list[str]:
+    """What the actor could do on a request in `status` (the page shows only these buttons)."""
+    acts = []
+    for (from_status, act), rule in TRANSITIONS.items():
+        if from_status == status and from_status is not None and parties & allowed_parties(rule, route):
+            acts.append(act)
+    return acts
+
+
+@dataclass(frozen=True)
+class UnitFacts:
+    id: int
+    level: str
+    region_id: int
+
+
+def choose_route(requester: UnitFacts, provider: UnitFacts, *, bureau_co_decides: bool, county_approval: bool) -> str:
+    """Longyan §12 para 2: two county-level units of the same county go to the county e-gov department with
+    the provider; Longyan §12: otherwise the bureau decides with the provider; elsewhere the provider decides."""
+    if county_approval and requester.level == UnitLevel.COUNTY and provider.level == UnitLevel.COUNTY \
+            and requester.region_id == provider.region_id:
+        return Route.COUNTY
+    if bureau_co_decides:
+        return Route.BUREAU_CO
+    return Route.PROVIDER
+
+
+def is_cross_level(requester: UnitFacts, provider: UnitFacts) -> bool:
+    """Qingyuan ch.4: a cross-level or cross-region request is filed with the higher and same-level bureau."""
+    return requester.level != provider.level or requester.region_id != provider.region_id
+
+
+KIND_LABELS = {
+    "access": N_("Direct access"),
+    "apply": N_("Application"),
+    "verify": N_("Verification request"),
+    "uncatalogued": N_("Data not in the catalog"),
+}
+
+METHOD_LABELS = {
+    "interface": N_("Interface exchange"),
+    "file_download": N_("File download"),
+    "online_browse": N_("Online browsing"),
+    "offline": N_("Offline exchange"),
+}
+
+DECISION_LABELS = {
+    "approve": N_("Approved"),
+    "reject": N_("Refused"),
+    "needs_info": N_("More information requested"),
+}
+
+DISPUTE_STATUS_LABELS = {
+    "open": N_("Under coordination"),
+    "upheld": N_("Refusal upheld"),
+    "overturned": N_("Refusal overturned"),
+}
