@@ -54,14 +54,14 @@ session.apply_language()
 actor = session.actor()
 if actor is None:
     session.keep_cookie()  # clears a cookie left by a session that just ended
-    public = [st.Page("pages/sign_in.py", title=_("Sign in"), icon=":material/login:", url_path="sign-in",
+    public = [st.Page("pages/account/sign_in.py", title=_("Sign in"), icon=":material/login:", url_path="sign-in",
                       default=True)]
     st.navigation(public, position="hidden").run()
     st.stop()
 
 if st.session_state.get("govdata_must_change_password") or st.session_state.get("govdata_must_enrol_totp"):
     # An expired or handed-over password, or a missing second factor, comes before anything else.
-    page = st.Page("pages/account.py", title=_("Account and password"), icon=":material/person:",
+    page = st.Page("pages/account/account.py", title=_("Account and password"), icon=":material/person:",
                    url_path="account", default=True)
     sidebar.render(actor)
     st.navigation([page]).run()

@@ -1,8 +1,8 @@
 """Links from a clock (inbox row, reminder) to the page of its case.
 
 Feature modules register their case page once at import, either way:
-    CASE_PAGES["share_request"] = ("pages/share_request.py", "share_request_id")
-    register_case_page("share_request", "pages/share_request.py", "share_request_id")
+    CASE_PAGES["share_request"] = ("pages/sharing/request.py", "share_request_id")
+    register_case_page("share_request", "pages/sharing/request.py", "share_request_id")
 Opening a case puts its id in st.session_state[key] and switches to the page, which reads the id from there."""
 
 from __future__ import annotations

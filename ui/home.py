@@ -1,11 +1,17 @@
-"""Home-page panels per role: each feature registers what is waiting for the roles it serves."""
+"""Home-page panels and sidebar reminders per role: each feature registers what is waiting for the roles it serves.
+
+The feature modules that register are named in FEATURE_MODULES and imported on first use, so this registry
+depends on no feature and no feature depends on the sidebar that draws the reminders."""
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from services.core.actor import Actor
+
+FEATURE_MODULES = ("ui.deadlines.panels", "ui.catalog.panels", "ui.sharing.panels", "ui.administration.panels")
 
 
 @dataclass(frozen=True)
@@ -16,6 +22,7 @@ class HomePanel:
 
 
 HOME_PANELS: list[HomePanel] = []
+REMINDER_PROVIDERS: list[Callable[[Actor], None]] = []  # draw a user's reminders in the sidebar
 
 
 def register(roles, order: int = 100):
@@ -25,5 +32,23 @@ def register(roles, order: int = 100):
     return deco
 
 
+def register_reminders(fn: Callable[[Actor], None]) -> Callable[[Actor], None]:
+    if fn not in REMINDER_PROVIDERS:
+        REMINDER_PROVIDERS.append(fn)
+    return fn
+
+
+def load_features() -> None:
+    """Import every feature's panel module once (Python caches the import), which registers its panels."""
+    for name in FEATURE_MODULES:
+        importlib.import_module(name)
+
+
 def panels_for(actor: Actor) -> list[HomePanel]:
+    load_features()
     return sorted((p for p in HOME_PANELS if actor.roles & p.roles), key=lambda p: p.order)
+
+
+def reminder_providers() -> list[Callable[[Actor], None]]:
+    load_features()
+    return list(REMINDER_PROVIDERS)

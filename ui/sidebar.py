@@ -8,7 +8,7 @@ from services.administration import users
 from services.core import i18n
 from services.core.actor import Actor
 from services.core.i18n import gettext as _
-from ui import session
+from ui import home, session
 from ui.labels import roles_text
 from ui.markdown import md_escape
 
@@ -23,9 +23,6 @@ h2, h3 {font-size: 1.2rem !important;}
 div[data-testid="stMetric"] {background: #f7f9fc; border: 1px solid #e3e8ef; border-radius: 6px; padding: 0.5rem 0.8rem;}
 </style>
 """
-
-REMINDER_PROVIDERS: list = []  # callables (actor) -> None that draw reminders; the SLA module adds one
-
 
 def inject_css() -> None:
     st.html(_CSS)
@@ -51,9 +48,7 @@ def render(actor: Actor) -> None:
     with st.sidebar:
         st.markdown(f"**{md_escape(actor.display_name)}**")
         st.caption(f"{md_escape(actor.unit_name)}  \n{roles_text(actor.roles)}")
-        import ui.panels  # noqa: F401  (registers the reminder providers before the first page has run)
-
-        for provider in REMINDER_PROVIDERS:
+        for provider in home.reminder_providers():
             provider(actor)
         language_switch()
         session.keep_cookie()

@@ -98,7 +98,7 @@ def test_region_filter_in_the_url_narrows_the_tiles_like_the_cli_region_option(a
 
         county = s.exec(select(Region).where(Region.level == "county").order_by(Region.code)).first()
     at.query_params["region"] = str(county.id)
-    at.switch_page("pages/dashboard.py").run()
+    at.switch_page("pages/supervision/dashboard.py").run()
     assert not at.exception, at.exception
     tiles = {re.sub(r"^:\w+\[●\] ", "", m.label): m.value for m in at.metric}
     import manage
@@ -115,7 +115,7 @@ def test_overdue_cases_page_lists_the_overdue_request(app_db):
     _add_figures()
     at = sign_in("leader")
     at.query_params["mode"] = "overdue"
-    at.switch_page("pages/overdue_cases.py").run()
+    at.switch_page("pages/supervision/overdue_cases.py").run()
     assert not at.exception, at.exception
     table = at.dataframe[0].value
     assert len(table) >= 1
@@ -128,7 +128,7 @@ def test_unit_page_opens_on_the_unit_in_the_url(app_db):
         unit = s.exec(select(Unit).where(Unit.kind == "department").order_by(Unit.id)).first()
     at = sign_in("assessor")
     at.query_params["unit"] = str(unit.id)
-    at.switch_page("pages/unit_detail.py").run()
+    at.switch_page("pages/supervision/unit_profile.py").run()
     assert not at.exception, at.exception
     assert at.title[0].value == unit.name
     from services.core.actor import Actor
@@ -141,7 +141,7 @@ def test_unit_page_opens_on_the_unit_in_the_url(app_db):
 
 def test_reviewer_sets_a_target_from_the_dashboard_and_the_tile_shows_it(app_db):
     at = sign_in("reviewer")
-    at.switch_page("pages/dashboard.py").run()
+    at.switch_page("pages/supervision/dashboard.py").run()
     at.number_input[0].set_value(80.0)  # the first KPI of the form: catalog coverage
     next(b for b in at.button if b.label == _("Save target")).click().run()
     assert not at.exception, at.exception

@@ -56,7 +56,8 @@ def test_every_page_of_the_role_renders_and_other_pages_are_unreachable(app_db, 
 
 def test_steward_cannot_switch_to_an_admin_page(app_db):
     at = sign_in("steward_gaj")
-    for path in ("pages/admin_users.py", "pages/audit_log.py", "pages/security_roles.py"):
+    for path in ("pages/administration/accounts.py", "pages/administration/audit_log.py",
+                 "pages/administration/role_grants.py"):
         with pytest.raises(ValueError):
             at.switch_page(path)
     assert _texts(at.title) == ["我的待办"]
@@ -67,7 +68,7 @@ def test_switching_the_language_shows_english(app_db):
     at.sidebar.selectbox(key="govdata_lang_choice").set_value("en").run()
     assert not at.exception
     assert _texts(at.title) == ["My to-do"]
-    at.switch_page("pages/admin_users.py").run()
+    at.switch_page("pages/administration/accounts.py").run()
     assert _texts(at.title) == ["Accounts"]
 
 
@@ -89,7 +90,7 @@ def test_wrong_passwords_lock_the_account_and_the_form_says_so(app_db):
 
 def test_audit_admin_export_offers_a_download_and_is_audited(app_db):
     at = sign_in("auditadmin")
-    at.switch_page("pages/audit_log.py").run()
+    at.switch_page("pages/administration/audit_log.py").run()
     export = next(b for b in at.button if b.label == "导出")
     export.click().run()
     assert not at.exception and not at.error, _texts(at.error)
@@ -103,7 +104,7 @@ def test_an_admin_page_run_outside_the_navigation_still_refuses_a_steward(app_db
     from services.administration import auth
 
     steward = auth.sign_in("steward_gaj", DEMO_PASSWORD).actor
-    at = AppTest.from_file(str(Path(APP).parent / "pages" / "admin_users.py"), default_timeout=TIMEOUT)
+    at = AppTest.from_file(str(Path(APP).parent / "pages" / "administration" / "accounts.py"), default_timeout=TIMEOUT)
     at.session_state["govdata_actor"] = steward
     at.run()
     assert not at.exception
@@ -112,7 +113,7 @@ def test_an_admin_page_run_outside_the_navigation_still_refuses_a_steward(app_db
 
 def test_audit_log_names_actions_in_the_users_language(app_db):
     at = sign_in("auditadmin")
-    at.switch_page("pages/audit_log.py").run()
+    at.switch_page("pages/administration/audit_log.py").run()
     assert not at.exception
     shown = {str(v) for v in at.dataframe[0].value.to_numpy().ravel()}
     assert "登录" in shown  # the auditadmin's own sign-in, shown by name rather than as auth.sign_in

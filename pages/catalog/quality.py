@@ -1,0 +1,108 @@
+"""Catalog quality (目录质量): completeness and coverage per unit, the responsibility list (责任清单), the demand
+list (需求清单) and one source per data item (一数一源)."""
+
+import streamlit as st
+
+from services import catalog
+from services.catalog import quality as catalog_quality
+from services.core.i18n import gettext as _
+from services.core.permissions import can
+from ui import session
+from ui.catalog import widgets as cw
+
+actor = session.require_actor()
+session.show_flash()
+st.title(_("Catalog quality"))
+bureau = can(actor, "catalog.responsibility")
+units = catalog.unit_options(actor)
+own_unit = None if bureau else actor.unit_id
+
+t_units, t_resp, t_demand, t_source = st.tabs([_("Completeness and coverage"), _("Responsibility list"),
+                                               _("Demand list"), _("One source per item")])
+with t_units:
+    rollup = catalog_quality.unit_rollup(actor, unit_id=own_unit)
+    rollup = rollup.assign(completeness=rollup["completeness"].map(cw.percent), coverage=rollup["coverage"].map(cw.percent))
+    st.dataframe(cw.display_frame(rollup, {"unit": "Unit", "entries": "Entries", "published": "Published",
+                                           "submitted": "Under review", "returned": "Returned",
+                                           "completeness": "Completeness", "incomplete": "Incomplete entries",
+                                           "expected": "Expected entries", "covered": "Covered",
+                                           "coverage": "Coverage"}), hide_index=True, width="stretch")
+
+with t_resp:
+    st.caption(_("The entries each unit is expected to catalog; coverage counts those published."))
+    if bureau:
+        with st.form("resp_add", clear_on_submit=True):
+            r1, r2, r3 = st.columns([1.5, 1.5, 1])
+            with r1:
+                unit_id = cw.unit_picker(_("Unit"), units, key="resp_unit", allow_all=False)
+            name = r2.text_input(_("Resource name"), max_chars=120)
+            base = r3.selectbox(_("Base library"), [None, *cw.options("base_library")],
+                                format_func=lambda c: "—" if c is None else cw.name_of("base_library", c))
+            note = st.text_input(_("Note"), max_chars=500)
+            if st.form_submit_button(_("Add to the list"), type="primary"):
+                session.run_action(catalog_quality.add_responsibility, actor, unit_id, name, base_library=base,
+                                   note=note, success=_("Added."), rerun=True)
+    resp = catalog_quality.list_responsibility(actor, unit_id=own_unit)
+    picked = st.dataframe(cw.display_frame(resp.assign(covered=resp["covered"].map({True: "✓", False: ""})),
+                                           {"unit": "Unit", "resource_name": "Resource name",
+                                            "base_library": "Base library", "entry_code": "Resource code",
+                                            "covered": "Covered", "note": "Note"},
+                                           enums={"base_library": "base_library"}),
+                          hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                          key="resp_table")
+    if bureau and picked.selection.rows:
+        row = resp.iloc[picked.selection.rows[0]]
+        if st.button(_("Remove {name} from the list", name=row["resource_name"]), icon=":material/delete:"):
+            session.run_action(catalog_quality.remove_responsibility, actor, int(row["id"]), success=_("Removed."),
+                               rerun=True)
+
+with t_demand:
+    if can(actor, "catalog.demand"):
+        with st.form("demand_add", clear_on_submit=True):
+            title = st.text_input(_("Data the unit needs"), max_chars=120)
+            wanted = st.text_input(_("Data items wanted"), max_chars=1000)
+            purpose = st.text_area(_("Purpose and legal duty"), max_chars=1000, height=70)
+            if st.form_submit_button(_("Add to the demand list"), type="primary"):
+                session.run_action(catalog_quality.add_demand, actor, title, description=purpose,
+                                   wanted_items=wanted, success=_("Added."), rerun=True)
+    demands = catalog_quality.list_demands(actor, unit_id=own_unit)
+    picked = st.dataframe(cw.display_frame(demands.assign(status=demands["status"].map(
+        lambda s: _(catalog_quality.DEMAND_STATUS_NAMES.get(s, s)))),
+        {"unit": "Requesting unit", "title": "Data the unit needs", "wanted_items": "Data items wanted",
+         "status": "Status", "linked_entry": "Linked entry", "responsible_unit": "Responsible unit"}),
+        hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="demand_table")
+    if picked.selection.rows:
+        row = demands.iloc[picked.selection.rows[0]]
+        if bureau and row["status"] != "closed":
+            with st.form("demand_link"):
+                found, _total = catalog.search_published(actor, text=row["title"][:10], page_size=50)
+                options = {None: "—", **{int(r.id): f"{r.resource_code} {r.name}（{r.provider}）"
+                                         for r in found.itertuples()}}
+                entry_id = st.selectbox(_("Published entry that meets the need"), list(options), format_func=options.get)
+                unit_id = cw.unit_picker(_("Or the unit responsible for cataloguing it"), units, key="demand_unit")
+                if st.form_submit_button(_("Link"), type="primary"):
+                    session.run_action(catalog_quality.link_demand, actor, int(row["id"]), entry_id=entry_id,
+                                       responsible_unit_id=unit_id, expected_version=int(row["version"]),
+                                       success=_("Linked."), rerun=True)
+        if row["unit_id"] == actor.unit_id and row["status"] != "closed" and st.button(_("Close this demand")):
+            session.run_action(catalog_quality.close_demand, actor, int(row["id"]),
+                               expected_version=int(row["version"]), success=_("Closed."), rerun=True)
+
+with t_source:
+    st.caption(_("Each data item has one legal source unit (Shanghai §11, Yunyang §26). Items two units both claim "
+                 "as source are listed for the bureau to settle."))
+    conflicts = catalog_quality.one_source_conflicts(actor)
+    shown = conflicts.assign(units=conflicts["units"].map("、".join), entries=conflicts["entries"].map("、".join))
+    picked = st.dataframe(cw.display_frame(shown, {"item_name": "Data item", "units": "Units claiming the source",
+                                                   "entries": "Resource code", "source_unit": "Ruled source unit"}),
+                          hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
+                          key="conflict_table")
+    if can(actor, "catalog.one_source") and picked.selection.rows:
+        row = conflicts.iloc[picked.selection.rows[0]]
+        with st.form("settle"):
+            names = dict(zip(row["unit_ids"], row["units"], strict=True))
+            source = st.radio(_("Legal source unit of {item}", item=row["item_name"]), list(names), format_func=names.get)
+            note = st.text_input(_("Basis of the ruling"), max_chars=500)
+            if st.form_submit_button(_("Settle"), type="primary"):
+                session.run_action(catalog_quality.settle_conflict, actor, row["norm_name"], source, note,
+                                   success=_("The ruling was recorded."), rerun=True)

@@ -1,0 +1,95 @@
+"""Catalog review (目录审核) for the bureau: the queue of submissions with a field-by-field diff, approve or
+return with reasons; restricted entries whose share type the bureau fixes (Shanxi §12); filings (备案)."""
+
+import pandas as pd
+import streamlit as st
+
+from services import catalog
+from services.core.i18n import gettext as _
+from ui import session
+from ui.catalog import widgets as cw
+from ui.markdown import md_escape
+
+actor = session.require_actor()
+session.show_flash()
+st.title(_("Catalog review"))
+
+tab_queue, tab_restricted = st.tabs([_("Submissions"), _("Restricted entries and filings")])
+
+with tab_queue:
+    queue = catalog.review_queue(actor)
+    st.caption(_("{n} submissions waiting, earliest deadline first", n=len(queue)))
+    event = st.dataframe(
+        cw.display_frame(queue, {"resource_code": "Resource code", "name": "Resource name", "due_on": "Review due",
+                                 "provider": "Providing unit", "change_kind": "Submission", "share_type": "Share type",
+                                 "submitted_at": "Submitted"},
+                         enums={"change_kind": "change_kind", "share_type": "share_type"}),
+        hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="review_table")
+    wanted = st.session_state.get("catalog_review_id")
+    rows = event.selection.rows
+    if rows:
+        chosen = queue.iloc[rows[0]]
+    elif wanted is not None and wanted in set(queue["id"]):
+        chosen = queue[queue["id"] == wanted].iloc[0]
+    else:
+        chosen = None
+    if chosen is not None:
+        entry_id, version = int(chosen["id"]), int(chosen["version"])
+        with st.container(border=True):
+            st.subheader(f"{md_escape(chosen['name'])}（{md_escape(chosen['resource_code'])}）· {md_escape(chosen['provider'])}")
+            changes = catalog.entry_diff(actor, entry_id)
+            cw.diff_table(changes)
+            working, _v, _s = catalog.get_working_copy(actor, entry_id)
+            score, missing = catalog.completeness(working)
+            st.caption(_("Completeness {score}; missing: {fields}", score=cw.percent(score),
+                         fields="、".join(cw.field_name(f) for f in missing) or "—"))
+            left, right = st.columns(2)
+            with left:
+                fix = None
+                if chosen["change_kind"] != "withdraw" and working.share_type in ("conditional", "not_shared"):
+                    share = cw.options("share_type")
+                    fix = st.selectbox(_("Share type as fixed by the bureau"), list(share),
+                                       index=list(share).index(working.share_type), format_func=share.get,
+                                       key=f"fix_{entry_id}")
+                note = st.text_input(_("Review note"), key=f"note_{entry_id}", max_chars=500)
+                if st.button(_("Approve and publish"), type="primary", icon=":material/check:", key=f"ok_{entry_id}"):
+                    session.run_action(catalog.approve_entry, actor, entry_id, share_type=fix, note=note,
+                                       expected_version=version, success=_("Approved."), rerun=True)
+            with right:
+                reason = st.text_area(_("Reasons for return"), key=f"why_{entry_id}", max_chars=1000)
+                if st.button(_("Return for revision"), icon=":material/undo:", key=f"back_{entry_id}"):
+                    session.run_action(catalog.return_entry, actor, entry_id, reason, expected_version=version,
+                                       success=_("Returned to the unit."), rerun=True)
+
+with tab_restricted:
+    c1, c2 = st.columns([1, 1])
+    kind = c1.selectbox(_("Share type"), [None, "conditional", "not_shared"], key="restricted_kind",
+                        format_func=lambda c: _("All restricted") if c is None else cw.name_of("share_type", c))
+    unfiled = c2.toggle(_("Not-shared entries not yet filed"), key="restricted_unfiled")
+    restricted = catalog.restricted_entries(actor, share_type=kind, unfiled_only=unfiled)
+    picked = st.dataframe(
+        cw.display_frame(restricted.assign(filed=restricted["filed_at"].notna().map({True: _("Filed"), False: ""})),
+                         {"resource_code": "Resource code", "name": "Resource name", "provider": "Providing unit",
+                          "share_type": "Share type", "restriction_basis": "Legal basis for the restriction",
+                          "filed": "Filing"}, enums={"share_type": "share_type"}),
+        hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="restricted_table")
+    if picked.selection.rows:
+        entry = restricted.iloc[picked.selection.rows[0]]
+        entry_id, version = int(entry["id"]), int(entry["version"])
+        f1, f2 = st.columns(2)
+        with f1.form(f"fix_share_{entry_id}"):
+            st.markdown(_("**Fix the share type** (Shanxi §12)"))
+            share = cw.options("share_type")
+            new_type = st.selectbox(_("Share type"), list(share), format_func=share.get,
+                                    index=list(share).index(entry["share_type"]))
+            why = st.text_area(_("Reasons for the decision"), max_chars=500)
+            if st.form_submit_button(_("Fix the share type"), type="primary"):
+                session.run_action(catalog.fix_share_type, actor, entry_id, new_type, why, expected_version=version,
+                                   success=_("The share type was fixed and a new version published."), rerun=True)
+        if entry["share_type"] == "not_shared" and pd.isna(entry["filed_at"]):
+            with f2.form(f"file_{entry_id}"):
+                st.markdown(_("**Record the filing (备案)** of this not-shared entry"))
+                file_note = st.text_input(_("Filing reference or note"), max_chars=500)
+                if st.form_submit_button(_("Record the filing")):
+                    session.run_action(catalog.file_entry, actor, entry_id, file_note, expected_version=version,
+                                       success=_("The filing was recorded."), rerun=True)

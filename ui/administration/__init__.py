@@ -1,0 +1,1 @@
+"""Administration widgets: the home panels of the three administrators."""

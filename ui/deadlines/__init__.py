@@ -1,0 +1,1 @@
+"""Deadline widgets: the calendar month grid, the inbox home panel and the sidebar reminders."""
