@@ -40,32 +40,30 @@ if view and view.is_published and status != "published":
     st.info(_("Published version {n} stays visible to everyone until the bureau approves this change.",
               n=view.published_version), icon=":material/visibility:")
 
-editable = status in ("draft", "returned", "published", "withdrawn")
+acts = catalog.available_actions(actor, view)
 units = catalog.unit_options(actor)
 # The form keeps what the user typed across a refused save; it is rebuilt from the database after each action.
 generation = st.session_state.setdefault("catalog_form_generation", 0)
-if editable:
+if "edit" in acts:
     with st.form(f"entry_{entry_id}_{generation}"):
         edited = cw.entry_form_fields(data, units, key=f"e{entry_id}_{generation}")
         b1, b2, _rest = st.columns([1, 1.4, 3])
         save = b1.form_submit_button(_("Save draft"), icon=":material/save:")
-        send = b2.form_submit_button(_("Save and submit for review"), type="primary", icon=":material/send:")
+        send = b2.form_submit_button(_("Save and submit for review"), type="primary", icon=":material/send:",
+                                     disabled="submit" not in acts)
     if save or send:
-        if entry_id is None:
-            new_id = session.run_action(catalog.create_entry, actor, edited)
-            if new_id:
-                st.session_state["catalog_entry_id"] = entry_id = new_id
-                version = 1
+        if send:
+            saved_id = session.run_action(catalog.save_and_submit, actor, entry_id, edited, expected_version=version)
+        elif entry_id is None:
+            saved_id = session.run_action(catalog.create_entry, actor, edited)
         else:
-            saved = session.run_action(catalog.update_entry, actor, entry_id, edited, expected_version=version)
-            version = version + 1 if saved else None
-        if entry_id and version and (not send or session.run_action(catalog.submit_entry, actor, entry_id,
-                                                                   expected_version=version)):
+            saved_id = entry_id if session.run_action(catalog.update_entry, actor, entry_id, edited,
+                                                      expected_version=version) else None
+        if saved_id:
+            st.session_state["catalog_entry_id"] = saved_id
             session.flash(_("Submitted for the bureau's review.") if send else _("Saved."))
             st.session_state["catalog_form_generation"] = generation + 1
             st.rerun()
-        elif entry_id and version:
-            st.info(_("The draft was saved. Correct the problems above and submit again."), icon=":material/save:")
     hints = catalog_quality.obtainable_by_sharing(actor, data.provider_unit_id, [i.name for i in data.data_items])
     for hint in hints:
         st.warning(_("{item} is already provided by {unit} in base-library entry {code}: obtain it by sharing "
@@ -79,11 +77,11 @@ else:
 if entry_id:
     actions = st.columns(3)
     reload = {"catalog_form_generation": generation + 1}  # after any of these actions the form is rebuilt
-    if status == "submitted" and actions[0].button(_("Recall the submission"), icon=":material/undo:"):
+    if "recall" in acts and actions[0].button(_("Recall the submission"), icon=":material/undo:"):
         st.session_state.update(reload)
         session.run_action(catalog.recall_submission, actor, entry_id, expected_version=version,
                            success=_("The submission was recalled."), rerun=True)
-    if status in ("draft", "returned") and actions[1].button(
+    if "discard" in acts and actions[1].button(
             _("Discard the change") if view and view.is_published else _("Delete the draft"), icon=":material/delete:"):
         st.session_state.update(reload)
         deleted = session.run_action(catalog.discard_draft, actor, entry_id, expected_version=version)
@@ -93,7 +91,7 @@ if entry_id:
                 st.switch_page("pages/catalog/mine.py")
             session.flash(_("The change was discarded."))
             st.rerun()
-    if status == "published":
+    if "withdraw" in acts:
         with actions[2].popover(_("Withdraw (下架)"), icon=":material/archive:"):
             reason = st.text_area(_("Reason for the withdrawal"), max_chars=1000, key="withdraw_reason")
             if st.button(_("Submit the withdrawal for review"), type="primary"):

@@ -46,7 +46,7 @@ with tab_queue:
             left, right = st.columns(2)
             with left:
                 fix = None
-                if chosen["change_kind"] != "withdraw" and working.share_type in ("conditional", "not_shared"):
+                if catalog.fixable_on_approval(chosen["change_kind"], working.share_type):
                     share = cw.options("share_type")
                     fix = st.selectbox(_("Share type as fixed by the bureau"), list(share),
                                        index=list(share).index(working.share_type), format_func=share.get,
@@ -86,7 +86,7 @@ with tab_restricted:
             if st.form_submit_button(_("Fix the share type"), type="primary"):
                 session.run_action(catalog.fix_share_type, actor, entry_id, new_type, why, expected_version=version,
                                    success=_("The share type was fixed and a new version published."), rerun=True)
-        if entry["share_type"] == "not_shared" and pd.isna(entry["filed_at"]):
+        if catalog.needs_filing(entry["share_type"], None if pd.isna(entry["filed_at"]) else entry["filed_at"]):
             with f2.form(f"file_{entry_id}"):
                 st.markdown(_("**Record the filing (备案)** of this not-shared entry"))
                 file_note = st.text_input(_("Filing reference or note"), max_chars=500)

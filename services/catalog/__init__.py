@@ -18,6 +18,7 @@ from services.catalog.commands import (
     request_withdrawal,
     resolve_trigger,
     return_entry,
+    save_and_submit,
     submit_entry,
     update_entry,
 )
@@ -61,9 +62,12 @@ from services.catalog.rules import (
     EntryInput,
     EntryView,
     FieldChange,
+    available_actions,
     completeness,
     diff_inputs,
+    fixable_on_approval,
     format_errors,
+    needs_filing,
     next_state,
     normalise_name,
 )
@@ -75,6 +79,10 @@ from services.catalog.store import (
 )
 
 __all__ = [
+    "available_actions",
+    "fixable_on_approval",
+    "needs_filing",
+    "save_and_submit",
     "ACTION_NAMES",
     "CASE_TRIGGER",
     "DATA_TYPES",

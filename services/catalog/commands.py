@@ -29,6 +29,7 @@ from models.catalog import (
 )
 from models.clock import CaseKind, ClockOutcome, ClockStep
 from services.catalog.rules import (
+    ACTION_PERMISSIONS,
     CASE_TRIGGER,
     TRIGGER_KINDS,
     DataItemInput,
@@ -55,15 +56,96 @@ from services.core.audit import diff as audit_diff
 from services.core.errors import NotFound, ValidationError
 from services.core.i18n import gettext as _
 from services.core.timeutil import local_date, now_utc
-from services.core.uow import read_scope, unit_of_work
+from services.core.uow import UnitOfWork, read_scope, unit_of_work
+from services.deadlines import clocks
 
 
-def _entry_for_update(uow, entry_id: int, action: str) -> CatalogEntry:
+def _open_entry(uow: UnitOfWork, entry_id: int, action: str, *,
+                expected_version: int | None) -> tuple[CatalogEntry, str]:
+    """How every workflow command starts: the entry row locked, the permission of `action` on its providing
+    unit, the transition allowed from its state (returned), and the version the user saw."""
     entry = uow.get(CatalogEntry, entry_id, for_update=True)
     provider = uow.session.get(Unit, entry.provider_unit_id)
-    uow.require(action, unit_id=entry.provider_unit_id, region_id=provider.region_id if provider else None,
-                object_type="catalog_entry", object_id=entry_id)
+    uow.require(ACTION_PERMISSIONS[action], unit_id=entry.provider_unit_id,
+                region_id=provider.region_id if provider else None, object_type="catalog_entry", object_id=entry_id)
+    target = next_state(entry, action)
+    uow.check_version(entry, expected_version)
+    return entry, target
+
+
+def _start_review_clock(session: Session, entry: CatalogEntry, now: datetime) -> None:
+    """The competent bureau's review clock for a submission (new entry, change or withdrawal)."""
+    bureau = review_unit(session, entry.provider_unit_id)
+    clocks.start(session, case_kind=CaseKind.CATALOG_ENTRY, case_id=entry.id, step=ClockStep.CATALOG_REVIEW,  # type: ignore[arg-type]
+                 unit_id=bureau.id if bureau else None, region_id=bureau.region_id if bureau else None, now=now)
+
+
+def _close_review_clock(session: Session, entry_id: int, now: datetime, outcome: str | None = None) -> None:
+    kwargs = {"outcome": outcome} if outcome else {}
+    clocks.close(session, case_kind=CaseKind.CATALOG_ENTRY, case_id=entry_id, step=ClockStep.CATALOG_REVIEW,
+                 now=now, **kwargs)
+
+
+def _create(uow: UnitOfWork, data: EntryInput, now: datetime, errors: dict[str, str] | None = None) -> CatalogEntry:
+    provider = uow.session.get(Unit, data.provider_unit_id) if data.provider_unit_id else None
+    uow.require("catalog.edit", unit_id=data.provider_unit_id, region_id=provider.region_id if provider else None,
+                object_type="catalog_entry")
+    errors = {**validate_format(uow.session, data, None), **(errors or {})}
+    if errors:
+        raise ValidationError(errors)
+    entry = CatalogEntry(resource_code=data.resource_code, name=data.name, classification=data.classification,
+                         provider_unit_id=data.provider_unit_id, status=EntryStatus.DRAFT,
+                         change_kind=ChangeKind.NEW, created_by=uow.actor.user_id, created_at=now, updated_at=now)
+    uow.session.add(entry)
+    uow.session.flush()
+    store_draft(uow.session, entry, data)
+    uow.session.add(entry)
+    uow.audit("catalog.create", object_type="catalog_entry", object_id=entry.id,
+              detail={"after": input_to_json(data)})
     return entry
+
+
+def _update(uow: UnitOfWork, entry_id: int, data: EntryInput, expected_version: int | None, now: datetime,
+            errors: dict[str, str] | None = None) -> CatalogEntry:
+    entry, target = _open_entry(uow, entry_id, "edit", expected_version=expected_version)
+    errors = {**validate_format(uow.session, data, entry_id), **(errors or {})}
+    if data.provider_unit_id != entry.provider_unit_id:
+        errors["provider_unit_id"] = _("The providing unit of an entry cannot be changed; withdraw it and "
+                                       "catalog it under the other unit.")
+    if errors:
+        raise ValidationError(errors)
+    before = input_to_json(working_copy(uow.session, entry))
+    if entry.status == EntryStatus.WITHDRAWN:
+        entry.is_published = False
+        entry.change_kind = ChangeKind.NEW
+    elif entry.status == EntryStatus.PUBLISHED:
+        entry.change_kind = ChangeKind.CHANGE
+    store_draft(uow.session, entry, data)
+    entry.status = target
+    entry.updated_at = now
+    uow.session.add(entry)
+    uow.audit("catalog.update", object_type="catalog_entry", object_id=entry_id,
+              detail=audit_diff(before, input_to_json(data)))
+    return entry
+
+
+def _submit(uow: UnitOfWork, entry_id: int, expected_version: int | None, now: datetime) -> None:
+    entry, target = _open_entry(uow, entry_id, "submit", expected_version=expected_version)
+    data = working_copy(uow.session, entry)
+    errors = validate_format(uow.session, data, entry_id)
+    errors.update(validate_submission(uow.session, data))
+    if errors:
+        raise ValidationError(errors)
+    entry.change_kind = ChangeKind.CHANGE if entry.is_published else ChangeKind.NEW
+    entry.status = target
+    entry.submitted_at = now
+    entry.return_reason = None
+    entry.updated_at = now
+    uow.session.add(entry)
+    _start_review_clock(uow.session, entry, now)
+    resolved = _resolve_triggers(uow.session, entry_id, now)
+    uow.audit("catalog.submit", object_type="catalog_entry", object_id=entry_id,
+              detail={"change_kind": entry.change_kind, "triggers_resolved": resolved})
 
 
 def create_entry(actor: Actor, data: EntryInput, *, now: datetime | None = None) -> int:
@@ -71,21 +153,7 @@ def create_entry(actor: Actor, data: EntryInput, *, now: datetime | None = None)
     now = now_utc(now)
     data = clean_input(data)
     with unit_of_work(actor, now) as uow:
-        provider = uow.session.get(Unit, data.provider_unit_id) if data.provider_unit_id else None
-        uow.require("catalog.edit", unit_id=data.provider_unit_id, region_id=provider.region_id if provider else None,
-                    object_type="catalog_entry")
-        errors = validate_format(uow.session, data, None)
-        if errors:
-            raise ValidationError(errors)
-        entry = CatalogEntry(resource_code=data.resource_code, name=data.name, classification=data.classification,
-                             provider_unit_id=data.provider_unit_id, status=EntryStatus.DRAFT,
-                             change_kind=ChangeKind.NEW, created_by=actor.user_id, created_at=now, updated_at=now)
-        uow.session.add(entry)
-        uow.session.flush()
-        store_draft(uow.session, entry, data)
-        uow.session.add(entry)
-        uow.audit("catalog.create", object_type="catalog_entry", object_id=entry.id,
-                  detail={"after": input_to_json(data)})
+        entry = _create(uow, data, now)
         uow.commit()
         return entry.id  # type: ignore[return-value]
 
@@ -96,27 +164,7 @@ def update_entry(actor: Actor, entry_id: int, data: EntryInput, *, expected_vers
     now = now_utc(now)
     data = clean_input(data)
     with unit_of_work(actor, now) as uow:
-        entry = _entry_for_update(uow, entry_id, "catalog.edit")
-        target = next_state(entry, "edit")
-        if data.provider_unit_id != entry.provider_unit_id:
-            raise ValidationError({"provider_unit_id": _("The providing unit of an entry cannot be changed; "
-                                                         "withdraw it and catalog it under the other unit.")})
-        errors = validate_format(uow.session, data, entry_id)
-        if errors:
-            raise ValidationError(errors)
-        uow.check_version(entry, expected_version)
-        before = input_to_json(working_copy(uow.session, entry))
-        if entry.status == EntryStatus.WITHDRAWN:
-            entry.is_published = False
-            entry.change_kind = ChangeKind.NEW
-        elif entry.status == EntryStatus.PUBLISHED:
-            entry.change_kind = ChangeKind.CHANGE
-        store_draft(uow.session, entry, data)
-        entry.status = target
-        entry.updated_at = now
-        uow.session.add(entry)
-        uow.audit("catalog.update", object_type="catalog_entry", object_id=entry_id,
-                  detail=audit_diff(before, input_to_json(data)))
+        _update(uow, entry_id, data, expected_version, now)
         uow.commit()
 
 
@@ -124,57 +172,47 @@ def submit_entry(actor: Actor, entry_id: int, *, expected_version: int | None = 
                  now: datetime | None = None) -> None:
     """Send the draft (new entry or change) to the bureau; starts the bureau's review clock and stops the
     unit's update clocks of the triggers that concern this entry."""
-    from services.deadlines import clocks
-
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
-        entry = _entry_for_update(uow, entry_id, "catalog.submit")
-        target = next_state(entry, "submit")
-        data = working_copy(uow.session, entry)
-        errors = validate_format(uow.session, data, entry_id)
-        errors.update(validate_submission(uow.session, data))
-        if errors:
-            raise ValidationError(errors)
-        uow.check_version(entry, expected_version)
-        entry.change_kind = ChangeKind.CHANGE if entry.is_published else ChangeKind.NEW
-        entry.status = target
-        entry.submitted_at = now
-        entry.return_reason = None
-        entry.updated_at = now
-        uow.session.add(entry)
-        reviewer_unit = review_unit(uow.session, entry.provider_unit_id)
-        clocks.start(uow.session, case_kind=CaseKind.CATALOG_ENTRY, case_id=entry_id, step=ClockStep.CATALOG_REVIEW,
-                     unit_id=reviewer_unit.id if reviewer_unit else None,
-                     region_id=reviewer_unit.region_id if reviewer_unit else None, now=now)
-        resolved = _resolve_triggers(uow.session, entry_id, now)
-        uow.audit("catalog.submit", object_type="catalog_entry", object_id=entry_id,
-                  detail={"change_kind": entry.change_kind, "triggers_resolved": resolved})
+        _submit(uow, entry_id, expected_version, now)
         uow.commit()
+
+
+def save_and_submit(actor: Actor, entry_id: int | None, data: EntryInput, *, expected_version: int | None = None,
+                    now: datetime | None = None) -> int:
+    """Save the working copy (a new entry when `entry_id` is None) and submit it, as one business action: every
+    problem of the form and of the submission rules is reported at once, and a refused submission saves
+    nothing (no draft, no resource code spent). Returns the entry id."""
+    now = now_utc(now)
+    data = clean_input(data)
+    with unit_of_work(actor, now) as uow:
+        problems = validate_submission(uow.session, data)
+        if entry_id is None:
+            entry = _create(uow, data, now, problems)
+        else:
+            entry = _update(uow, entry_id, data, expected_version, now, problems)
+        uow.session.flush()
+        _submit(uow, entry.id, entry.version, now)  # type: ignore[arg-type]
+        uow.commit()
+        return entry.id  # type: ignore[return-value]
 
 
 def request_withdrawal(actor: Actor, entry_id: int, reason: str, *, expected_version: int | None = None,
                        now: datetime | None = None) -> None:
     """下架: the withdrawal of a published entry goes through the same review as a change."""
-    from services.deadlines import clocks
-
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
-        entry = _entry_for_update(uow, entry_id, "catalog.submit")
-        target = next_state(entry, "withdraw")
+        entry, target = _open_entry(uow, entry_id, "withdraw", expected_version=expected_version)
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError({"reason": _("Give the reason for the withdrawal.")})
-        uow.check_version(entry, expected_version)
         entry.status = target
         entry.change_kind = ChangeKind.WITHDRAW
         entry.pending = json.dumps({"reason": reason[:1000]}, ensure_ascii=False)
         entry.submitted_at = now
         entry.updated_at = now
         uow.session.add(entry)
-        reviewer_unit = review_unit(uow.session, entry.provider_unit_id)
-        clocks.start(uow.session, case_kind=CaseKind.CATALOG_ENTRY, case_id=entry_id, step=ClockStep.CATALOG_REVIEW,
-                     unit_id=reviewer_unit.id if reviewer_unit else None,
-                     region_id=reviewer_unit.region_id if reviewer_unit else None, now=now)
+        _start_review_clock(uow.session, entry, now)
         uow.audit("catalog.withdraw_request", object_type="catalog_entry", object_id=entry_id,
                   detail={"reason": reason})
         uow.commit()
@@ -183,21 +221,16 @@ def request_withdrawal(actor: Actor, entry_id: int, reason: str, *, expected_ver
 def recall_submission(actor: Actor, entry_id: int, *, expected_version: int | None = None,
                       now: datetime | None = None) -> None:
     """The unit takes a submission back before the bureau decides (e.g. to correct a mistake)."""
-    from services.deadlines import clocks
-
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
-        entry = _entry_for_update(uow, entry_id, "catalog.submit")
-        target = next_state(entry, "recall")
-        uow.check_version(entry, expected_version)
+        entry, target = _open_entry(uow, entry_id, "recall", expected_version=expected_version)
         if entry.change_kind == ChangeKind.WITHDRAW:
             entry.pending = None
             entry.change_kind = None
         entry.status = target
         entry.updated_at = now
         uow.session.add(entry)
-        clocks.close(uow.session, case_kind=CaseKind.CATALOG_ENTRY, case_id=entry_id, step=ClockStep.CATALOG_REVIEW,
-                     outcome=ClockOutcome.CANCELLED, now=now)
+        _close_review_clock(uow.session, entry_id, now, ClockOutcome.CANCELLED)
         uow.audit("catalog.recall", object_type="catalog_entry", object_id=entry_id)
         uow.commit()
 
@@ -208,10 +241,7 @@ def discard_draft(actor: Actor, entry_id: int, *, expected_version: int | None =
     draft that was never published is deleted. Returns True when the entry itself was deleted."""
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
-        entry = _entry_for_update(uow, entry_id, "catalog.edit")
-        if entry.status not in (EntryStatus.DRAFT, EntryStatus.RETURNED):
-            next_state(entry, "discard")  # raises the standard message
-        uow.check_version(entry, expected_version)
+        entry, _target = _open_entry(uow, entry_id, "discard", expected_version=expected_version)
         if entry.is_published:
             entry.pending = None
             entry.change_kind = None
@@ -241,13 +271,9 @@ def approve_entry(actor: Actor, entry_id: int, *, share_type: str | None = None,
                   expected_version: int | None = None, now: datetime | None = None) -> int:
     """Publish the submission (or carry out the withdrawal) as a new version. The reviewer may fix the share
     type of a restricted entry on the way (Shanxi §12). Returns the new version number."""
-    from services.deadlines import clocks
-
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
-        entry = _entry_for_update(uow, entry_id, "catalog.review")
-        target = next_state(entry, "approve")
-        uow.check_version(entry, expected_version)
+        entry, target = _open_entry(uow, entry_id, "approve", expected_version=expected_version)
         kind = entry.change_kind or ChangeKind.NEW
         before = input_to_json(columns_input(uow.session, entry)) if entry.is_published else None
         if kind == ChangeKind.WITHDRAW:
@@ -281,8 +307,7 @@ def approve_entry(actor: Actor, entry_id: int, *, share_type: str | None = None,
         entry.reviewed_by = actor.user_id
         entry.updated_at = now
         uow.session.add(entry)
-        clocks.close(uow.session, case_kind=CaseKind.CATALOG_ENTRY, case_id=entry_id, step=ClockStep.CATALOG_REVIEW,
-                     now=now)
+        _close_review_clock(uow.session, entry_id, now)
         if note:
             detail["note"] = note.strip()[:500]
         uow.audit("catalog.approve", object_type="catalog_entry", object_id=entry_id, detail=detail)
@@ -293,16 +318,12 @@ def approve_entry(actor: Actor, entry_id: int, *, share_type: str | None = None,
 def return_entry(actor: Actor, entry_id: int, reason: str, *, expected_version: int | None = None,
                  now: datetime | None = None) -> None:
     """Send the submission back to the unit with the reasons; the published version (if any) stays live."""
-    from services.deadlines import clocks
-
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
-        entry = _entry_for_update(uow, entry_id, "catalog.review")
-        target = next_state(entry, "return")
+        entry, target = _open_entry(uow, entry_id, "return", expected_version=expected_version)
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError({"reason": _("Give the reasons so the unit knows what to revise.")})
-        uow.check_version(entry, expected_version)
         if entry.change_kind == ChangeKind.WITHDRAW:
             # A refused withdrawal leaves the entry published as it was.
             entry.status = EntryStatus.PUBLISHED
@@ -315,8 +336,7 @@ def return_entry(actor: Actor, entry_id: int, reason: str, *, expected_version: 
         entry.reviewed_by = actor.user_id
         entry.updated_at = now
         uow.session.add(entry)
-        clocks.close(uow.session, case_kind=CaseKind.CATALOG_ENTRY, case_id=entry_id, step=ClockStep.CATALOG_REVIEW,
-                     now=now)
+        _close_review_clock(uow.session, entry_id, now)
         uow.audit("catalog.return", object_type="catalog_entry", object_id=entry_id, detail={"reason": reason})
         uow.commit()
 
@@ -326,8 +346,7 @@ def fix_share_type(actor: Actor, entry_id: int, share_type: str, reason: str, *,
     """Shanxi §12: the bureau reviews a published restricted entry and fixes its share type (new version)."""
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
-        entry = _entry_for_update(uow, entry_id, "catalog.review")
-        next_state(entry, "fix_share_type")
+        entry, _target = _open_entry(uow, entry_id, "fix_share_type", expected_version=expected_version)
         reason = (reason or "").strip()
         data = columns_input(uow.session, entry)
         check_share_type_fix(data, share_type)
@@ -335,7 +354,6 @@ def fix_share_type(actor: Actor, entry_id: int, share_type: str, reason: str, *,
             raise ValidationError({"reason": _("Give the reasons for the decision.")})
         if share_type == data.share_type:
             raise ValidationError({"share_type": _("Choose a share type different from the current one.")})
-        uow.check_version(entry, expected_version)
         before = data.share_type
         data.share_type = share_type
         if share_type == ShareType.UNCONDITIONAL:
@@ -365,13 +383,11 @@ def file_entry(actor: Actor, entry_id: int, note: str | None = None, *, expected
     """备案: the bureau records the filing of a published not-shared entry (Longyan §11, Qingyuan §14)."""
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
-        entry = _entry_for_update(uow, entry_id, "catalog.file")
-        next_state(entry, "file")
+        entry, _target = _open_entry(uow, entry_id, "file", expected_version=expected_version)
         if entry.share_type != ShareType.NOT_SHARED:
             raise ValidationError(_("Only not-shared entries are filed with the bureau."))
         if entry.filed_at is not None:
             raise ValidationError(_("The filing of this entry is already recorded."))
-        uow.check_version(entry, expected_version)
         entry.filed_at = now
         entry.filed_by = actor.user_id
         entry.filing_note = (note or "").strip()[:500] or None
@@ -384,8 +400,6 @@ def record_trigger(actor: Actor, unit_id: int, kind: str, occurred_on: date, *, 
                    note: str | None = None, now: datetime | None = None) -> int:
     """A change of law, duty or data: the unit's catalog update clock starts on the day of the change
     (Shanghai 2 wd, Qingyuan 15 wd, Yunyang 10 wd in the active profile)."""
-    from services.deadlines import clocks
-
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
         unit = uow.session.get(Unit, unit_id)
@@ -420,8 +434,6 @@ def record_trigger(actor: Actor, unit_id: int, kind: str, occurred_on: date, *, 
 
 def resolve_trigger(actor: Actor, trigger_id: int, note: str, *, now: datetime | None = None) -> None:
     """Close a trigger by hand: the unit states which submission answered it, or why no change is needed."""
-    from services.deadlines import clocks
-
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
         trigger = uow.get(CatalogTrigger, trigger_id, for_update=True)
@@ -441,8 +453,6 @@ def resolve_trigger(actor: Actor, trigger_id: int, note: str, *, now: datetime |
 
 
 def _resolve_triggers(session: Session, entry_id: int, now: datetime) -> list[int]:
-    from services.deadlines import clocks
-
     open_ids = session.exec(select(CatalogTrigger.id).where(CatalogTrigger.entry_id == entry_id,
                                                             CatalogTrigger.resolved_at.is_(None))).all()  # type: ignore[union-attr]
     for trigger_id in open_ids:

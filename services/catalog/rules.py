@@ -7,10 +7,9 @@ import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from models import (
-    CatalogEntry,
     Unit,
 )
 from models.catalog import (
@@ -25,9 +24,11 @@ from models.catalog import (
     ShareType,
     UpdateFrequency,
 )
+from services.core.actor import Actor
 from services.core.errors import ValidationError
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
+from services.core.permissions import can
 from services.core.validators import uscc_error
 
 DATA_TYPES = ("string", "integer", "decimal", "date", "datetime", "boolean", "binary")
@@ -397,14 +398,68 @@ STATUS_NAMES = {S.DRAFT: N_("Draft"), S.SUBMITTED: N_("Under review"), S.RETURNE
                 S.PUBLISHED: N_("Published"), S.WITHDRAWN: N_("Withdrawn")}
 
 
-def next_state(entry: CatalogEntry, action: str) -> str:
-    target = TRANSITIONS.get((entry.status, action, entry.change_kind or "*")) or \
+class EntryState(Protocol):
+    """What the workflow needs to know of an entry: a CatalogEntry row and an EntryView both qualify."""
+
+    status: str
+    change_kind: str | None
+
+
+def _target(entry: EntryState, action: str) -> str | None:
+    return TRANSITIONS.get((entry.status, action, entry.change_kind or "*")) or \
         TRANSITIONS.get((entry.status, action, "*"))
+
+
+def next_state(entry: EntryState, action: str) -> str:
+    target = _target(entry, action)
     if target is None:
         raise ValidationError(_("This is not possible while the entry is {status}: {action}.",
                                 status=_(STATUS_NAMES.get(entry.status, entry.status)),
                                 action=_(ACTION_NAMES.get(action, action))))
     return target
+
+
+# The permission each workflow action needs (services.core.permissions), checked on the providing unit.
+ACTION_PERMISSIONS = {"edit": "catalog.edit", "discard": "catalog.edit", "submit": "catalog.submit",
+                      "withdraw": "catalog.submit", "recall": "catalog.submit", "approve": "catalog.review",
+                      "return": "catalog.review", "fix_share_type": "catalog.review", "file": "catalog.file"}
+
+
+def available_actions(actor: Actor, entry: EntryView | None) -> frozenset[str]:
+    """The workflow actions `actor` may take on `entry` now (None: a new entry of the actor's unit), from the
+    transition table, the permission table and the entry's own conditions. Pages draw exactly these buttons;
+    the commands check the same rules again."""
+    if entry is None:
+        allowed = can(actor, "catalog.edit", unit_id=actor.unit_id)
+        return frozenset({"edit", "submit"}) if allowed else frozenset()
+    actions = set()
+    for action, permission in ACTION_PERMISSIONS.items():
+        if _target(entry, action) is None:
+            continue
+        if not can(actor, permission, unit_id=entry.provider_unit_id, region_id=entry.provider_region_id):
+            continue
+        if action == "discard" and not entry.is_published and entry.published_version:
+            continue  # a withdrawn entry with published versions is kept for the record
+        if action == "fix_share_type" and entry.share_type not in RESTRICTED_SHARE:
+            continue
+        if action == "file" and not needs_filing(entry.share_type, entry.filed_at):
+            continue
+        actions.add(action)
+    if "edit" in actions and can(actor, "catalog.submit", unit_id=entry.provider_unit_id,
+                                 region_id=entry.provider_region_id):
+        actions.add("submit")  # save and submit: the edit leaves a draft, which the submit transition sends on
+    return frozenset(actions)
+
+
+def needs_filing(share_type: str | None, filed_at: datetime | None) -> bool:
+    """备案: a published not-shared entry is filed with the bureau once (Longyan §11, Qingyuan §14)."""
+    return share_type == ShareType.NOT_SHARED and filed_at is None
+
+
+def fixable_on_approval(change_kind: str | None, share_type: str | None) -> bool:
+    """The reviewer may fix the share type of a restricted entry while approving it (Shanxi §12), not while
+    approving a withdrawal."""
+    return change_kind != ChangeKind.WITHDRAW and share_type in RESTRICTED_SHARE
 
 
 def check_share_type_fix(data: EntryInput, share_type: str) -> None:
