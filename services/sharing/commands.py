@@ -8,7 +8,8 @@ in the same transaction. Reads live in services/sharing_queries.py."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -204,6 +205,30 @@ def _load_request(uow: UnitOfWork, request_id: int) -> ShareRequest:
     return uow.get(ShareRequest, request_id, for_update=True)
 
 
+def _open_request(uow: UnitOfWork, request_id: int, permission: str, act: Act, *, side: str,
+                  expected_version: int | None) -> tuple[ShareRequest, str]:
+    """How a party's action starts: the request row locked, `permission` on the acting side's unit
+    ("provider" or "requester"), the version the user saw, and the transition allowed for this party now.
+    Returns the request and its next status."""
+    req = _load_request(uow, request_id)
+    unit_id = req.provider_unit_id if side == "provider" else req.requester_unit_id
+    uow.require(permission, unit_id=unit_id, object_type="share_request", object_id=req.code)
+    uow.check_version(req, expected_version)
+    next_status, _party = transition(req.status, act, parties_of(uow.actor, req), req.route)
+    return req, next_status
+
+
+@contextmanager
+def _files_until_commit() -> Iterator[list[Path]]:
+    """The attachment files a transaction writes beside the database: removed again unless it commits."""
+    written: list[Path] = []
+    try:
+        yield written
+    except BaseException:
+        sharing_files.discard(written)
+        raise
+
+
 def _snapshot(req: ShareRequest) -> dict:
     return {"status": req.status, "version": req.version, "approved_items": _loads(req.approved_items),
             "approved_end_date": req.approved_end_date, "approved_method": req.approved_method}
@@ -360,42 +385,37 @@ def apply(actor: Actor, data: ApplicationInput, *, attachment: sharing_files.Upl
           now: datetime | None = None) -> int:
     """Apply for a conditional entry, or ask for verification/comparison (核验比对) against a not-shared one.
     Returns the request id."""
-    written: list[Path] = []
-    try:
-        with unit_of_work(actor, now) as uow:
-            uow.require("share.apply", unit_id=actor.unit_id, object_type="catalog_entry", object_id=data.entry_id)
-            session = uow.session
-            today, moment = local_date(now), now_utc(now)
-            entry = _entry_facts(session, data.entry_id)
-            if entry.share_type == ShareType.UNCONDITIONAL:
-                raise ValidationError({"entry_id": _("This entry is shared unconditionally: get access directly.")})
-            if entry.provider_unit_id == actor.unit_id:
-                raise ValidationError({"entry_id": _("Your unit provides this data itself.")})
-            errors: dict[str, str] = {}
-            clean = _validate_common(errors, data, today)
-            chosen = _check_items(errors, data.items, entry.item_ids)
-            checked = sharing_files.check(attachment) if attachment is not None else None
-            if errors:
-                raise ValidationError(errors)
-            _no_open_duplicate(session, actor.unit_id, entry.id)  # type: ignore[arg-type]
-            status, _party = transition(None, Act.APPLY, parties_of_new(actor))
-            kind = RequestKind.VERIFY if entry.share_type == ShareType.NOT_SHARED else RequestKind.APPLY
-            req = _submit(uow, actor, kind=kind, status=status, entry=entry, provider_unit_id=entry.provider_unit_id,
-                          clean=clean, data=data, items=_dumps(chosen),
-                          needs_confidentiality=_needs_confidentiality(entry, chosen), today=today, moment=moment)
-            attachment_id = _attach(session, actor, req, checked, written)
-            _start(session, req, ClockStep.SHARE_ANSWER, today, now)
-            _notify_deciders(session, req, MSG_NEW_REQUEST, now=now)
-            uow.audit("share.apply", object_type="share_request", object_id=req.code,
-                      detail={"kind": kind, "route": req.route, "entry_id": entry.id, "entry": entry.name,
-                              "items": chosen, "share_method": data.share_method, "end_date": data.end_date,
-                              "cross_level": req.cross_level, "needs_confidentiality": req.needs_confidentiality,
-                              "attachment_id": attachment_id, **clean})
-            uow.commit()
-            return req.id  # type: ignore[return-value]
-    except BaseException:
-        sharing_files.discard(written)
-        raise
+    with _files_until_commit() as written, unit_of_work(actor, now) as uow:
+        uow.require("share.apply", unit_id=actor.unit_id, object_type="catalog_entry", object_id=data.entry_id)
+        session = uow.session
+        today, moment = local_date(now), now_utc(now)
+        entry = _entry_facts(session, data.entry_id)
+        if entry.share_type == ShareType.UNCONDITIONAL:
+            raise ValidationError({"entry_id": _("This entry is shared unconditionally: get access directly.")})
+        if entry.provider_unit_id == actor.unit_id:
+            raise ValidationError({"entry_id": _("Your unit provides this data itself.")})
+        errors: dict[str, str] = {}
+        clean = _validate_common(errors, data, today)
+        chosen = _check_items(errors, data.items, entry.item_ids)
+        checked = sharing_files.check(attachment) if attachment is not None else None
+        if errors:
+            raise ValidationError(errors)
+        _no_open_duplicate(session, actor.unit_id, entry.id)  # type: ignore[arg-type]
+        status, _party = transition(None, Act.APPLY, parties_of_new(actor))
+        kind = RequestKind.VERIFY if entry.share_type == ShareType.NOT_SHARED else RequestKind.APPLY
+        req = _submit(uow, actor, kind=kind, status=status, entry=entry, provider_unit_id=entry.provider_unit_id,
+                      clean=clean, data=data, items=_dumps(chosen),
+                      needs_confidentiality=_needs_confidentiality(entry, chosen), today=today, moment=moment)
+        attachment_id = _attach(session, actor, req, checked, written)
+        _start(session, req, ClockStep.SHARE_ANSWER, today, now)
+        _notify_deciders(session, req, MSG_NEW_REQUEST, now=now)
+        uow.audit("share.apply", object_type="share_request", object_id=req.code,
+                  detail={"kind": kind, "route": req.route, "entry_id": entry.id, "entry": entry.name,
+                          "items": chosen, "share_method": data.share_method, "end_date": data.end_date,
+                          "cross_level": req.cross_level, "needs_confidentiality": req.needs_confidentiality,
+                          "attachment_id": attachment_id, **clean})
+        uow.commit()
+        return req.id  # type: ignore[return-value]
 
 
 def _submit(uow: UnitOfWork, actor: Actor, *, kind: str, status: str, entry: EntryFacts | None,
@@ -445,49 +465,44 @@ def request_uncatalogued(actor: Actor, data: ApplicationInput, *, attachment: sh
                          now: datetime | None = None) -> int:
     """Data not in the catalog (Qingyuan ch.4): a request to a named unit, which confirms within the profile's
     working days and then catalogs the data. Returns the request id."""
-    written: list[Path] = []
-    try:
-        with unit_of_work(actor, now) as uow:
-            uow.require("share.apply", unit_id=actor.unit_id, object_type="unit", object_id=data.provider_unit_id)
-            session = uow.session
-            today, moment = local_date(now), now_utc(now)
-            errors: dict[str, str] = {}
-            if data.provider_unit_id is None:
-                errors["provider_unit_id"] = _("Choose the unit that holds the data.")
-            elif data.provider_unit_id == actor.unit_id:
-                errors["provider_unit_id"] = _("Your unit holds this data itself.")
-            title = _require_text(errors, "title", data.title, _("Name the data your unit needs."))
-            description = _require_text(errors, "description", data.description,
-                                        _("Describe the data your unit needs."))
-            wanted = [w.strip() for w in data.wanted_items if w and w.strip()]
-            if not wanted:
-                errors["items"] = _("Name at least one data item.")
-            elif any(len(w) > 80 for w in wanted):
-                errors["items"] = _("A data item name has at most {n} characters.", n=80)
-            clean = _validate_common(errors, data, today)
-            checked = sharing_files.check(attachment) if attachment is not None else None
-            if errors:
-                raise ValidationError(errors)
-            _unit_facts(session, data.provider_unit_id)
-            status, _party = transition(None, Act.REQUEST_UNCATALOGUED, parties_of_new(actor))
-            req = _submit(uow, actor, kind=RequestKind.UNCATALOGUED, status=status, entry=None,
-                          provider_unit_id=data.provider_unit_id,  # type: ignore[arg-type]
-                          clean=clean, data=data, items=_dumps(dict.fromkeys(wanted)), needs_confidentiality=False,
-                          today=today, moment=moment, uncatalogued_title=title,
-                          uncatalogued_description=description)
-            attachment_id = _attach(session, actor, req, checked, written)
-            _start(session, req, ClockStep.UNCATALOGUED_CONFIRM, today, now)
-            _notify(session, _stewards(session, req.provider_unit_id), MSG_NEW_REQUEST,
-                    {"code": req.code, "unit": _unit_name(session, req.requester_unit_id)}, kind="info",
-                    case_id=req.id, now=now)
-            uow.audit("share.request_uncatalogued", object_type="share_request", object_id=req.code,
-                      detail={"provider_unit_id": req.provider_unit_id, "title": title, "description": description,
-                              "wanted_items": wanted, "attachment_id": attachment_id, **clean})
-            uow.commit()
-            return req.id  # type: ignore[return-value]
-    except BaseException:
-        sharing_files.discard(written)
-        raise
+    with _files_until_commit() as written, unit_of_work(actor, now) as uow:
+        uow.require("share.apply", unit_id=actor.unit_id, object_type="unit", object_id=data.provider_unit_id)
+        session = uow.session
+        today, moment = local_date(now), now_utc(now)
+        errors: dict[str, str] = {}
+        if data.provider_unit_id is None:
+            errors["provider_unit_id"] = _("Choose the unit that holds the data.")
+        elif data.provider_unit_id == actor.unit_id:
+            errors["provider_unit_id"] = _("Your unit holds this data itself.")
+        title = _require_text(errors, "title", data.title, _("Name the data your unit needs."))
+        description = _require_text(errors, "description", data.description,
+                                    _("Describe the data your unit needs."))
+        wanted = [w.strip() for w in data.wanted_items if w and w.strip()]
+        if not wanted:
+            errors["items"] = _("Name at least one data item.")
+        elif any(len(w) > 80 for w in wanted):
+            errors["items"] = _("A data item name has at most {n} characters.", n=80)
+        clean = _validate_common(errors, data, today)
+        checked = sharing_files.check(attachment) if attachment is not None else None
+        if errors:
+            raise ValidationError(errors)
+        _unit_facts(session, data.provider_unit_id)
+        status, _party = transition(None, Act.REQUEST_UNCATALOGUED, parties_of_new(actor))
+        req = _submit(uow, actor, kind=RequestKind.UNCATALOGUED, status=status, entry=None,
+                      provider_unit_id=data.provider_unit_id,  # type: ignore[arg-type]
+                      clean=clean, data=data, items=_dumps(dict.fromkeys(wanted)), needs_confidentiality=False,
+                      today=today, moment=moment, uncatalogued_title=title,
+                      uncatalogued_description=description)
+        attachment_id = _attach(session, actor, req, checked, written)
+        _start(session, req, ClockStep.UNCATALOGUED_CONFIRM, today, now)
+        _notify(session, _stewards(session, req.provider_unit_id), MSG_NEW_REQUEST,
+                {"code": req.code, "unit": _unit_name(session, req.requester_unit_id)}, kind="info",
+                case_id=req.id, now=now)
+        uow.audit("share.request_uncatalogued", object_type="share_request", object_id=req.code,
+                  detail={"provider_unit_id": req.provider_unit_id, "title": title, "description": description,
+                          "wanted_items": wanted, "attachment_id": attachment_id, **clean})
+        uow.commit()
+        return req.id  # type: ignore[return-value]
 
 
 def confirm_uncatalogued(actor: Actor, request_id: int, *, expected_version: int | None = None,
@@ -508,11 +523,8 @@ def confirm_uncatalogued(actor: Actor, request_id: int, *, expected_version: int
     entry_id = catalog.create_draft_from_request(actor, **draft, now=now)
     try:
         with unit_of_work(actor, now) as uow:
-            req = _load_request(uow, request_id)
-            uow.require("share.confirm", unit_id=req.provider_unit_id, object_type="share_request",
-                        object_id=req.code)
-            uow.check_version(req, expected_version)
-            status, _party = transition(req.status, Act.CONFIRM, parties_of(actor, req), req.route)
+            req, status = _open_request(uow, request_id, "share.confirm", Act.CONFIRM, side="provider",
+                                        expected_version=expected_version)
             items = uow.session.exec(select(DataItem.id).where(DataItem.entry_id == entry_id)
                                      .order_by(DataItem.position, DataItem.id)).all()
             before = _snapshot(req)
@@ -630,83 +642,69 @@ def resubmit(actor: Actor, request_id: int, *, scenario: str, purpose: str, lega
              attachment: sharing_files.Upload | None = None, expected_version: int | None = None,
              now: datetime | None = None) -> None:
     """The requester amends an application that needs more information; a new answer clock starts."""
-    written: list[Path] = []
-    try:
-        with unit_of_work(actor, now) as uow:
-            session = uow.session
-            req = _load_request(uow, request_id)
-            uow.require("share.apply", unit_id=req.requester_unit_id, object_type="share_request", object_id=req.code)
-            uow.check_version(req, expected_version)
-            next_status, _party = transition(req.status, Act.RESUBMIT, parties_of(actor, req), req.route)
-            today, moment = local_date(now), now_utc(now)
-            errors: dict[str, str] = {}
-            data = ApplicationInput(scenario=scenario, purpose=purpose, legal_basis=legal_basis,
-                                    share_method=share_method, end_date=end_date)
-            clean = _validate_common(errors, data, today)
-            requested = _loads(req.requested_items)
-            chosen = requested
-            if items is not None and req.entry_id is not None:
-                entry = _entry_facts(session, req.entry_id, published=False)
-                chosen = _check_items(errors, items, entry.item_ids)
-                req.needs_confidentiality = _needs_confidentiality(entry, chosen)
-            checked = sharing_files.check(attachment) if attachment is not None else None
-            if errors:
-                raise ValidationError(errors)
-            before = {"scenario": req.scenario, "purpose": req.purpose, "legal_basis": req.legal_basis,
-                      "share_method": req.share_method, "end_date": req.end_date, "items": requested}
-            req.scenario, req.purpose, req.legal_basis = clean["scenario"], clean["purpose"], clean["legal_basis"]
-            req.share_method, req.end_date, req.requested_items = share_method, end_date, _dumps(chosen)
-            req.approved_items = req.approved_end_date = req.approved_method = None
-            req.resubmissions += 1
-            req.status = next_status
-            req.updated_at = moment
-            session.add(req)
-            attachment_id = _attach(session, actor, req, checked, written)
-            _start(session, req, ClockStep.SHARE_ANSWER, today, now)
-            _notify_deciders(session, req, MSG_NEW_REQUEST, now=now)
-            after = {"scenario": req.scenario, "purpose": req.purpose, "legal_basis": req.legal_basis,
-                     "share_method": req.share_method, "end_date": req.end_date, "items": chosen}
-            uow.audit("share.resubmit", object_type="share_request", object_id=req.code,
-                      detail={"changes": diff(before, after), "round": req.resubmissions,
-                              "attachment_id": attachment_id})
-            uow.commit()
-    except BaseException:
-        sharing_files.discard(written)
-        raise
+    with _files_until_commit() as written, unit_of_work(actor, now) as uow:
+        session = uow.session
+        req, next_status = _open_request(uow, request_id, "share.apply", Act.RESUBMIT, side="requester",
+                                         expected_version=expected_version)
+        today, moment = local_date(now), now_utc(now)
+        errors: dict[str, str] = {}
+        data = ApplicationInput(scenario=scenario, purpose=purpose, legal_basis=legal_basis,
+                                share_method=share_method, end_date=end_date)
+        clean = _validate_common(errors, data, today)
+        requested = _loads(req.requested_items)
+        chosen = requested
+        if items is not None and req.entry_id is not None:
+            entry = _entry_facts(session, req.entry_id, published=False)
+            chosen = _check_items(errors, items, entry.item_ids)
+            req.needs_confidentiality = _needs_confidentiality(entry, chosen)
+        checked = sharing_files.check(attachment) if attachment is not None else None
+        if errors:
+            raise ValidationError(errors)
+        before = {"scenario": req.scenario, "purpose": req.purpose, "legal_basis": req.legal_basis,
+                  "share_method": req.share_method, "end_date": req.end_date, "items": requested}
+        req.scenario, req.purpose, req.legal_basis = clean["scenario"], clean["purpose"], clean["legal_basis"]
+        req.share_method, req.end_date, req.requested_items = share_method, end_date, _dumps(chosen)
+        req.approved_items = req.approved_end_date = req.approved_method = None
+        req.resubmissions += 1
+        req.status = next_status
+        req.updated_at = moment
+        session.add(req)
+        attachment_id = _attach(session, actor, req, checked, written)
+        _start(session, req, ClockStep.SHARE_ANSWER, today, now)
+        _notify_deciders(session, req, MSG_NEW_REQUEST, now=now)
+        after = {"scenario": req.scenario, "purpose": req.purpose, "legal_basis": req.legal_basis,
+                 "share_method": req.share_method, "end_date": req.end_date, "items": chosen}
+        uow.audit("share.resubmit", object_type="share_request", object_id=req.code,
+                  detail={"changes": diff(before, after), "round": req.resubmissions,
+                          "attachment_id": attachment_id})
+        uow.commit()
 
 
 def attach_application(actor: Actor, request_id: int, upload: sharing_files.Upload, *,
                        now: datetime | None = None) -> int:
     """The requester adds a written application (PDF or image) to an open request. Returns the attachment id."""
-    written: list[Path] = []
-    try:
-        with unit_of_work(actor, now) as uow:
-            req = _load_request(uow, request_id)
-            uow.require("share.attach", unit_id=req.requester_unit_id, object_type="share_request",
-                        object_id=req.code)
-            if "requester" not in parties_of(actor, req):
-                raise ValidationError({"attachment": _("Only the requesting unit attaches its written application.")})
-            if req.status not in OPEN_STATUSES:
-                raise ValidationError({"attachment": _("The request is closed: nothing can be attached any more.")})
-            checked = sharing_files.check(upload)
-            attachment_id = _attach(uow.session, actor, req, checked, written)
-            uow.audit("share.attach", object_type="share_request", object_id=req.code,
-                      detail={"attachment_id": attachment_id, "filename": checked.filename, "sha256": checked.sha256,
-                              "size": len(checked.content)})
-            uow.commit()
-            return attachment_id  # type: ignore[return-value]
-    except BaseException:
-        sharing_files.discard(written)
-        raise
+    with _files_until_commit() as written, unit_of_work(actor, now) as uow:
+        req = _load_request(uow, request_id)
+        uow.require("share.attach", unit_id=req.requester_unit_id, object_type="share_request",
+                    object_id=req.code)
+        if "requester" not in parties_of(actor, req):
+            raise ValidationError({"attachment": _("Only the requesting unit attaches its written application.")})
+        if req.status not in OPEN_STATUSES:
+            raise ValidationError({"attachment": _("The request is closed: nothing can be attached any more.")})
+        checked = sharing_files.check(upload)
+        attachment_id = _attach(uow.session, actor, req, checked, written)
+        uow.audit("share.attach", object_type="share_request", object_id=req.code,
+                  detail={"attachment_id": attachment_id, "filename": checked.filename, "sha256": checked.sha256,
+                          "size": len(checked.content)})
+        uow.commit()
+        return attachment_id  # type: ignore[return-value]
 
 
 def withdraw(actor: Actor, request_id: int, *, expected_version: int | None = None,
              now: datetime | None = None) -> None:
     with unit_of_work(actor, now) as uow:
-        req = _load_request(uow, request_id)
-        uow.require("share.apply", unit_id=req.requester_unit_id, object_type="share_request", object_id=req.code)
-        uow.check_version(req, expected_version)
-        next_status, _party = transition(req.status, Act.WITHDRAW, parties_of(actor, req), req.route)
+        req, next_status = _open_request(uow, request_id, "share.apply", Act.WITHDRAW, side="requester",
+                                         expected_version=expected_version)
         before = req.status
         req.status = next_status
         req.updated_at = now_utc(now)
@@ -724,10 +722,8 @@ def record_agreements(actor: Actor, request_id: int, *, use_agreement: str | Non
     """The data use agreement (Longyan §12) and, for secret, commercial or personal data, the confidentiality
     agreement (Shanghai §14), recorded by reference before implementation."""
     with unit_of_work(actor, now) as uow:
-        req = _load_request(uow, request_id)
-        uow.require("share.implement", unit_id=req.provider_unit_id, object_type="share_request", object_id=req.code)
-        uow.check_version(req, expected_version)
-        transition(req.status, Act.RECORD_AGREEMENTS, parties_of(actor, req), req.route)
+        req, _next = _open_request(uow, request_id, "share.implement", Act.RECORD_AGREEMENTS, side="provider",
+                                   expected_version=expected_version)
         errors: dict[str, str] = {}
         use = _optional_text(errors, "use_agreement", use_agreement)
         conf = _optional_text(errors, "confidentiality_agreement", confidentiality_agreement)
@@ -753,10 +749,8 @@ def implement(actor: Actor, request_id: int, *, note: str, use_agreement: str | 
     created. Returns the grant id."""
     with unit_of_work(actor, now) as uow:
         session = uow.session
-        req = _load_request(uow, request_id)
-        uow.require("share.implement", unit_id=req.provider_unit_id, object_type="share_request", object_id=req.code)
-        uow.check_version(req, expected_version)
-        next_status, _party = transition(req.status, Act.IMPLEMENT, parties_of(actor, req), req.route)
+        req, next_status = _open_request(uow, request_id, "share.implement", Act.IMPLEMENT, side="provider",
+                                         expected_version=expected_version)
         today, moment = local_date(now), now_utc(now)
         errors: dict[str, str] = {}
         clean_note = _require_text(errors, "note", note, _("Record how access was given."))
@@ -863,10 +857,8 @@ def raise_dispute(actor: Actor, request_id: int, *, reason: str, expected_versio
     dispute id."""
     with unit_of_work(actor, now) as uow:
         session = uow.session
-        req = _load_request(uow, request_id)
-        uow.require("share.dispute", unit_id=req.requester_unit_id, object_type="share_request", object_id=req.code)
-        uow.check_version(req, expected_version)
-        next_status, _party = transition(req.status, Act.DISPUTE, parties_of(actor, req), req.route)
+        req, next_status = _open_request(uow, request_id, "share.dispute", Act.DISPUTE, side="requester",
+                                         expected_version=expected_version)
         errors: dict[str, str] = {}
         clean = _require_text(errors, "reason", reason, _("Say why the refusal should be reconsidered."))
         if req.entry_id is None:
