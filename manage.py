@@ -152,12 +152,12 @@ def create_unit(
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Recompute the hash chain; exit 1 naming the first broken event."""
-    from services.core import audit
+    """Recompute the hash chain; exit 1 naming the first broken event (the check itself is audited)."""
+    from services.administration import audit_log
+    from services.administration.bootstrap import CLI_ACTOR
 
     _ready()
-    with db.read_session() as session:
-        result = audit.verify(session)
+    result = audit_log.verify_chain(CLI_ACTOR)
     if result.ok:
         typer.echo(f"audit chain intact: {result.checked} events")
         return
@@ -167,8 +167,8 @@ def audit_verify() -> None:
 @audit_app.command("purge")
 def audit_purge(before: str = typer.Option(..., "--before", help="YYYY-MM-DD; events before it are deleted")) -> None:
     """Delete events older than a date outside the retention period (at least 180 days)."""
-    from services.core import audit
-    from services.core.actor import Actor
+    from services.administration import audit_log
+    from services.administration.bootstrap import CLI_ACTOR
 
     _ready()
     try:
@@ -176,9 +176,7 @@ def audit_purge(before: str = typer.Option(..., "--before", help="YYYY-MM-DD; ev
     except ValueError:
         fail("--before takes a date as YYYY-MM-DD", 2)
     try:
-        with db.write_session() as session:
-            count = audit.purge_before(session, Actor.system("manage.py"), day)
-            session.commit()
+        count = audit_log.purge(CLI_ACTOR, day)
     except ServiceError as exc:
         fail(exc.message, 1)
     typer.echo(f"deleted {count} audit events before {day.isoformat()}")
@@ -456,17 +454,14 @@ def catalog_export(
                                                          "the published catalog"),
 ) -> None:
     """Write the published catalog (or the working copies) in the spreadsheet layout import reads."""
-    from sqlmodel import select
-
-    from models import Unit
+    from services.administration import orgs
     from services.administration.bootstrap import CLI_ACTOR
     from services.catalog import spreadsheet as catalog_io
 
     _ready()
     unit_id = None
     if org:
-        with db.read_session() as session:
-            unit_id = session.exec(select(Unit.id).where(Unit.uscc == org.strip().upper())).first()
+        unit_id = orgs.unit_id_by_uscc(org)
         if unit_id is None:
             fail(f"no unit has the unified social credit code {org}", 1)
     try:

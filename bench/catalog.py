@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import time
-from contextlib import contextmanager
 
 import openpyxl
 from sqlmodel import select
@@ -58,21 +57,6 @@ def _workbook(units: list[str]) -> bytes:
     return buf.getvalue()
 
 
-@contextmanager
-def _rolled_back():
-    """Run services inside one outer transaction that is rolled back afterwards (sessions join it)."""
-    engine = db.get_engine()
-    connection = engine.connect()
-    outer = connection.begin()
-    db._engine = connection  # type: ignore[assignment]  # sessions bind to the connection and join its transaction
-    try:
-        yield
-    finally:
-        outer.rollback()
-        connection.close()
-        db._engine = engine
-
-
 def import_10k(ctx) -> dict[str, float]:
     """Import 10,000 entries with 200,000 data items as the bureau (any unit), then roll everything back."""
     if "workbook" not in ctx.memo:
@@ -80,7 +64,7 @@ def import_10k(ctx) -> dict[str, float]:
             usccs = list(session.exec(select(Unit.uscc).where(Unit.kind != UnitKind.BUREAU).order_by(Unit.id)))
         ctx.memo["workbook"] = _workbook(usccs)
     actor = ctx.actor("reviewer")
-    with _rolled_back():
+    with db.rolled_back():
         start = time.perf_counter()
         report = catalog_io.import_catalog(actor, io.BytesIO(ctx.memo["workbook"]))
         total = time.perf_counter() - start

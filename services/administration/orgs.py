@@ -128,6 +128,12 @@ def get_unit(unit_id: int) -> Unit:
         return unit
 
 
+def unit_id_by_uscc(uscc: str) -> int | None:
+    """The unit with this unified social credit code (case and spaces ignored), or None."""
+    with read_session() as session:
+        return session.exec(select(Unit.id).where(Unit.uscc == (uscc or "").strip().upper())).first()
+
+
 def _validate_unit(data: UnitInput, session, unit_id: int | None) -> UnitInput:
     errors: dict[str, str] = {}
     data.uscc = (data.uscc or "").strip().upper()

@@ -59,6 +59,23 @@ def get_engine() -> Engine:
     return _engine
 
 
+@contextmanager
+def rolled_back() -> Iterator[None]:
+    """Run services inside one outer transaction that is rolled back afterwards (their sessions join it):
+    for benchmarks that must leave the database as they found it."""
+    global _engine
+    engine = get_engine()
+    connection = engine.connect()
+    outer = connection.begin()
+    _engine = connection  # type: ignore[assignment]
+    try:
+        yield
+    finally:
+        outer.rollback()
+        connection.close()
+        _engine = engine
+
+
 def is_sqlite(engine: Engine | None = None) -> bool:
     return (engine or get_engine()).dialect.name == "sqlite"
 
