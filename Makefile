@@ -11,9 +11,9 @@ TEST_WORKERS ?= 2
 
 help:
 	@echo "make run    - install, create the database with demo data on first start, serve on :$(PORT)"
-	@echo "make test   - install dev requirements, ruff, then the whole pytest suite"
+	@echo "make test   - install dev requirements, ruff, architecture contracts, then the whole pytest suite"
 	@echo "make bench  - benchmarks (never part of make test)"
-	@echo "make lint   - ruff only"
+	@echo "make lint   - ruff and the architecture contracts (lint-imports)"
 
 $(PY):
 	@command -v $(PYTHON) >/dev/null 2>&1 || { echo "Python 3.11 is required ($(PYTHON) not found)"; exit 2; }
@@ -35,9 +35,11 @@ run: $(VENV)/.runtime
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 
 test: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache --no-logo
 	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 e2e: $(VENV)/.dev
