@@ -45,6 +45,7 @@ from services.core.uow import UnitOfWork, unit_of_work
 from services.deadlines import clocks, policy
 from services.sharing import attachments as sharing_files
 from services.sharing.rules import (
+    OPEN_STATUSES,
     ROUTE_PARTIES,
     Act,
     UnitFacts,
@@ -55,7 +56,6 @@ from services.sharing.rules import (
 )
 
 S = RequestStatus
-OPEN_STATUSES = (S.PENDING_CONFIRM, S.SUBMITTED, S.NEEDS_INFO, S.APPROVED, S.DISPUTED)
 TEXT_LIMITS = {"title": 120, "scenario": 300, "purpose": 1000, "legal_basis": 1000, "description": 1000, "reason": 1000,
                "note": 1000, "use_agreement": 200, "confidentiality_agreement": 200, "content": 2000}
 

@@ -37,7 +37,7 @@ from services.core.uow import read_scope
 from services.deadlines import calendar as workcal
 from services.sharing import attachments as sharing_files
 from services.sharing.attachments import OWNER_KIND
-from services.sharing.rules import available_acts, parties_of
+from services.sharing.rules import OPEN_STATUSES, available_acts, parties_of
 
 S = RequestStatus
 Requester = aliased(Unit, name="requester_unit")
@@ -594,7 +594,6 @@ class EntryAccess:
 
 def my_access(actor: Actor, entry_id: int, *, now: datetime | None = None) -> EntryAccess:
     """Whether the actor's unit already holds access to, or has an open request for, an entry."""
-    from services.sharing.commands import OPEN_STATUSES
 
     with read_scope(actor, "share.view", now=now) as (session, _scope):
         today = local_date(now)

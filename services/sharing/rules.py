@@ -20,6 +20,13 @@ from services.core.i18n import gettext as _
 S = RequestStatus
 
 
+# A request in one of these states still waits for somebody; the others are final (implemented is final too:
+# what follows lives on the grant).
+OPEN_STATUSES = (RequestStatus.PENDING_CONFIRM, RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO,
+                 RequestStatus.APPROVED, RequestStatus.DISPUTED)
+CLOSED_STATUSES = (RequestStatus.REJECTED, RequestStatus.WITHDRAWN, RequestStatus.EXPIRED, RequestStatus.REVOKED)
+
+
 class Act(StrEnum):
     ACCESS = "access"  # unconditional entry: access granted at once
     APPLY = "apply"  # conditional entry, or verification against a not-shared entry

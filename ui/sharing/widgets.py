@@ -21,10 +21,12 @@ from services.sharing import queries as sharing_queries
 from services.sharing.queries import RequestFilter, RequestView
 from services.sharing.rules import (
     ACT_LABELS,
+    CLOSED_STATUSES,
     DECISION_LABELS,
     DISPUTE_STATUS_LABELS,
     KIND_LABELS,
     METHOD_LABELS,
+    OPEN_STATUSES,
     PARTY_LABELS,
     ROUTE_LABELS,
     STATUS_LABELS,
@@ -35,8 +37,8 @@ from ui import session
 from ui.markdown import md_escape
 from ui.tables import current_page, data_table, pager
 
-OPEN = ["pending_confirm", "submitted", "needs_info", "approved", "disputed"]
-CLOSED = ["rejected", "withdrawn", "expired", "revoked"]
+OPEN = [str(s) for s in OPEN_STATUSES]
+CLOSED = [str(s) for s in CLOSED_STATUSES]
 STATUS_COLORS = {"pending_confirm": "orange", "submitted": "blue", "needs_info": "orange", "approved": "violet",
                  "implemented": "green", "rejected": "red", "disputed": "orange", "withdrawn": "gray",
                  "expired": "gray", "revoked": "gray"}
