@@ -68,7 +68,12 @@ class Sheet:
 class Workbook:
     def __init__(self, source: str | Path | IO[bytes]):
         try:
-            data = Path(source).read_bytes() if isinstance(source, str | Path) else source.read()
+            if isinstance(source, str | Path):
+                data = Path(source).read_bytes()
+            else:
+                if source.seekable():
+                    source.seek(0)  # the whole file, wherever the stream stands (as zipfile and openpyxl read it)
+                data = source.read()
             self._zip = zipfile.ZipFile(io.BytesIO(data))
             if WORKBOOK_PART not in self._zip.namelist():
                 raise UnreadableWorkbook("no xl/workbook.xml: not an .xlsx workbook")

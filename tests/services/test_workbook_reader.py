@@ -376,10 +376,14 @@ def test_files_that_are_not_xlsx_workbooks_are_reported(content, tmp_path):
     assert [(p.sheet, p.row) for p in parsed.problems] == [("", 0)]
 
 
-def test_a_path_is_read_like_an_upload(tmp_path):
+def test_a_path_or_a_stream_not_at_its_start_is_read_like_an_upload(tmp_path):
     path = tmp_path / "catalog.xlsx"
     path.write_bytes(_raw_book("shared"))
-    assert _parsed(catalog_io.read_workbook(path)) == _parsed(catalog_io.read_workbook(io.BytesIO(path.read_bytes())))
+    upload = _parsed(catalog_io.read_workbook(io.BytesIO(path.read_bytes())))
+    assert upload[0] and _parsed(catalog_io.read_workbook(path)) == upload
+    stream = io.BytesIO(path.read_bytes())
+    stream.seek(0, io.SEEK_END)
+    assert _parsed(catalog_io.read_workbook(stream)) == upload
 
 
 # --- the import report ------------------------------------------------------------------------------
