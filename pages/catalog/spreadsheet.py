@@ -57,6 +57,9 @@ with upload:
             m[1].metric(_("Data items read"), preview.items_read)
             m[2].metric(_("New entries"), preview.created)
             m[3].metric(_("Updated entries"), preview.updated)
+            if preview.rows_read:
+                st.caption(_("Rows read per sheet, header row included: {counts}", counts=" · ".join(
+                    f"{sheet} {n:,}" for sheet, n in preview.rows_read.items())))
             if preview.problems:
                 st.error(_("{n} problems: fix them in the workbook and upload it again. Nothing was written.",
                            n=len(preview.problems)), icon=":material/error:")

@@ -19,9 +19,6 @@ from typing import IO, Any
 import openpyxl
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
-from openpyxl.worksheet import _read_only, _reader
-from openpyxl.worksheet.dimensions import SheetDimension
-from openpyxl.xml.functions import iterparse
 from sqlalchemy import insert
 from sqlmodel import Session, select
 
@@ -29,6 +26,7 @@ from models import CatalogEntry, DataItem, OneSourceDecision, Unit
 from models.catalog import ChangeKind, EntryStatus
 from services.catalog import commands, rules, store
 from services.catalog.rules import DataItemInput, EntryInput, normalise_name
+from services.core import workbook_reader
 from services.core.actor import Actor
 from services.core.errors import PermissionDenied
 from services.core.i18n import gettext as _
@@ -41,25 +39,6 @@ from services.core.validators import uscc_error
 Progress = Callable[[float, str], None]
 
 
-def _sheet_size(ws) -> None:
-    """The read-only worksheet's size from its <dimension> element, which the file format places before the
-    cell data. openpyxl 3.1 looks for it on *end* events, and the end of <sheetData> comes after the last cell,
-    so a sheet written without a dimension (openpyxl's write-only mode, many exporters) was parsed in full once
-    just to learn that it has none: a third of the reading time of a 200,000-row import. Stopping at the
-    *start* of <sheetData> gives the same answer without reading the cells."""
-    with ws._get_source() as src:
-        for _event, element in iterparse(src, events=("start",)):
-            if element.tag == _reader.DIMENSION_TAG:
-                ws._min_column, ws._min_row, ws._max_column, ws._max_row = \
-                    SheetDimension.from_tree(element).boundaries
-                return
-            if element.tag == _reader.DATA_TAG:
-                return
-
-
-if openpyxl.__version__.startswith("3.1."):
-    # Replaces a private method of the pinned openpyxl 3.1; a later release keeps its own (slower) behaviour.
-    _read_only.ReadOnlyWorksheet._get_size = _sheet_size
 FORMULA_PREFIXES = ("=", "+", "-", "@")
 PROGRESS_EVERY = 2_000  # rows between progress callbacks
 CHUNK = 900  # ids per IN (...) list, under SQLite's bound-parameter limit
@@ -138,6 +117,7 @@ class ImportReport:
     updated: int = 0
     submitted: int = 0
     rejected_rows: int = 0
+    rows_read: dict[str, int] = field(default_factory=dict)  # per sheet, header row included
     dry_run: bool = False
     written: bool = False
     problems: list[Problem] = field(default_factory=list)
@@ -165,6 +145,7 @@ class ParsedWorkbook:
     entries: list[SheetRow] = field(default_factory=list)
     items: list[SheetRow] = field(default_factory=list)
     problems: list[Problem] = field(default_factory=list)
+    rows_read: dict[str, int] = field(default_factory=dict)
 
 
 def _cell_text(value: Any) -> str | None:
@@ -182,9 +163,9 @@ def _cell_text(value: Any) -> str | None:
     return text or None
 
 
-def _read_sheet(ws, headers: dict[str, str], sheet: str, required: set[str], report: list[Problem],
-                progress: Progress | None, done: list[int], total: int) -> list[SheetRow]:
-    rows = ws.iter_rows(values_only=True)
+def _read_sheet(ws: workbook_reader.Sheet, headers: dict[str, str], sheet: str, required: set[str],
+                report: list[Problem], progress: Progress | None, done: list[int], total: int) -> list[SheetRow]:
+    rows = ws.rows()
     try:
         header_row = next(rows)
     except StopIteration:
@@ -213,22 +194,29 @@ def _read_sheet(ws, headers: dict[str, str], sheet: str, required: set[str], rep
 
 
 def read_workbook(source: str | Path | IO[bytes], progress: Progress | None = None) -> ParsedWorkbook:
-    """Read both sheets in streaming mode; problems with the file itself are reported, not raised."""
+    """Read both sheets to their last row (services/workbook_reader.py); problems with the file itself are
+    reported, not raised."""
     s = spec()
     parsed = ParsedWorkbook()
+    unreadable = Problem("", 0, "", _("The file is not an Excel workbook (.xlsx) that can be read."))
     try:
-        wb = openpyxl.load_workbook(source, read_only=True, data_only=False)
-    except Exception:  # noqa: BLE001 - any unreadable upload is the user's input problem, reported as such
-        parsed.problems.append(Problem("", 0, "", _("The file is not an Excel workbook (.xlsx) that can be read.")))
+        wb = workbook_reader.open_workbook(source)
+    except workbook_reader.UnreadableWorkbook:
+        parsed.problems.append(unreadable)
         return parsed
-    try:
+    with wb:
         for sheet in (s["entry_sheet"], s["item_sheet"]):
-            if sheet not in wb.sheetnames:
+            if sheet not in wb.sheet_names:
                 parsed.problems.append(Problem(sheet, 0, "", _("The workbook has no sheet named {sheet}.", sheet=sheet)))
         if parsed.problems:
             return parsed
-        ws_e, ws_i = wb[s["entry_sheet"]], wb[s["item_sheet"]]
-        total = (ws_e.max_row or 0) + (ws_i.max_row or 0)
+        try:
+            ws_e, ws_i = wb.sheet(s["entry_sheet"]), wb.sheet(s["item_sheet"])
+        except workbook_reader.UnreadableWorkbook:
+            parsed.problems.append(unreadable)
+            return parsed
+        parsed.rows_read = {ws_e.name: ws_e.height, ws_i.name: ws_i.height}
+        total = ws_e.height + ws_i.height
         done = [0]
         parsed.entries = _read_sheet(ws_e, s["entry_headers"], s["entry_sheet"], set(s["required_headers"]),
                                      parsed.problems, progress, done, total)
@@ -236,8 +224,6 @@ def read_workbook(source: str | Path | IO[bytes], progress: Progress | None = No
                                    parsed.problems, progress, done, total)
         if progress:
             progress(1.0, _("Read {n} rows.", n=done[0]))
-    finally:
-        wb.close()
     return parsed
 
 
@@ -422,8 +408,13 @@ def import_catalog(actor: Actor, source: str | Path | IO[bytes], *, dry_run: boo
         scope = uow.require("catalog.import", object_type="catalog_entry")
         parsed = read_workbook(source, progress)
         report.entries_read, report.items_read = len(parsed.entries), len(parsed.items)
+        report.rows_read = parsed.rows_read
         report.problems.extend(parsed.problems)
-        plan = _check(uow.session, actor, scope, parsed, report, submit) if not parsed.problems else _Plan()
+        plan = _Plan()
+        if not parsed.problems:
+            if progress:
+                progress(1.0, _("Checking {n} rows…", n=report.entries_read + report.items_read))
+            plan = _check(uow.session, actor, scope, parsed, report, submit)
         if report.problems or dry_run:
             report.created, report.updated = len(plan.new), len(plan.changed)
             if not dry_run:

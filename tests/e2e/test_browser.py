@@ -109,3 +109,16 @@ def test_each_role_lands_on_its_working_screen(page, username, link, title, name
         go(page, link)
     assert title in page.locator("h1").first.inner_text()
     shot(page, name)
+
+
+def test_catalog_upload_preview_states_the_rows_read_per_sheet(page, tmp_path):
+    from services.catalog import spreadsheet as catalog_io
+
+    workbook = tmp_path / "catalog_template.xlsx"
+    workbook.write_bytes(catalog_io.template_bytes())
+    sign_in(page, "steward_gaj")
+    go(page, "目录表格导入导出")
+    page.get_by_test_id("stFileUploaderDropzoneInput").set_input_files(str(workbook))
+    page.get_by_text("各工作表读取行数（含表头行）：目录 1 · 信息项 1").wait_for()
+    settle(page)
+    shot(page, "catalog-upload-preview")
