@@ -134,6 +134,7 @@ class CatalogEntry(CatalogEntryBase, table=True):
     filed_by: int | None = Field(default=None, foreign_key="app_user.id")
     filing_note: str | None = Field(default=None, max_length=500)
     submitted_at: datetime | None = ts_field()
+    submitted_by: int | None = Field(default=None, foreign_key="app_user.id")  # nobody reviews their own submission
     reviewed_at: datetime | None = ts_field()
     reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
     last_maintained_at: datetime | None = ts_field()  # last reviewed publish/confirmation (annual maintenance)

@@ -25,6 +25,8 @@ class ClockStep(StrEnum):
     SHARE_ANSWER = "share_answer"  # provider (and co-deciders) answer a conditional request
     SHARE_IMPLEMENT = "share_implement"  # provider implements an approved request
     UNCATALOGUED_CONFIRM = "uncatalogued_confirm"  # provider confirms a request for data not in the catalog
+    SHARE_CATALOG = "share_catalog"  # provider catalogs confirmed data until the entry is published
+    SHARE_VERIFY = "share_verify"  # source unit answers a verification request (核验比对)
     DISPUTE = "dispute"  # bureau coordinates a dispute
     CORRECTION_VERIFY = "correction_verify"
     CORRECTION_EXTENSION = "correction_extension"

@@ -15,7 +15,7 @@ from models.base import ts_field, version_field
 class RequestKind(StrEnum):
     ACCESS = "access"  # unconditional entry: granted at once, no approval
     APPLY = "apply"  # conditional entry: provider (and co-deciders) answer
-    VERIFY = "verify"  # 核验比对 against a not-shared entry
+    VERIFY = "verify"  # 核验比对: records checked by the source unit, nothing handed over (Qingyuan ch.4)
     UNCATALOGUED = "uncatalogued"  # data not in the catalog: provider confirms, catalogs, then answers
 
 
@@ -28,7 +28,9 @@ class Route(StrEnum):
 class RequestStatus(StrEnum):
     DRAFT = "draft"
     PENDING_CONFIRM = "pending_confirm"  # uncatalogued: provider must confirm it can catalog the data
+    AWAITING_CATALOG = "awaiting_catalog"  # uncatalogued, confirmed: waits until the provider's entry is published
     SUBMITTED = "submitted"  # waiting for the answer
+    VERIFYING = "verifying"  # verification request waiting for the source unit's answer
     NEEDS_INFO = "needs_info"  # provider asked for more information; requester amends and resubmits
     APPROVED = "approved"  # waiting for implementation
     IMPLEMENTED = "implemented"  # access given (a grant exists)
@@ -37,6 +39,20 @@ class RequestStatus(StrEnum):
     WITHDRAWN = "withdrawn"
     EXPIRED = "expired"
     REVOKED = "revoked"
+    VERIFIED = "verified"  # verification request answered (match / no match / partly); nothing was handed over
+
+
+class VerifyResult(StrEnum):
+    MATCH = "match"
+    NO_MATCH = "no_match"
+    PARTIAL = "partial"
+
+
+class AnswerClockStart(StrEnum):
+    """Which event starts the provider's answer clock (a profile rule)."""
+
+    SUBMISSION = "submission"  # the online submission
+    WRITTEN_APPLICATION = "written_application"  # receipt of the signed, system-generated form (Shanghai §14)
 
 
 class DisputeStatus(StrEnum):
@@ -91,6 +107,10 @@ class ShareRequest(SQLModel, table=True):
     legal_basis: str | None = Field(default=None, max_length=1000)  # the duty or law that needs the data
     share_method: str | None = Field(default=None, max_length=20)
     end_date: date | None = None
+    # The provider's competent bureau (nearest bureau up the region tree), the only bureau that co-decides or
+    # coordinates this request; fixed at submission.
+    bureau_unit_id: int | None = Field(default=None, foreign_key="unit.id")
+    route_note: str | None = Field(default=None, max_length=300)  # why the route differs from the profile's
     cross_level: bool = False  # filed with the higher and same-level bureau (Qingyuan ch.4)
     needs_confidentiality: bool = False  # secret, commercial or personal data (Shanghai §14)
     # Decision on least authorisation (may narrow what was asked).
@@ -103,6 +123,12 @@ class ShareRequest(SQLModel, table=True):
     implementation_note: str | None = Field(default=None, max_length=1000)
     info_request: str | None = Field(default=None, max_length=1000)  # what a decider asked the requester to add
     resubmissions: int = 0
+    # Verification (核验比对): the records the requester asks the source to check, and the source's answer.
+    verify_records: str | None = Field(default=None, sa_column=Column(Text))
+    verify_result: str | None = Field(default=None, max_length=10)  # VerifyResult
+    verify_note: str | None = Field(default=None, max_length=1000)
+    # Shanghai §14: the day the provider received the signed written application (starts the answer clock).
+    application_received_on: date | None = None
     filed_at: datetime | None = ts_field()  # cross-level filing recorded with the bureaus
     submitted_at: datetime | None = ts_field()
     answered_at: datetime | None = ts_field()
@@ -124,6 +150,9 @@ class ShareDecision(SQLModel, table=True):
     round: int = 0  # ShareRequest.resubmissions when decided: a resubmission starts a new round of answers
     decision: str = Field(max_length=12)  # Decision
     reason: str | None = Field(default=None, max_length=1000)
+    # A refusal's legal basis as a citation a reviewer can check: the law or regulation and its article.
+    basis_law: str | None = Field(default=None, max_length=200)
+    basis_article: str | None = Field(default=None, max_length=60)
     # What this party approved on least authorisation (None when it rejected or asked for information).
     items: str | None = Field(default=None, sa_column=Column(Text))
     end_date: date | None = None

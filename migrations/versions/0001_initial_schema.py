@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 02:02:14.318415
+Create Date: 2026-11-28 07:55:56.317100
 """
 from collections.abc import Sequence
 
@@ -210,6 +210,7 @@ def upgrade() -> None:
     sa.Column('filed_by', sa.Integer(), nullable=True),
     sa.Column('filing_note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
     sa.Column('submitted_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('submitted_by', sa.Integer(), nullable=True),
     sa.Column('reviewed_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('reviewed_by', sa.Integer(), nullable=True),
     sa.Column('last_maintained_at', models.base.UTCDateTime(timezone=True), nullable=True),
@@ -224,6 +225,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['provider_unit_id'], ['unit.id'], ),
     sa.ForeignKeyConstraint(['reviewed_by'], ['app_user.id'], ),
     sa.ForeignKeyConstraint(['source_unit_id'], ['unit.id'], ),
+    sa.ForeignKeyConstraint(['submitted_by'], ['app_user.id'], ),
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('catalog_entry', schema=None) as batch_op:
@@ -428,6 +430,8 @@ def upgrade() -> None:
     sa.Column('legal_basis', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
     sa.Column('share_method', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
     sa.Column('end_date', sa.Date(), nullable=True),
+    sa.Column('bureau_unit_id', sa.Integer(), nullable=True),
+    sa.Column('route_note', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=True),
     sa.Column('cross_level', sa.Boolean(), nullable=False),
     sa.Column('needs_confidentiality', sa.Boolean(), nullable=False),
     sa.Column('approved_items', sa.Text(), nullable=True),
@@ -439,6 +443,10 @@ def upgrade() -> None:
     sa.Column('implementation_note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
     sa.Column('info_request', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
     sa.Column('resubmissions', sa.Integer(), nullable=False),
+    sa.Column('verify_records', sa.Text(), nullable=True),
+    sa.Column('verify_result', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=True),
+    sa.Column('verify_note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('application_received_on', sa.Date(), nullable=True),
     sa.Column('filed_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('submitted_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('answered_at', models.base.UTCDateTime(timezone=True), nullable=True),
@@ -447,6 +455,7 @@ def upgrade() -> None:
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['bureau_unit_id'], ['unit.id'], ),
     sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], ),
     sa.ForeignKeyConstraint(['entry_id'], ['catalog_entry.id'], ),
     sa.ForeignKeyConstraint(['provider_region_id'], ['region.id'], ),
@@ -476,6 +485,8 @@ def upgrade() -> None:
     sa.Column('round', sa.Integer(), nullable=False),
     sa.Column('decision', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
     sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('basis_law', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=True),
+    sa.Column('basis_article', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
     sa.Column('items', sa.Text(), nullable=True),
     sa.Column('end_date', sa.Date(), nullable=True),
     sa.Column('method', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),

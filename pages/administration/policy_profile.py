@@ -54,20 +54,10 @@ st.dataframe(pd.DataFrame({
 }), hide_index=True, width="stretch")
 
 
-def _rule_text(key: str, value) -> str:
-    if isinstance(value, bool):
-        return _("Yes") if value else _("No")
-    if key == "open_applicant_kinds":
-        return "、".join(_(policy.APPLICANT_KIND_LABELS.get(k, k)) for k in value or [])
-    if isinstance(value, dict):
-        return ", ".join(f"{k}: {v}" for k, v in value.items())
-    return "—" if value is None else str(value)
-
-
 st.subheader(_("Rules"))
 st.dataframe(pd.DataFrame({
     _("Rule"): [_(policy.RULE_LABELS.get(k, k)) for k in active.rules],
-    _("Value"): [_rule_text(k, r.value) + _mark(f"rules.{k}") for k, r in active.rules.items()],
+    _("Value"): [policy.rule_value_text(k, r.value) + _mark(f"rules.{k}") for k, r in active.rules.items()],
     _("Article"): [r.article or "—" for r in active.rules.values()],
     _("Note"): [r.note or "" for r in active.rules.values()],
 }), hide_index=True, width="stretch")

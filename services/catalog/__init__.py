@@ -9,6 +9,7 @@ from services.catalog.commands import (
     approve_entry,
     confirm_maintained,
     create_draft_from_request,
+    create_draft_in,
     create_entry,
     discard_draft,
     file_entry,
@@ -49,7 +50,7 @@ from services.catalog.rules import (
     DATA_TYPES,
     ENTRY_FIELDS,
     FIELD_LABELS,
-    MAINTENANCE_INTERVAL,
+    MAINTENANCE_MONTHS,
     MAX_ITEM_LENGTH,
     RESOURCE_CODE_RE,
     RESTRICTED_OPEN,
@@ -67,6 +68,7 @@ from services.catalog.rules import (
     diff_inputs,
     fixable_on_approval,
     format_errors,
+    maintained_since,
     needs_filing,
     next_state,
     normalise_name,
@@ -79,7 +81,9 @@ from services.catalog.store import (
 )
 
 __all__ = [
+    "create_draft_in",
     "available_actions",
+    "maintained_since",
     "fixable_on_approval",
     "needs_filing",
     "save_and_submit",
@@ -88,7 +92,7 @@ __all__ = [
     "DATA_TYPES",
     "ENTRY_FIELDS",
     "FIELD_LABELS",
-    "MAINTENANCE_INTERVAL",
+    "MAINTENANCE_MONTHS",
     "MAX_ITEM_LENGTH",
     "RESOURCE_CODE_RE",
     "RESTRICTED_OPEN",

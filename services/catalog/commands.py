@@ -7,6 +7,7 @@ KPIs always read what was approved. An entry that was never published keeps its 
 
 from __future__ import annotations
 
+import importlib
 import json
 from datetime import date, datetime
 from typing import Any
@@ -53,11 +54,33 @@ from services.catalog.store import (
 )
 from services.core.actor import Actor
 from services.core.audit import diff as audit_diff
-from services.core.errors import NotFound, ValidationError
+from services.core.errors import NotFound, PermissionDenied, ValidationError
 from services.core.i18n import gettext as _
 from services.core.timeutil import local_date, now_utc
-from services.core.uow import UnitOfWork, read_scope, unit_of_work
-from services.deadlines import clocks
+from services.core.uow import UnitOfWork, unit_of_work
+from services.deadlines import clocks, policy
+
+# Features above the catalog that act when an entry is published, named "module:function" and called inside the
+# approval's transaction with (uow, entry_id, now): a confirmed request for uncatalogued data goes on to its
+# answer once the entry exists (Longyan §8). Named, not imported, so the catalog depends on nothing above it.
+PUBLISH_LISTENERS = ("services.sharing.commands:entry_published",)
+
+
+def _published(uow: UnitOfWork, entry_id: int, now: datetime) -> dict[str, Any]:
+    results: dict[str, Any] = {}
+    for target in PUBLISH_LISTENERS:
+        module, _sep, name = target.partition(":")
+        results[target] = getattr(importlib.import_module(module), name)(uow, entry_id, now)
+    return {k: v for k, v in results.items() if v}
+
+
+def _not_own_submission(uow: UnitOfWork, entry: CatalogEntry) -> None:
+    """Nobody reviews their own submission, even when one account holds both roles."""
+    actor = uow.actor
+    if actor.user_id is not None and actor.user_id in (entry.submitted_by, entry.created_by if
+                                                       entry.submitted_by is None else None):
+        raise PermissionDenied(_("You submitted this entry yourself: another reviewer must decide it."),
+                               action="catalog.review")
 
 
 def _open_entry(uow: UnitOfWork, entry_id: int, action: str, *,
@@ -139,6 +162,7 @@ def _submit(uow: UnitOfWork, entry_id: int, expected_version: int | None, now: d
     entry.change_kind = ChangeKind.CHANGE if entry.is_published else ChangeKind.NEW
     entry.status = target
     entry.submitted_at = now
+    entry.submitted_by = uow.actor.user_id
     entry.return_reason = None
     entry.updated_at = now
     uow.session.add(entry)
@@ -210,6 +234,7 @@ def request_withdrawal(actor: Actor, entry_id: int, reason: str, *, expected_ver
         entry.change_kind = ChangeKind.WITHDRAW
         entry.pending = json.dumps({"reason": reason[:1000]}, ensure_ascii=False)
         entry.submitted_at = now
+        entry.submitted_by = actor.user_id
         entry.updated_at = now
         uow.session.add(entry)
         _start_review_clock(uow.session, entry, now)
@@ -270,10 +295,12 @@ def discard_draft(actor: Actor, entry_id: int, *, expected_version: int | None =
 def approve_entry(actor: Actor, entry_id: int, *, share_type: str | None = None, note: str | None = None,
                   expected_version: int | None = None, now: datetime | None = None) -> int:
     """Publish the submission (or carry out the withdrawal) as a new version. The reviewer may fix the share
-    type of a restricted entry on the way (Shanxi §12). Returns the new version number."""
+    type of a restricted entry on the way (Shanxi §12), giving the reasons in `note` as `fix_share_type`
+    requires. Returns the new version number."""
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
         entry, target = _open_entry(uow, entry_id, "approve", expected_version=expected_version)
+        _not_own_submission(uow, entry)
         kind = entry.change_kind or ChangeKind.NEW
         before = input_to_json(columns_input(uow.session, entry)) if entry.is_published else None
         if kind == ChangeKind.WITHDRAW:
@@ -288,6 +315,8 @@ def approve_entry(actor: Actor, entry_id: int, *, share_type: str | None = None,
             data = working_copy(uow.session, entry)
             if share_type is not None and share_type != data.share_type:
                 check_share_type_fix(data, share_type)
+                if not (note or "").strip():
+                    raise ValidationError({"note": _("Give the reasons for fixing the share type (Shanxi §12).")})
                 detail_fix = {"share_type": {"before": data.share_type, "after": share_type}}
                 data.share_type = share_type
             else:
@@ -298,9 +327,11 @@ def approve_entry(actor: Actor, entry_id: int, *, share_type: str | None = None,
             entry.status = target
             make_live(uow.session, entry, data, now)
             entry.pending = None
+            uow.session.flush()
+            followed = _published(uow, entry_id, now)
             version_no = publish_version(uow.session, entry, data, kind, actor, now)
             changes = audit_diff(before or {}, input_to_json(data)) if before else {"after": input_to_json(data)}
-            detail = {"change_kind": kind, "version": version_no, "changes": changes, **detail_fix}
+            detail = {"change_kind": kind, "version": version_no, "changes": changes, **detail_fix, **followed}
         entry.change_kind = None
         entry.return_reason = None
         entry.reviewed_at = now
@@ -321,6 +352,7 @@ def return_entry(actor: Actor, entry_id: int, reason: str, *, expected_version: 
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
         entry, target = _open_entry(uow, entry_id, "return", expected_version=expected_version)
+        _not_own_submission(uow, entry)
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError({"reason": _("Give the reasons so the unit knows what to revise.")})
@@ -380,12 +412,14 @@ def fix_share_type(actor: Actor, entry_id: int, share_type: str, reason: str, *,
 
 def file_entry(actor: Actor, entry_id: int, note: str | None = None, *, expected_version: int | None = None,
                now: datetime | None = None) -> None:
-    """备案: the bureau records the filing of a published not-shared entry (Longyan §11, Qingyuan §14)."""
+    """备案: the bureau records the filing of a published restricted entry, of the share types the active profile
+    files (Longyan §11: conditional and not shared; Qingyuan §14: not shared)."""
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
         entry, _target = _open_entry(uow, entry_id, "file", expected_version=expected_version)
-        if entry.share_type != ShareType.NOT_SHARED:
-            raise ValidationError(_("Only not-shared entries are filed with the bureau."))
+        if entry.share_type not in policy.active_profile().filing_share_types:
+            raise ValidationError(_("Entries of this share type are not filed with the bureau under the active "
+                                    "policy profile."))
         if entry.filed_at is not None:
             raise ValidationError(_("The filing of this entry is already recorded."))
         entry.filed_at = now
@@ -461,23 +495,40 @@ def _resolve_triggers(session: Session, entry_id: int, now: datetime) -> list[in
     return list(open_ids)
 
 
+def create_draft_in(uow: UnitOfWork, *, provider_unit_id: int, name: str, summary: str | None = None,
+                    item_names: list[str] | None = None, now: datetime | None = None) -> int:
+    """A draft pre-filled from a request for uncatalogued data, inside the caller's unit of work (one business
+    action across the sharing and catalog domains). The resource code is allocated inside the transaction,
+    with the unit's row locked so that concurrent confirmations of one provider cannot pick the same code."""
+    now = now_utc(now)
+    uow.require("catalog.edit", unit_id=provider_unit_id, object_type="catalog_entry")
+    uow.session.exec(select(Unit.id).where(Unit.id == provider_unit_id).with_for_update()).first()
+    code = suggest_resource_code(uow.session, provider_unit_id, now)
+    data = clean_input(EntryInput(resource_code=code, name=name, provider_unit_id=provider_unit_id, summary=summary,
+                                  source_unit_id=provider_unit_id,
+                                  data_items=[DataItemInput(n) for n in (item_names or []) if n and n.strip()]))
+    return _create(uow, data, now).id  # type: ignore[return-value]
+
+
 def create_draft_from_request(actor: Actor, *, provider_unit_id: int, name: str, summary: str | None = None,
                               item_names: list[str] | None = None, now: datetime | None = None) -> int:
     """For the sharing flow of uncatalogued data: the provider creates a draft pre-filled from the request;
     the resource code is proposed from the unit and the date and can be edited before submission."""
     now = now_utc(now)
-    with read_scope(actor, "catalog.edit", unit_id=provider_unit_id) as (session, _scope):
-        code = suggest_resource_code(session, provider_unit_id, now)
-    data = EntryInput(resource_code=code, name=name, provider_unit_id=provider_unit_id, summary=summary,
-                      source_unit_id=provider_unit_id,
-                      data_items=[DataItemInput(n) for n in (item_names or []) if n and n.strip()])
-    return create_entry(actor, data, now=now)
+    with unit_of_work(actor, now) as uow:
+        entry_id = create_draft_in(uow, provider_unit_id=provider_unit_id, name=name, summary=summary,
+                                   item_names=item_names, now=now)
+        uow.commit()
+        return entry_id
 
 
 def confirm_maintained(actor: Actor, entry_ids: list[int], *, now: datetime | None = None) -> int:
     """Annual maintenance: the unit confirms that published entries are still accurate (no change needed)."""
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
+        uow.require("catalog.edit", object_type="catalog_entry")  # the role first, before anything is read
+        if not entry_ids:
+            raise ValidationError({"entry_ids": _("Choose the entries to confirm.")})
         entries = uow.session.exec(select(CatalogEntry).where(CatalogEntry.id.in_(entry_ids))).all()  # type: ignore[union-attr]
         if len(entries) != len(set(entry_ids)):
             raise NotFound()

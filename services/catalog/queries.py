@@ -26,7 +26,6 @@ from models.clock import CaseKind, ClockStep
 from services.catalog.rules import (
     CASE_TRIGGER,
     ENTRY_FIELDS,
-    MAINTENANCE_INTERVAL,
     RESTRICTED_SHARE,
     EntryInput,
     EntryView,
@@ -34,6 +33,7 @@ from services.catalog.rules import (
     completeness,
     diff_inputs,
     input_from_json,
+    maintained_since,
     normalise_name,
 )
 from services.catalog.store import (
@@ -48,8 +48,9 @@ from services.core.actor import Actor
 from services.core.errors import NotFound
 from services.core.permissions import Scope
 from services.core.settings import get_settings
-from services.core.timeutil import now_utc
+from services.core.timeutil import local_date
 from services.core.uow import read_scope
+from services.deadlines import policy
 
 
 def get_entry(actor: Actor, entry_id: int) -> EntryView:
@@ -294,8 +295,13 @@ MAINTENANCE_COLUMNS = ["id", "resource_code", "name", "provider", "provider_unit
 
 
 def maintenance_due(actor: Actor, *, unit_id: int | None = None, now: datetime | None = None) -> pd.DataFrame:
-    """Shanghai §10: published entries not maintained (reviewed and confirmed) in the last twelve months."""
-    cutoff = now_utc(now) - MAINTENANCE_INTERVAL
+    """Shanghai §10: published entries not maintained (reviewed and confirmed) in the last twelve months; empty
+    under a profile without the yearly maintenance duty."""
+    cutoff = maintained_since(local_date(now))
+    if not policy.active_profile().annual_maintenance:
+        # Only a profile with a yearly maintenance duty (Shanghai §10) makes entries due.
+        with read_scope(actor, "catalog.view_unpublished"):
+            return pd.DataFrame(columns=MAINTENANCE_COLUMNS)
     with read_scope(actor, "catalog.view_unpublished") as (session, scope):
         if scope is Scope.UNIT:
             unit_id = actor.unit_id

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import asdict, dataclass, field, fields
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
 from models import (
@@ -29,6 +29,7 @@ from services.core.errors import ValidationError
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from services.core.permissions import can
+from services.core.timeutil import add_months, tz
 from services.core.validators import uscc_error
 
 DATA_TYPES = ("string", "integer", "decimal", "date", "datetime", "boolean", "binary")
@@ -49,8 +50,8 @@ RESOURCE_CODE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z_./-]{2,39}$")
 MAX_ITEM_LENGTH = 65_535
 
 
-# Shanghai §10: every unit maintains its whole catalog at least once a year.
-MAINTENANCE_INTERVAL = timedelta(days=365)
+# Shanghai §10: every unit maintains its whole catalog at least once a year (twelve calendar months).
+MAINTENANCE_MONTHS = 12
 
 
 CASE_TRIGGER = "catalog_trigger"  # the update clock belongs to the trigger (it may concern a not-yet-existing entry)
@@ -178,6 +179,14 @@ class FieldChange:
     field: str  # a key of FIELD_LABELS, or "data_items"
     before: Any
     after: Any
+
+
+def maintained_since(as_of: date) -> datetime:
+    """The one definition of "maintained within the last twelve months" as of a day: an entry counts when it
+    was last maintained at or after local midnight of the day after `as_of` twelve calendar months earlier.
+    The maintenance list and the maintenance KPI both use it."""
+    start = add_months(as_of, -MAINTENANCE_MONTHS) + timedelta(days=1)
+    return datetime.combine(start, time.min, tzinfo=tz())
 
 
 def normalise_name(text: str | None) -> str:

@@ -14,10 +14,8 @@ from models import (
     CatalogVersion,
     DataItem,
     OneSourceDecision,
-    Region,
     ResponsibilityItem,
     Unit,
-    UnitKind,
 )
 from services.catalog.rules import (
     ENTRY_FIELDS,
@@ -33,6 +31,7 @@ from services.catalog.rules import (
 )
 from services.core.actor import Actor
 from services.core.errors import NotFound
+from services.core.jurisdiction import competent_bureau
 from services.core.permissions import can
 from services.core.timeutil import local_date
 
@@ -140,16 +139,9 @@ def make_live(session: Session, entry: CatalogEntry, data: EntryInput, now: date
 
 
 def review_unit(session: Session, provider_unit_id: int) -> Unit | None:
-    """The competent bureau that reviews a unit's catalog: the nearest bureau up the region tree."""
+    """The competent bureau that reviews a unit's catalog (services.core.jurisdiction.competent_bureau)."""
     unit = session.get(Unit, provider_unit_id)
-    region_id = unit.region_id if unit else None
-    while region_id is not None:
-        bureau = session.exec(select(Unit).where(Unit.region_id == region_id, Unit.kind == UnitKind.BUREAU)
-                              .order_by(Unit.id)).first()
-        if bureau is not None:
-            return bureau
-        region_id = session.exec(select(Region.parent_id).where(Region.id == region_id)).first()
-    return session.exec(select(Unit).where(Unit.kind == UnitKind.BUREAU).order_by(Unit.id)).first()
+    return competent_bureau(session, unit.region_id if unit else None)
 
 
 def link_responsibility(session: Session, entry: CatalogEntry) -> None:

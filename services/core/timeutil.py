@@ -33,3 +33,13 @@ def fmt_local(moment: datetime | None, with_seconds: bool = False) -> str:
     if moment is None:
         return ""
     return to_local(moment).strftime("%Y-%m-%d %H:%M:%S" if with_seconds else "%Y-%m-%d %H:%M")
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` calendar months later (earlier when negative), clamped to the month's last day:
+    six months before 31 August is 28 (or 29) February."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = (date(year + (month == 12), month % 12 + 1, 1) - date.resolution).day
+    return date(year, month, min(day.day, last))

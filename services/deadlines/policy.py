@@ -56,6 +56,8 @@ STEP_LABELS = {
     ClockStep.SHARE_ANSWER: N_("Answer to a share request"),
     ClockStep.SHARE_IMPLEMENT: N_("Implementation of approved sharing"),
     ClockStep.UNCATALOGUED_CONFIRM: N_("Confirmation of uncatalogued data"),
+    ClockStep.SHARE_CATALOG: N_("Cataloguing of confirmed data before it is shared"),
+    ClockStep.SHARE_VERIFY: N_("Answer to a verification request"),
     ClockStep.DISPUTE: N_("Dispute coordination"),
     ClockStep.CORRECTION_VERIFY: N_("Verification of a correction"),
     ClockStep.CORRECTION_EXTENSION: N_("Extended verification of a correction"),
@@ -71,8 +73,8 @@ RULE_LABELS = {
     "open_applicant_kinds": N_("Who may apply for conditional (authorised) open data"),
     "log_retention_days": N_("Log retention (days)"),
     "annual_maintenance": N_("Whole catalog maintained at least once a year"),
-    "data_refresh_workdays": N_("Shared data refreshed after a change (working days)"),
-    "annual_report": N_("Annual data-management report"),
+    "filing_share_types": N_("Share types filed (备案) with the bureau"),
+    "answer_clock_starts": N_("The answer deadline counts from"),
 }
 
 APPLICANT_KIND_LABELS = {
@@ -86,7 +88,7 @@ APPLICANT_KIND_LABELS = {
 
 # Values a security administrator may override, with their type: (kind, allowed values).
 BOOL_RULES = ("bureau_co_decides", "county_approval", "cross_level_filing", "annual_maintenance")
-INT_RULES = ("correction_extension_max", "log_retention_days", "data_refresh_workdays")
+INT_RULES = ("correction_extension_max", "log_retention_days")
 MAX_STEP_WORKDAYS = 250  # a year of working days: anything longer is a typing error
 
 
@@ -166,9 +168,15 @@ class Profile:
         return bool(self.rule("annual_maintenance", False))
 
     @property
-    def data_refresh_workdays(self) -> int | None:
-        value = self.rule("data_refresh_workdays")
-        return None if value is None else int(value)
+    def filing_share_types(self) -> tuple[str, ...]:
+        """Share types whose published entries are filed (备案) with the bureau (Longyan §11: conditional and
+        not shared; Qingyuan §14: not shared)."""
+        return tuple(self.rule("filing_share_types", (ShareType.NOT_SHARED,)))
+
+    @property
+    def answer_clock_starts(self) -> str:
+        """`submission`, or `written_application`: Shanghai §14 counts from receipt of the signed form."""
+        return str(self.rule("answer_clock_starts", "submission"))
 
     def extension_cap(self, step: str) -> int:
         """Working days a clock of `step` may be extended by in total (0 = no extension allowed)."""
@@ -364,6 +372,28 @@ def parse_open_attribute(text: str | None) -> str | None:
     profile = active_profile()
     return _parse_name(text, list(OpenAttribute), {k: v.name for k, v in profile.open_attributes.items()},
                        STANDARD_OPEN_ATTRIBUTES_ZH, STANDARD_OPEN_ATTRIBUTES)
+
+
+ANSWER_CLOCK_START_LABELS = {
+    "submission": N_("the online submission"),
+    "written_application": N_("receipt of the signed written application"),
+}
+
+
+def rule_value_text(key: str, value: Any) -> str:
+    """A rule's value as a reader of the profile page or the docs understands it."""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if key == "open_applicant_kinds":
+        return "、".join(_(APPLICANT_KIND_LABELS.get(k, k)) for k in value or [])
+    if key == "filing_share_types":
+        return "、".join(share_type_label(k) for k in value or [])
+    if key == "answer_clock_starts":
+        msgid = ANSWER_CLOCK_START_LABELS.get(str(value))
+        return _(msgid) if msgid else str(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {v}" for k, v in value.items())
+    return "—" if value is None else str(value)
 
 
 def step_label(step: str | None) -> str:

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
+from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
 
 from models import CatalogEntry, ResponsibilityItem
 from models.catalog import EntryStatus, OpenAttribute, ShareType
+from services.catalog import rules as catalog_rules
 from services.core.i18n import N_
-from services.core.timeutil import tz
 from services.kpi.registry import (
     UNIT_COLUMN,
     Direction,
@@ -22,7 +22,6 @@ from services.kpi.registry import (
 )
 
 # Shanghai §9/§10: every unit maintains its whole catalog at least once a year.
-MAINTENANCE_PERIOD_YEARS = 1
 
 RESTRICTED = (str(ShareType.CONDITIONAL), str(ShareType.NOT_SHARED))
 OPEN = (str(OpenAttribute.OPEN), str(OpenAttribute.CONDITIONAL))
@@ -41,13 +40,8 @@ def live_at(window: KpiWindow) -> ColumnElement[bool]:
 
 
 def maintained_since(window: KpiWindow) -> datetime:
-    """Start of the twelve months that end with `as_of` (local midnight)."""
-    day = window.as_of
-    try:
-        year_ago = day.replace(year=day.year - MAINTENANCE_PERIOD_YEARS)
-    except ValueError:  # 29 February
-        year_ago = day.replace(year=day.year - MAINTENANCE_PERIOD_YEARS, day=28)
-    return datetime.combine(year_ago + timedelta(days=1), time.min, tzinfo=tz())
+    """Start of the twelve months that end with `as_of` (services.catalog.rules.maintained_since)."""
+    return catalog_rules.maintained_since(window.as_of)
 
 
 def has_basis() -> ColumnElement[bool]:

@@ -24,6 +24,7 @@ from models.catalog import SecurityLevel, ShareMethod, ShareType
 from models.clock import CaseKind, ClockOutcome, ClockStep
 from models.org import UnitKind, UnitLevel
 from models.sharing import (
+    AnswerClockStart,
     Decision,
     Dispute,
     DisputeStatus,
@@ -35,13 +36,14 @@ from models.sharing import (
     ShareGrant,
     ShareRequest,
     UsageReport,
+    VerifyResult,
 )
 from services.core import bulk
 from services.core.timeutil import local_date, tz
 from services.deadlines import calendar, policy
 from services.seed import SeedContext, register
 from services.sharing import request_code
-from services.sharing.rules import ROUTE_PARTIES, UnitFacts, choose_route, is_cross_level
+from services.sharing.rules import ROUTE_PARTIES, UnitFacts, choose_route, format_citation, is_cross_level
 
 S = RequestStatus
 HISTORY_DAYS = 730
@@ -62,10 +64,13 @@ SCENARIOS = [("低保对象资格审核", "核对申请人户籍、婚姻和车�
              ("防汛应急指挥", "获取水雨情和人员转移信息", "《防洪法》第四十条")]
 METHODS = [ShareMethod.INTERFACE, ShareMethod.INTERFACE, ShareMethod.INTERFACE, ShareMethod.FILE_DOWNLOAD,
            ShareMethod.ONLINE_BROWSE, ShareMethod.OFFLINE]
-REFUSALS = ["《中华人民共和国个人信息保护法》第三十四条：超出履行法定职责所必需的范围",
-            "《中华人民共和国统计法》第二十五条：统计调查中获得的个人信息不得对外提供",
-            "《中华人民共和国保守国家秘密法》第二十条：涉及国家秘密",
-            "申请用途与所列履职事项不符，建议改为核验比对方式"]
+# Refusals cite a law and its article, then the reasons (Shanghai §13).
+REFUSALS = [("中华人民共和国个人信息保护法", "第三十四条", "超出履行法定职责所必需的范围"),
+            ("中华人民共和国统计法", "第二十五条", "统计调查中获得的个人信息不得对外提供"),
+            ("中华人民共和国保守国家秘密法", "第二十条", "涉及国家秘密"),
+            ("中华人民共和国数据安全法", "第三十八条", "申请用途与所列履职事项不符，建议改为核验比对方式")]
+VERIFY_RECORDS = ["3508021980******12 张某某", "3508241992******2X 李某", "91350800MA******3K 某某贸易有限公司"]
+VERIFY_NOTES = {VerifyResult.PARTIAL: "第2条记录的姓名与登记信息不一致", VerifyResult.NO_MATCH: "未查询到相关登记记录"}
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,7 @@ class Story:
         self.steward: dict[int, int] = {}
         self.approver: dict[int, int] = {}
         self.reviewers: list[int] = []
+        self.reviewers_of: dict[int, list[int]] = defaultdict(list)  # bureau unit -> its reviewers
         for uid, unit_id, region_id, role in session.execute(
                 select(User.id, User.unit_id, Unit.region_id, UserRole.role).join(UserRole, UserRole.user_id == User.id)
                 .join(Unit, Unit.id == User.unit_id).order_by(User.id)).all():
@@ -106,6 +112,7 @@ class Story:
                 self.approver.setdefault(region_id, uid)
             elif role == Role.BUREAU_REVIEWER:
                 self.reviewers.append(uid)
+                self.reviewers_of[unit_id].append(uid)
         self.entries = self._entries(session)
         self.by_type: dict[str, list[Entry]] = defaultdict(list)
         self.by_region_type: dict[tuple[int, str], list[Entry]] = defaultdict(list)
@@ -241,6 +248,8 @@ def seed_sharing(ctx: SeedContext) -> None:
 def _write_chunk(session, story: Story, n: int, totals: dict[str, int]) -> None:
     rng, cal, profile, today = story.rng, story.cal, story.profile, story.end_day
     answer_days = profile.step_days(ClockStep.SHARE_ANSWER)
+    verify_days = profile.step_days(ClockStep.SHARE_VERIFY)
+    written = profile.answer_clock_starts == AnswerClockStart.WRITTEN_APPLICATION
     implement_days = profile.step_days(ClockStep.SHARE_IMPLEMENT)
     confirm_days = profile.step_days(ClockStep.UNCATALOGUED_CONFIRM)
     dispute_days = profile.step_days(ClockStep.DISPUTE)
@@ -259,8 +268,11 @@ def _write_chunk(session, story: Story, n: int, totals: dict[str, int]) -> None:
         day = story.pick_day()
         submitted = story.moment(day)
         req_f, prov_f = story.facts[requester], story.facts[entry.provider]
-        route = choose_route(req_f, prov_f, bureau_co_decides=profile.bureau_co_decides,
-                             county_approval=profile.county_approval)
+        route, route_note = choose_route(req_f, prov_f, bureau_co_decides=profile.bureau_co_decides,
+                                         county_approval=profile.county_approval,
+                                         county_has_approver=prov_f.region_id in story.approver)
+        if kind == RequestKind.VERIFY:
+            route, route_note = Route.PROVIDER, None
         cross = profile.cross_level_filing and is_cross_level(req_f, prov_f)
         chosen = list(entry.items) if kind == RequestKind.ACCESS else \
             sorted(rng.sample(entry.items, max(1, min(len(entry.items), rng.randint(2, 8)))))
@@ -269,6 +281,7 @@ def _write_chunk(session, story: Story, n: int, totals: dict[str, int]) -> None:
         steward = story.steward.get(requester)
         provider_steward = story.steward.get(entry.provider)
         row = dict(id=rid, code=request_code(day, rid), kind=kind, route=route, status=S.SUBMITTED,
+                   bureau_unit_id=story.bureau_of_region.get(prov_f.region_id), route_note=route_note,
                    requester_unit_id=requester, provider_unit_id=entry.provider,
                    requester_region_id=req_f.region_id, provider_region_id=prov_f.region_id, entry_id=entry.id,
                    requested_items=json.dumps(chosen), scenario=scenario, purpose=purpose, legal_basis=basis,
@@ -286,6 +299,21 @@ def _write_chunk(session, story: Story, n: int, totals: dict[str, int]) -> None:
             continue
 
         start = day
+        if kind == RequestKind.VERIFY:  # 核验比对: the source answers; nothing is handed over
+            row.update(status=S.VERIFYING, share_method=None, end_date=None, needs_confidentiality=False,
+                       verify_records="\n".join(rng.sample(VERIFY_RECORDS, rng.randint(1, 3))))
+            answered = story.after(day, story.delay(entry.provider, verify_days or FALLBACK_WORKDAYS))
+            done = answered < today
+            answered_at = story.moment(answered) if done else None
+            _clock(clock_ids, clocks, case_kind=CaseKind.SHARE_REQUEST, case_id=rid, step=ClockStep.SHARE_VERIFY,
+                   unit=entry.provider, region=prov_f.region_id, started=day, workdays=verify_days,
+                   closed=answered if done else None, closed_at=answered_at,
+                   outcome=ClockOutcome.DONE if done else None, cal=cal)
+            if done:
+                result = rng.choices(list(VerifyResult), (0.7, 0.12, 0.18))[0]
+                row.update(status=S.VERIFIED, verify_result=result, verify_note=VERIFY_NOTES.get(result),
+                           answered_at=answered_at, updated_at=answered_at)
+            continue
         if kind == RequestKind.UNCATALOGUED:
             row.update(uncatalogued_title=f"{scenario}所需数据", uncatalogued_description=purpose,
                        requested_items=json.dumps(chosen))
@@ -297,11 +325,28 @@ def _write_chunk(session, story: Story, n: int, totals: dict[str, int]) -> None:
                        step=ClockStep.UNCATALOGUED_CONFIRM, unit=entry.provider, region=prov_f.region_id,
                        started=day, workdays=confirm_days, closed=None, closed_at=None, outcome=None, cal=cal)
                 continue
+            published = story.after(confirmed, rng.randint(3, 15))  # catalogued, reviewed and published
+            if published >= today:  # not confirmed yet in the story: an entry must exist before it is shared
+                row.update(status=S.PENDING_CONFIRM, entry_id=None)
+                _clock(clock_ids, clocks, case_kind=CaseKind.SHARE_REQUEST, case_id=rid,
+                       step=ClockStep.UNCATALOGUED_CONFIRM, unit=entry.provider, region=prov_f.region_id,
+                       started=day, workdays=confirm_days, closed=None, closed_at=None, outcome=None, cal=cal)
+                continue
             _clock(clock_ids, clocks, case_kind=CaseKind.SHARE_REQUEST, case_id=rid,
                    step=ClockStep.UNCATALOGUED_CONFIRM, unit=entry.provider, region=prov_f.region_id, started=day,
                    workdays=confirm_days, closed=confirmed, closed_at=story.moment(confirmed),
                    outcome=ClockOutcome.DONE, cal=cal)
-            start = confirmed
+            _clock(clock_ids, clocks, case_kind=CaseKind.SHARE_REQUEST, case_id=rid,
+                   step=ClockStep.SHARE_CATALOG, unit=entry.provider, region=prov_f.region_id, started=confirmed,
+                   workdays=profile.step_days(ClockStep.SHARE_CATALOG), closed=published,
+                   closed_at=story.moment(published), outcome=ClockOutcome.DONE, cal=cal)
+            start = published
+        if written:  # Shanghai §14: the answer clock runs from receipt of the signed written application
+            received = story.after(start, rng.randint(0, 3))
+            if received >= today:
+                continue  # still waiting for the paper form: no answer clock yet
+            row["application_received_on"] = received
+            start = received
 
         pace = answer_days or FALLBACK_WORKDAYS
         answered = story.after(start, story.delay(entry.provider, pace))
@@ -346,12 +391,12 @@ def _write_chunk(session, story: Story, n: int, totals: dict[str, int]) -> None:
                    unit=entry.provider, region=prov_f.region_id, started=start, workdays=answer_days,
                    closed=answered, closed_at=answered_at, outcome=ClockOutcome.DONE, cal=cal)
         row["answered_at"] = answered_at
-        refuse_share = 0.35 if kind == RequestKind.VERIFY else 0.13
-        if rng.random() < refuse_share:
-            reason = rng.choice(REFUSALS)
+        if rng.random() < 0.13:
+            law, article, reasons = rng.choice(REFUSALS)
             party, user = deciders[-1]
-            decisions.append(_decision(rid, party, Decision.REJECT, user, answered_at, row, reason=reason))
-            row.update(status=S.REJECTED, decision_reason=reason)
+            decisions.append(_decision(rid, party, Decision.REJECT, user, answered_at, row, reason=reasons,
+                                       basis=(law, article)))
+            row.update(status=S.REJECTED, decision_reason=format_citation(law, article, reasons))
             if rng.random() < 0.3:
                 overturned = _dispute(story, row, answered, disputes, clocks, clock_ids, dispute_days, totals)
                 if not overturned:
@@ -399,14 +444,17 @@ def _deciders(story: Story, route: str, provider: int, requester_region: int) ->
     parties = [(Party.PROVIDER, story.steward.get(provider))]
     if Party.COUNTY in ROUTE_PARTIES[route]:
         parties.append((Party.COUNTY, story.approver.get(requester_region)))
-    if Party.BUREAU in ROUTE_PARTIES[route] and story.reviewers:
-        parties.append((Party.BUREAU, story.rng.choice(story.reviewers)))
+    bureau_reviewers = story.reviewers_of.get(story.bureau_of_region.get(story.facts[provider].region_id), [])
+    if Party.BUREAU in ROUTE_PARTIES[route] and bureau_reviewers:
+        parties.append((Party.BUREAU, story.rng.choice(bureau_reviewers)))
     return [(p, u) for p, u in parties if u is not None] or [(Party.PROVIDER, None)]
 
 
 def _decision(rid: int, party: str, decision: str, user: int | None, at: datetime, row: dict, *,
-              reason: str | None = None, items: str | None = None, end: date | None = None) -> dict:
+              reason: str | None = None, items: str | None = None, end: date | None = None,
+              basis: tuple[str, str] | None = None) -> dict:
     return dict(request_id=rid, party=party, round=row["resubmissions"], decision=decision, reason=reason,
+                basis_law=basis[0] if basis else None, basis_article=basis[1] if basis else None,
                 items=items, end_date=end, method=row["share_method"] if decision == Decision.APPROVE else None,
                 decided_by=user, decided_at=at)
 
@@ -451,7 +499,8 @@ def _dispute(story: Story, row: dict, refused: date, disputes: list, clocks: lis
     decided = story.after(raised, rng.randint(3, 40))
     done = decided < story.end_day
     outcome = (DisputeStatus.OVERTURNED if rng.random() < 0.4 else DisputeStatus.UPHELD) if done else DisputeStatus.OPEN
-    reviewer = rng.choice(story.reviewers) if story.reviewers else None
+    reviewers = story.reviewers_of.get(bureau, []) or story.reviewers
+    reviewer = rng.choice(reviewers) if reviewers else None
     disputes.append(dict(id=dispute_id, request_id=row["id"], raised_by=row["created_by"] or reviewer,
                          reason="该数据为履行法定职责所必需，申请主管部门协调", status=outcome,
                          bureau_unit_id=bureau, decision_note=("经协调，应予共享" if outcome == DisputeStatus.OVERTURNED

@@ -20,8 +20,8 @@ from sqlmodel import Session, select
 from models import CatalogEntry, DataItem, Notification, Unit, User, UserRole
 from models.catalog import SecurityLevel, ShareMethod, ShareType
 from models.clock import CaseKind, ClockOutcome, ClockStep
-from models.org import UnitKind
 from models.sharing import (
+    AnswerClockStart,
     Decision,
     Dispute,
     DisputeStatus,
@@ -32,13 +32,15 @@ from models.sharing import (
     ShareGrant,
     ShareRequest,
     UsageReport,
+    VerifyResult,
 )
 from models.user import Role
 from services.core.actor import Actor
 from services.core.audit import diff
-from services.core.errors import Conflict, ValidationError
+from services.core.errors import PermissionDenied, ValidationError
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
+from services.core.jurisdiction import competent_bureau, filing_departments
 from services.core.settings import get_settings
 from services.core.timeutil import local_date, now_utc
 from services.core.uow import UnitOfWork, unit_of_work
@@ -47,16 +49,22 @@ from services.sharing import attachments as sharing_files
 from services.sharing.rules import (
     OPEN_STATUSES,
     ROUTE_PARTIES,
+    SYSTEM,
+    VERIFY_RESULT_LABELS,
     Act,
     UnitFacts,
     choose_route,
+    citation_errors,
+    format_citation,
     is_cross_level,
+    method_widens,
     parties_of,
     transition,
 )
 
 S = RequestStatus
-TEXT_LIMITS = {"title": 120, "scenario": 300, "purpose": 1000, "legal_basis": 1000, "description": 1000, "reason": 1000,
+TEXT_LIMITS = {"records": 5000, "verify_note": 1000,
+               "title": 120, "scenario": 300, "purpose": 1000, "legal_basis": 1000, "description": 1000, "reason": 1000,
                "note": 1000, "use_agreement": 200, "confidentiality_agreement": 200, "content": 2000}
 
 # Notification msgids (translated when shown in the reader's language).
@@ -69,6 +77,10 @@ MSG_DISPUTE_DECIDED = N_("Coordination of share request {code}: {outcome}.")
 MSG_FILED = N_("Cross-level share request {code} was filed with your bureau.")
 MSG_EXPIRING = N_("Access under share request {code} ends on {ends_on}.")
 MSG_REVOKED = N_("Access under share request {code} was revoked: {reason}")
+MSG_CONFIRMED = N_("Share request {code}: the provider confirmed it holds the data and is cataloguing it.")
+MSG_CATALOGUED = N_("Share request {code}: the data's catalog entry was published; your request is now answered.")
+MSG_NEW_VERIFICATION = N_("Verification request {code} from {unit} is waiting for your answer.")
+MSG_VERIFIED = N_("Verification request {code}: {result}.")
 OUTCOME_APPROVED = N_("approved")
 OUTCOME_REJECTED = N_("refused")
 OUTCOME_UPHELD = N_("the refusal was upheld")
@@ -95,9 +107,24 @@ class ApplicationInput:
 
 
 @dataclass
+class VerificationInput:
+    """核验比对 (Qingyuan ch.4): the records the requester asks the source unit to check against its data, and the
+    data items to compare. Nothing is handed over: the answer is match / no match / partly."""
+
+    entry_id: int
+    records: str
+    purpose: str
+    legal_basis: str
+    items: Sequence[int] = ()
+    scenario: str | None = None
+
+
+@dataclass
 class DecisionInput:
     decision: str  # Decision
-    reason: str | None = None  # legal basis of a refusal, or the question asked
+    reason: str | None = None  # the reasons of a refusal, or the question asked
+    basis_law: str | None = None  # refusal: the law or regulation (Shanghai §13)
+    basis_article: str | None = None  # refusal: its article
     items: Sequence[int] | None = None  # approve: narrowed items (None keeps them)
     end_date: date | None = None  # approve: narrowed end date
     method: str | None = None  # approve: the share method granted
@@ -141,20 +168,6 @@ def _unit_facts(session: Session, unit_id: int | None) -> UnitFacts:
     if unit is None or not unit.is_active:
         raise ValidationError({"provider_unit_id": _("Choose an active unit.")})
     return UnitFacts(unit.id, unit.level, unit.region_id)  # type: ignore[arg-type]
-
-
-def bureau_for(session: Session, region_id: int | None) -> Unit | None:
-    """The competent bureau responsible for a region: the nearest bureau at or above it."""
-    from models import Region
-
-    while region_id is not None:
-        bureau = session.exec(select(Unit).where(Unit.region_id == region_id, Unit.kind == UnitKind.BUREAU,
-                                                 Unit.is_active == True).order_by(Unit.id)).first()  # noqa: E712
-        if bureau is not None:
-            return bureau
-        region = session.get(Region, region_id)
-        region_id = region.parent_id if region else None
-    return None
 
 
 def _recipients(session: Session, role: str, *, unit_ids: Iterable[int] = (), region_id: int | None = None) -> list[int]:
@@ -240,10 +253,42 @@ class EntryFacts:
     id: int
     name: str
     provider_unit_id: int
+    share_method: str | None
     share_type: str | None
     security_level: str | None
     item_ids: tuple[int, ...]
     sensitive_item_ids: frozenset[int]
+
+
+def _require_published(session: Session, entry_id: int | None) -> None:
+    """Longyan §8, Shanghai §9: nothing is shared unless it is catalogued and published."""
+    entry = session.get(CatalogEntry, entry_id) if entry_id else None
+    if entry is None or not entry.is_published:
+        raise ValidationError({"entry_id": _("The data is not published in the catalog: nothing is shared before "
+                                             "its entry is reviewed and published.")})
+
+
+def _lock_unit(session: Session, unit_id: int | None) -> None:
+    """Serialise a unit's checks-then-inserts (no second open request, no second active grant): PostgreSQL's
+    READ COMMITTED would let two concurrent transactions both pass the check; SQLite's write lock already does."""
+    if unit_id is not None:
+        session.exec(select(Unit.id).where(Unit.id == unit_id).with_for_update()).first()
+
+
+def _start_answer(session: Session, req: ShareRequest, today: date, now: datetime | None) -> None:
+    """The answer clock starts at submission, or, where the profile says so (Shanghai §14), when the provider
+    records receipt of the signed written application."""
+    if policy.active_profile().answer_clock_starts == AnswerClockStart.WRITTEN_APPLICATION \
+            and req.application_received_on is None:
+        return
+    _start(session, req, ClockStep.SHARE_ANSWER, max(today, req.application_received_on or today), now)
+
+
+def _not_own_request(actor: Actor, req: ShareRequest, action: str) -> None:
+    """Nobody decides a request they submitted, even when one account holds both roles."""
+    if actor.user_id is not None and actor.user_id == req.created_by:
+        raise PermissionDenied(_("You submitted this request yourself: another person must decide it."),
+                               action=action)
 
 
 def _entry_facts(session: Session, entry_id: int | None, *, published: bool = True) -> EntryFacts:
@@ -252,7 +297,8 @@ def _entry_facts(session: Session, entry_id: int | None, *, published: bool = Tr
         raise ValidationError({"entry_id": _("Choose a published catalog entry.")})
     items = session.exec(select(DataItem.id, DataItem.is_sensitive).where(DataItem.entry_id == entry.id)
                          .order_by(DataItem.position, DataItem.id)).all()
-    return EntryFacts(entry.id, entry.name, entry.provider_unit_id, entry.share_type,  # type: ignore[arg-type]
+    return EntryFacts(entry.id, entry.name, entry.provider_unit_id, entry.share_method,  # type: ignore[arg-type]
+                      entry.share_type,
                       entry.security_level, tuple(i for i, _s in items),
                       frozenset(i for i, sensitive in items if sensitive))
 
@@ -351,27 +397,29 @@ def get_access(actor: Actor, entry_id: int, *, purpose: str, scenario: str | Non
             errors["end_date"] = _("The end date must be after today.")
         if errors:
             raise ValidationError(errors)
+        _lock_unit(session, actor.unit_id)
         existing = _active_grant(session, actor.unit_id, entry.id, today)  # type: ignore[arg-type]
         if existing is not None:
             raise ValidationError({"entry_id": _("Your unit already has access to this entry until {day}.",
                                                  day=existing.ends_on)})
         status, _party = transition(None, Act.ACCESS, parties_of_new(actor))
+        method = entry.share_method or ShareMethod.INTERFACE  # the method the entry declares (RULES §4)
         requester = _unit_facts(session, actor.unit_id)
         provider = _unit_facts(session, entry.provider_unit_id)
         req = _new_request(session, actor, kind=RequestKind.ACCESS, status=status, route=Route.PROVIDER,
                            requester=requester, provider=provider, today=today, moment=moment, entry_id=entry.id,
                            requested_items=_dumps(chosen), approved_items=_dumps(chosen), scenario=clean_scenario,
                            purpose=clean_purpose, end_date=ends_on, approved_end_date=ends_on,
-                           share_method=ShareMethod.INTERFACE, approved_method=ShareMethod.INTERFACE,
+                           share_method=method, approved_method=method, bureau_unit_id=None,
                            answered_at=moment, implemented_at=moment)
         grant = ShareGrant(request_id=req.id, entry_id=entry.id, consumer_unit_id=actor.unit_id,  # type: ignore[arg-type]
                            provider_unit_id=entry.provider_unit_id, items=_dumps(chosen),
-                           method=ShareMethod.INTERFACE, starts_on=today, ends_on=ends_on, created_at=moment)
+                           method=method, starts_on=today, ends_on=ends_on, created_at=moment)
         session.add(grant)
         session.flush()
         uow.audit("share.access", object_type="share_request", object_id=req.code,
                   detail={"entry_id": entry.id, "entry": entry.name, "items": chosen, "purpose": clean_purpose,
-                          "ends_on": ends_on, "grant_id": grant.id})
+                          "ends_on": ends_on, "grant_id": grant.id, "method": method})
         uow.commit()
         return grant.id  # type: ignore[return-value]
 
@@ -383,8 +431,8 @@ def parties_of_new(actor: Actor) -> set[str]:
 
 def apply(actor: Actor, data: ApplicationInput, *, attachment: sharing_files.Upload | None = None,
           now: datetime | None = None) -> int:
-    """Apply for a conditional entry, or ask for verification/comparison (核验比对) against a not-shared one.
-    Returns the request id."""
+    """Apply for a conditional entry (Shanghai §14, Qingyuan ch.4). Not-shared data is never handed over: for it
+    the requester asks for verification instead (`request_verification`). Returns the request id."""
     with _files_until_commit() as written, unit_of_work(actor, now) as uow:
         uow.require("share.apply", unit_id=actor.unit_id, object_type="catalog_entry", object_id=data.entry_id)
         session = uow.session
@@ -394,20 +442,24 @@ def apply(actor: Actor, data: ApplicationInput, *, attachment: sharing_files.Upl
             raise ValidationError({"entry_id": _("This entry is shared unconditionally: get access directly.")})
         if entry.provider_unit_id == actor.unit_id:
             raise ValidationError({"entry_id": _("Your unit provides this data itself.")})
+        if entry.share_type == ShareType.NOT_SHARED:
+            raise ValidationError({"entry_id": _("This entry is not shared: ask the source unit to verify your "
+                                                 "records instead (Qingyuan ch.4).")})
         errors: dict[str, str] = {}
         clean = _validate_common(errors, data, today)
         chosen = _check_items(errors, data.items, entry.item_ids)
         checked = sharing_files.check(attachment) if attachment is not None else None
         if errors:
             raise ValidationError(errors)
+        _lock_unit(session, actor.unit_id)
         _no_open_duplicate(session, actor.unit_id, entry.id)  # type: ignore[arg-type]
         status, _party = transition(None, Act.APPLY, parties_of_new(actor))
-        kind = RequestKind.VERIFY if entry.share_type == ShareType.NOT_SHARED else RequestKind.APPLY
+        kind = RequestKind.APPLY
         req = _submit(uow, actor, kind=kind, status=status, entry=entry, provider_unit_id=entry.provider_unit_id,
                       clean=clean, data=data, items=_dumps(chosen),
                       needs_confidentiality=_needs_confidentiality(entry, chosen), today=today, moment=moment)
         attachment_id = _attach(session, actor, req, checked, written)
-        _start(session, req, ClockStep.SHARE_ANSWER, today, now)
+        _start_answer(session, req, today, now)
         _notify_deciders(session, req, MSG_NEW_REQUEST, now=now)
         uow.audit("share.apply", object_type="share_request", object_id=req.code,
                   detail={"kind": kind, "route": req.route, "entry_id": entry.id, "entry": entry.name,
@@ -419,34 +471,44 @@ def apply(actor: Actor, data: ApplicationInput, *, attachment: sharing_files.Upl
 
 
 def _submit(uow: UnitOfWork, actor: Actor, *, kind: str, status: str, entry: EntryFacts | None,
-            provider_unit_id: int, clean: dict, data: ApplicationInput, items: str,
+            provider_unit_id: int, clean: dict, data: ApplicationInput | VerificationInput, items: str,
             needs_confidentiality: bool, today: date, moment: datetime, **extra) -> ShareRequest:
     session = uow.session
     profile = policy.active_profile()
     requester = _unit_facts(session, actor.unit_id)
     provider = _unit_facts(session, provider_unit_id)
-    route = choose_route(requester, provider, bureau_co_decides=bool(profile.bureau_co_decides),
-                         county_approval=bool(profile.county_approval))
+    county_has_approver = bool(_recipients(session, Role.COUNTY_APPROVER, region_id=provider.region_id))
+    route, note = choose_route(requester, provider, bureau_co_decides=bool(profile.bureau_co_decides),
+                               county_approval=bool(profile.county_approval), county_has_approver=county_has_approver)
+    if kind == RequestKind.VERIFY:
+        route, note = Route.PROVIDER, None  # the source unit answers a verification itself
+    bureau = competent_bureau(session, provider.region_id)
     cross = bool(profile.cross_level_filing) and is_cross_level(requester, provider)
     req = _new_request(session, actor, kind=kind, status=status, route=route, requester=requester,
                        provider=provider, today=today, moment=moment, entry_id=entry.id if entry else None,
-                       requested_items=items, share_method=data.share_method, end_date=data.end_date,
+                       bureau_unit_id=bureau.id if bureau else None, route_note=note,
+                       requested_items=items, share_method=getattr(data, "share_method", None),
+                       end_date=getattr(data, "end_date", None),
                        cross_level=cross, filed_at=moment if cross else None,
                        needs_confidentiality=needs_confidentiality, **clean, **extra)
     if cross:
         _file_cross_level(uow, req, requester, provider)
+    if note:
+        uow.audit("share.route", object_type="share_request", object_id=req.code,
+                  detail={"route": route, "note": note, "provider_region_id": provider.region_id})
     return req
 
 
 def _file_cross_level(uow: UnitOfWork, req: ShareRequest, requester: UnitFacts, provider: UnitFacts) -> None:
-    """Qingyuan ch.4: filed with the bureau of the higher level and the bureau of the same level."""
+    """Qingyuan ch.4: filed with the requester's competent department and the one of the level above it,
+    whichever kind each is (a bureau, or a county's e-government department)."""
     session = uow.session
-    bureaus = {b.id: b for b in (bureau_for(session, requester.region_id), bureau_for(session, provider.region_id))
-               if b is not None}
-    reviewers = _recipients(session, Role.BUREAU_REVIEWER, unit_ids=bureaus)
-    _notify(session, reviewers, MSG_FILED, {"code": req.code}, kind="info", case_id=req.id, now=uow.now)
+    departments = [u.id for u in filing_departments(session, requester.region_id)]
+    staff = (_recipients(session, Role.BUREAU_REVIEWER, unit_ids=departments)
+             + _recipients(session, Role.COUNTY_APPROVER, unit_ids=departments))
+    _notify(session, staff, MSG_FILED, {"code": req.code}, kind="info", case_id=req.id, now=uow.now)
     uow.audit("share.file", object_type="share_request", object_id=req.code,
-              detail={"bureaus": sorted(bureaus), "requester_region_id": requester.region_id,
+              detail={"departments": departments, "requester_region_id": requester.region_id,
                       "provider_region_id": provider.region_id})
 
 
@@ -455,8 +517,7 @@ def _notify_deciders(session: Session, req: ShareRequest, message: str, *, now: 
     if req.route == Route.COUNTY:
         users += _recipients(session, Role.COUNTY_APPROVER, region_id=req.provider_region_id)
     elif req.route == Route.BUREAU_CO:
-        bureau = bureau_for(session, req.provider_region_id)
-        users += _recipients(session, Role.BUREAU_REVIEWER, unit_ids=[bureau.id] if bureau else [])
+        users += _recipients(session, Role.BUREAU_REVIEWER, unit_ids=[req.bureau_unit_id] if req.bureau_unit_id else [])
     _notify(session, users, message, {"code": req.code, "unit": _unit_name(session, req.requester_unit_id)},
             kind="info", case_id=req.id, now=now)
 
@@ -487,6 +548,7 @@ def request_uncatalogued(actor: Actor, data: ApplicationInput, *, attachment: sh
         if errors:
             raise ValidationError(errors)
         _unit_facts(session, data.provider_unit_id)
+        _lock_unit(session, actor.unit_id)
         status, _party = transition(None, Act.REQUEST_UNCATALOGUED, parties_of_new(actor))
         req = _submit(uow, actor, kind=RequestKind.UNCATALOGUED, status=status, entry=None,
                       provider_unit_id=data.provider_unit_id,  # type: ignore[arg-type]
@@ -507,42 +569,170 @@ def request_uncatalogued(actor: Actor, data: ApplicationInput, *, attachment: sh
 
 def confirm_uncatalogued(actor: Actor, request_id: int, *, expected_version: int | None = None,
                          now: datetime | None = None) -> int:
-    """The provider confirms it holds the data: a draft catalog entry pre-filled from the request is created
-    (through the catalog service) and the request continues as an application waiting for the answer.
-    Returns the draft entry's id."""
+    """The provider confirms it holds the data (Qingyuan ch.4): in the same transaction a draft catalog entry
+    pre-filled from the request is created, and the request waits, on its own clock, until that entry is
+    reviewed and published (Longyan §8); then it continues to the answer. Returns the draft entry's id."""
     from services import catalog
 
-    with unit_of_work(actor, now) as uow:  # refuse early, before a draft is written
-        req = _load_request(uow, request_id)
-        uow.require("share.confirm", unit_id=req.provider_unit_id, object_type="share_request", object_id=req.code)
-        if expected_version is not None and req.version != expected_version:
-            raise Conflict()
-        transition(req.status, Act.CONFIRM, parties_of(actor, req), req.route)
-        draft = {"provider_unit_id": req.provider_unit_id, "name": req.uncatalogued_title or req.code,
-                 "summary": req.uncatalogued_description, "item_names": _loads(req.requested_items)}
-    entry_id = catalog.create_draft_from_request(actor, **draft, now=now)
-    try:
-        with unit_of_work(actor, now) as uow:
-            req, status = _open_request(uow, request_id, "share.confirm", Act.CONFIRM, side="provider",
-                                        expected_version=expected_version)
-            items = uow.session.exec(select(DataItem.id).where(DataItem.entry_id == entry_id)
-                                     .order_by(DataItem.position, DataItem.id)).all()
-            before = _snapshot(req)
-            req.entry_id = entry_id
-            req.requested_items = _dumps(items)
-            req.status = status
-            req.updated_at = now_utc(now)
-            _close(uow.session, req, ClockStep.UNCATALOGUED_CONFIRM, now)
-            _start(uow.session, req, ClockStep.SHARE_ANSWER, local_date(now), now)
-            uow.session.add(req)
-            uow.audit("share.confirm", object_type="share_request", object_id=req.code,
-                      detail={"before": before, "after": _snapshot(req), "draft_entry_id": entry_id})
-            uow.commit()
-            return entry_id
-    except BaseException:
-        # Somebody else moved the request meanwhile: take the draft back so nothing is left half-done.
-        catalog.discard_draft(actor, entry_id, now=now)
-        raise
+    with unit_of_work(actor, now) as uow:
+        req, status = _open_request(uow, request_id, "share.confirm", Act.CONFIRM, side="provider",
+                                    expected_version=expected_version)
+        entry_id = catalog.create_draft_in(uow, provider_unit_id=req.provider_unit_id,
+                                           name=req.uncatalogued_title or req.code,
+                                           summary=req.uncatalogued_description,
+                                           item_names=[str(n) for n in _loads(req.requested_items)], now=now)
+        before = _snapshot(req)
+        req.entry_id = entry_id
+        req.status = status
+        req.updated_at = now_utc(now)
+        _close(uow.session, req, ClockStep.UNCATALOGUED_CONFIRM, now)
+        _start(uow.session, req, ClockStep.SHARE_CATALOG, local_date(now), now)
+        uow.session.add(req)
+        _notify(uow.session, _stewards(uow.session, req.requester_unit_id), MSG_CONFIRMED, {"code": req.code},
+                kind="info", case_id=req.id, now=now)
+        uow.audit("share.confirm", object_type="share_request", object_id=req.code,
+                  detail={"before": before, "after": _snapshot(req), "draft_entry_id": entry_id})
+        uow.commit()
+        return entry_id
+
+
+def entry_published(uow: UnitOfWork, entry_id: int, now: datetime | None) -> list[str]:
+    """Catalog listener (services.catalog.commands.PUBLISH_LISTENERS), inside the approval's transaction:
+    requests waiting for this entry continue to the answer, asking for the published data items that carry the
+    names the requester asked for (all items when none match). Returns the codes of the requests moved on."""
+    from services.catalog import normalise_name
+
+    session = uow.session
+    waiting = session.exec(select(ShareRequest).where(ShareRequest.entry_id == entry_id,
+                                                      ShareRequest.status == S.AWAITING_CATALOG)
+                           .with_for_update()).all()
+    if not waiting:
+        return []
+    entry = _entry_facts(session, entry_id)
+    names = {normalise_name(n): i for i, n in session.exec(
+        select(DataItem.id, DataItem.name).where(DataItem.entry_id == entry_id)).all()}
+    today, moment = local_date(now), now_utc(now)
+    moved = []
+    for req in waiting:
+        status, _party = transition(req.status, Act.CATALOGUED, {SYSTEM}, req.route)
+        asked = [names[k] for k in (normalise_name(str(n)) for n in _loads(req.requested_items)) if k in names]
+        chosen = [i for i in entry.item_ids if i in set(asked)] or list(entry.item_ids)
+        before = _snapshot(req)
+        req.requested_items = _dumps(chosen)
+        req.needs_confidentiality = _needs_confidentiality(entry, chosen)
+        req.status, req.updated_at = status, moment
+        req.version += 1
+        session.add(req)
+        _close(session, req, ClockStep.SHARE_CATALOG, now)
+        _start_answer(session, req, today, now)
+        _notify_deciders(session, req, MSG_NEW_REQUEST, now=now)
+        _notify(session, _stewards(session, req.requester_unit_id), MSG_CATALOGUED, {"code": req.code},
+                kind="info", case_id=req.id, now=now)
+        uow.audit("share.catalogued", object_type="share_request", object_id=req.code,
+                  detail={"entry_id": entry_id, "items": chosen, "before": before, "after": _snapshot(req)})
+        moved.append(req.code)
+    return moved
+
+
+# --- verification (核验比对) ----------------------------------------------------------------------------------
+def request_verification(actor: Actor, data: VerificationInput, *, now: datetime | None = None) -> int:
+    """Qingyuan ch.4: for not-shared data, and conditional data whose conditions the requester does not meet,
+    the requester asks the source unit to verify or compare records. No grant, no download, no data items flow:
+    the answer is match / no match / partly. Returns the request id."""
+    with unit_of_work(actor, now) as uow:
+        uow.require("share.apply", unit_id=actor.unit_id, object_type="catalog_entry", object_id=data.entry_id)
+        session = uow.session
+        today, moment = local_date(now), now_utc(now)
+        entry = _entry_facts(session, data.entry_id)
+        if entry.share_type == ShareType.UNCONDITIONAL:
+            raise ValidationError({"entry_id": _("This entry is shared unconditionally: get access directly.")})
+        if entry.provider_unit_id == actor.unit_id:
+            raise ValidationError({"entry_id": _("Your unit provides this data itself.")})
+        errors: dict[str, str] = {}
+        clean = {
+            "scenario": _optional_text(errors, "scenario", data.scenario),
+            "purpose": _require_text(errors, "purpose", data.purpose, _("State the purpose.")),
+            "legal_basis": _require_text(errors, "legal_basis", data.legal_basis,
+                                         _("Cite the duty or legal basis that needs the data.")),
+        }
+        records = _require_text(errors, "records", data.records,
+                                _("List the records to verify, one per line (for example ID number and name)."))
+        chosen = _check_items(errors, list(data.items) or list(entry.item_ids), entry.item_ids)
+        if errors:
+            raise ValidationError(errors)
+        _lock_unit(session, actor.unit_id)
+        _no_open_duplicate(session, actor.unit_id, entry.id)  # type: ignore[arg-type]
+        status, _party = transition(None, Act.REQUEST_VERIFICATION, parties_of_new(actor))
+        req = _submit(uow, actor, kind=RequestKind.VERIFY, status=status, entry=entry,
+                      provider_unit_id=entry.provider_unit_id, clean=clean, data=data, items=_dumps(chosen),
+                      needs_confidentiality=False, today=today, moment=moment, verify_records=records)
+        _start(session, req, ClockStep.SHARE_VERIFY, today, now)
+        _notify(session, _stewards(session, req.provider_unit_id), MSG_NEW_VERIFICATION,
+                {"code": req.code, "unit": _unit_name(session, req.requester_unit_id)}, kind="info",
+                case_id=req.id, now=now)
+        uow.audit("share.verify_request", object_type="share_request", object_id=req.code,
+                  detail={"entry_id": entry.id, "entry": entry.name, "items": chosen,
+                          "records": len(records.splitlines()), **clean})
+        uow.commit()
+        return req.id  # type: ignore[return-value]
+
+
+def answer_verification(actor: Actor, request_id: int, *, result: str, note: str | None = None,
+                        expected_version: int | None = None, now: datetime | None = None) -> None:
+    """The source unit answers a verification request: the records match, do not match, or partly match (with a
+    note saying which). Nothing else is returned to the requester."""
+    with unit_of_work(actor, now) as uow:
+        session = uow.session
+        req, next_status = _open_request(uow, request_id, "share.decide", Act.ANSWER_VERIFICATION,
+                                         side="provider", expected_version=expected_version)
+        _not_own_request(actor, req, "share.decide")
+        errors: dict[str, str] = {}
+        if result not in set(VerifyResult):
+            errors["verify_result"] = _("Choose whether the records match, do not match or partly match.")
+        clean_note = _optional_text(errors, "verify_note", note)
+        if result == VerifyResult.PARTIAL and not clean_note:
+            errors["verify_note"] = _("Say which records or data items do not match.")
+        if errors:
+            raise ValidationError(errors)
+        moment = now_utc(now)
+        req.verify_result, req.verify_note = result, clean_note
+        req.status, req.answered_at, req.updated_at = next_status, moment, moment
+        session.add(req)
+        _close(session, req, ClockStep.SHARE_VERIFY, now)
+        _notify(session, _stewards(session, req.requester_unit_id), MSG_VERIFIED,
+                {"code": req.code, "result": VERIFY_RESULT_LABELS[result]}, case_id=req.id, now=now)
+        uow.audit("share.verify_answer", object_type="share_request", object_id=req.code,
+                  detail={"result": result, "note": clean_note})
+        uow.commit()
+
+
+# --- Shanghai §14: the written application --------------------------------------------------------------------
+def record_application_received(actor: Actor, request_id: int, received_on: date, *,
+                                expected_version: int | None = None, now: datetime | None = None) -> None:
+    """The provider records the day it received the signed, system-generated application form; with a profile
+    whose answer clock counts from that receipt (Shanghai §14) the clock starts on that day."""
+    with unit_of_work(actor, now) as uow:
+        session = uow.session
+        req, _next = _open_request(uow, request_id, "share.decide", Act.RECEIVE_APPLICATION, side="provider",
+                                   expected_version=expected_version)
+        today = local_date(now)
+        errors: dict[str, str] = {}
+        if req.application_received_on is not None:
+            errors["received_on"] = _("The receipt of the written application is already recorded.")
+        elif received_on is None or received_on > today:
+            errors["received_on"] = _("Give the day the written application arrived (not in the future).")
+        elif req.submitted_at is not None and received_on < local_date(req.submitted_at):
+            errors["received_on"] = _("The written application cannot arrive before the online submission.")
+        if errors:
+            raise ValidationError(errors)
+        req.application_received_on = received_on
+        req.updated_at = now_utc(now)
+        session.add(req)
+        if policy.active_profile().answer_clock_starts == AnswerClockStart.WRITTEN_APPLICATION:
+            _start(session, req, ClockStep.SHARE_ANSWER, received_on, now)
+        uow.audit("share.receive_application", object_type="share_request", object_id=req.code,
+                  detail={"received_on": received_on})
+        uow.commit()
 
 
 # --- decisions ----------------------------------------------------------------------------------------------
@@ -561,6 +751,9 @@ def decide(actor: Actor, request_id: int, decision: DecisionInput, *, expected_v
             raise ValidationError({"decision": _("Choose approve, refuse or ask for more information.")})
         uow.check_version(req, expected_version)
         next_status, party = transition(req.status, act, parties_of(actor, req), req.route)
+        _not_own_request(actor, req, "share.decide")
+        if act == Act.APPROVE:
+            _require_published(session, req.entry_id)
         today, moment = local_date(now), now_utc(now)
         errors: dict[str, str] = {}
         before = _snapshot(req)
@@ -572,8 +765,10 @@ def decide(actor: Actor, request_id: int, decision: DecisionInput, *, expected_v
         row = ShareDecision(request_id=req.id, party=party, round=req.resubmissions, decision=decision.decision,  # type: ignore[arg-type]
                             decided_by=actor.user_id, decided_at=moment)  # type: ignore[arg-type]
         if act == Act.REJECT:
-            row.reason = _require_text(errors, "reason", decision.reason,
-                                       _("A refusal must cite its legal basis (Shanghai §13)."))
+            errors.update(citation_errors(decision.basis_law, decision.basis_article, decision.reason))
+            row.reason = _optional_text(errors, "reason", decision.reason)
+            row.basis_law = (decision.basis_law or "").strip()[:200] or None
+            row.basis_article = (decision.basis_article or "").strip()[:60] or None
         elif act == Act.ASK_INFO:
             row.reason = _require_text(errors, "reason", decision.reason, _("Say what information is missing."))
         else:
@@ -594,7 +789,7 @@ def decide(actor: Actor, request_id: int, decision: DecisionInput, *, expected_v
             req.answered_at = moment
             _close(session, req, None, now)
         if next_status == S.REJECTED:
-            req.decision_reason = row.reason
+            req.decision_reason = format_citation(row.basis_law or "", row.basis_article or "", row.reason)[:1000]
             _notify(session, _stewards(session, req.requester_unit_id), MSG_DECIDED,
                     {"code": req.code, "outcome": OUTCOME_REJECTED}, case_id=req.id, now=now)
         elif next_status == S.NEEDS_INFO:
@@ -610,6 +805,7 @@ def decide(actor: Actor, request_id: int, decision: DecisionInput, *, expected_v
         session.add(req)
         uow.audit("share.decide", object_type="share_request", object_id=req.code,
                   detail={"party": party, "decision": decision.decision, "reason": row.reason,
+                          "basis_law": row.basis_law, "basis_article": row.basis_article,
                           "before": before, "after": _snapshot(req)})
         uow.commit()
         return req.status
@@ -628,9 +824,13 @@ def _narrow(errors: dict[str, str], req: ShareRequest, decision: DecisionInput, 
     elif end is not None and ceiling_end is not None and end > ceiling_end:
         errors["end_date"] = _("Least authorisation: the end date may be shortened, never extended beyond {day}.",
                                day=ceiling_end)
-    method = decision.method or req.approved_method or req.share_method
+    ceiling_method = req.approved_method or req.share_method
+    method = decision.method or ceiling_method
     if method not in set(ShareMethod):
         errors["method"] = _("Choose a share method.")
+    elif method_widens(ceiling_method, method):
+        errors["method"] = _("Least authorisation: the share method may be narrowed (online browsing, then "
+                             "interface, then file download), never widened.")
     if errors:
         return
     row.items, row.end_date, row.method = _dumps(items), end, method
@@ -670,7 +870,7 @@ def resubmit(actor: Actor, request_id: int, *, scenario: str, purpose: str, lega
         req.updated_at = moment
         session.add(req)
         attachment_id = _attach(session, actor, req, checked, written)
-        _start(session, req, ClockStep.SHARE_ANSWER, today, now)
+        _start_answer(session, req, today, now)
         _notify_deciders(session, req, MSG_NEW_REQUEST, now=now)
         after = {"scenario": req.scenario, "purpose": req.purpose, "legal_basis": req.legal_basis,
                  "share_method": req.share_method, "end_date": req.end_date, "items": chosen}
@@ -765,6 +965,11 @@ def implement(actor: Actor, request_id: int, *, note: str, use_agreement: str | 
                 "first (Shanghai §14).")
         if req.entry_id is None:
             errors["entry_id"] = _("The data must be catalogued before access is given.")
+        else:
+            entry = session.get(CatalogEntry, req.entry_id)
+            if entry is None or not entry.is_published:
+                errors["entry_id"] = _("The data is not published in the catalog: nothing is shared before its "
+                                       "entry is reviewed and published.")
         if req.approved_end_date is not None and req.approved_end_date <= today:
             errors["end_date"] = _("The approved end date has passed: the request cannot be implemented.")
         if errors:
@@ -868,7 +1073,8 @@ def raise_dispute(actor: Actor, request_id: int, *, reason: str, expected_versio
             errors["reason"] = _("The bureau has already coordinated this request.")
         if errors:
             raise ValidationError(errors)
-        bureau = bureau_for(session, req.provider_region_id)
+        bureau = session.get(Unit, req.bureau_unit_id) if req.bureau_unit_id else \
+            competent_bureau(session, req.provider_region_id)
         moment = now_utc(now)
         dispute = Dispute(request_id=req.id, raised_by=actor.user_id, reason=clean,  # type: ignore[arg-type]
                           bureau_unit_id=bureau.id if bureau else None, created_at=moment)

@@ -6,6 +6,7 @@ statuses themselves."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -22,9 +23,10 @@ S = RequestStatus
 
 # A request in one of these states still waits for somebody; the others are final (implemented is final too:
 # what follows lives on the grant).
-OPEN_STATUSES = (RequestStatus.PENDING_CONFIRM, RequestStatus.SUBMITTED, RequestStatus.NEEDS_INFO,
-                 RequestStatus.APPROVED, RequestStatus.DISPUTED)
-CLOSED_STATUSES = (RequestStatus.REJECTED, RequestStatus.WITHDRAWN, RequestStatus.EXPIRED, RequestStatus.REVOKED)
+OPEN_STATUSES = (RequestStatus.PENDING_CONFIRM, RequestStatus.AWAITING_CATALOG, RequestStatus.SUBMITTED,
+                 RequestStatus.VERIFYING, RequestStatus.NEEDS_INFO, RequestStatus.APPROVED, RequestStatus.DISPUTED)
+CLOSED_STATUSES = (RequestStatus.REJECTED, RequestStatus.WITHDRAWN, RequestStatus.EXPIRED, RequestStatus.REVOKED,
+                   RequestStatus.VERIFIED)
 
 
 class Act(StrEnum):
@@ -32,6 +34,10 @@ class Act(StrEnum):
     APPLY = "apply"  # conditional entry, or verification against a not-shared entry
     REQUEST_UNCATALOGUED = "request_uncatalogued"
     CONFIRM = "confirm"  # provider confirms it will catalog uncatalogued data
+    CATALOGUED = "catalogued"  # the confirmed data's entry was published: the request goes on to the answer
+    REQUEST_VERIFICATION = "request_verification"  # 核验比对 of records against not-shared or conditional data
+    ANSWER_VERIFICATION = "answer_verification"  # the source answers match / no match / partly
+    RECEIVE_APPLICATION = "receive_application"  # provider records receipt of the signed form (Shanghai §14)
     APPROVE = "approve"
     REJECT = "reject"
     ASK_INFO = "ask_info"
@@ -73,9 +79,16 @@ TRANSITIONS: dict[tuple[str | None, str], Transition] = {
     (None, Act.ACCESS): _t(S.IMPLEMENTED, REQUESTER),
     (None, Act.APPLY): _t(S.SUBMITTED, REQUESTER),
     (None, Act.REQUEST_UNCATALOGUED): _t(S.PENDING_CONFIRM, REQUESTER),
-    (S.PENDING_CONFIRM, Act.CONFIRM): _t(S.SUBMITTED, Party.PROVIDER),
+    (None, Act.REQUEST_VERIFICATION): _t(S.VERIFYING, REQUESTER),
+    (S.VERIFYING, Act.ANSWER_VERIFICATION): _t(S.VERIFIED, Party.PROVIDER),
+    (S.VERIFYING, Act.WITHDRAW): _t(S.WITHDRAWN, REQUESTER),
+    # Longyan §8 / Shanghai §9: nothing is shared before its entry is published; the request waits for it.
+    (S.PENDING_CONFIRM, Act.CONFIRM): _t(S.AWAITING_CATALOG, Party.PROVIDER),
+    (S.AWAITING_CATALOG, Act.CATALOGUED): _t(S.SUBMITTED, SYSTEM),
+    (S.AWAITING_CATALOG, Act.WITHDRAW): _t(S.WITHDRAWN, REQUESTER),
     (S.PENDING_CONFIRM, Act.REJECT): _t(S.REJECTED, Party.PROVIDER),
     (S.PENDING_CONFIRM, Act.WITHDRAW): _t(S.WITHDRAWN, REQUESTER),
+    (S.SUBMITTED, Act.RECEIVE_APPLICATION): _t(S.SUBMITTED, Party.PROVIDER),
     (S.SUBMITTED, Act.APPROVE): _t(S.APPROVED, DECIDER),
     (S.SUBMITTED, Act.REJECT): _t(S.REJECTED, DECIDER),
     (S.SUBMITTED, Act.ASK_INFO): _t(S.NEEDS_INFO, DECIDER),
@@ -94,6 +107,9 @@ TRANSITIONS: dict[tuple[str | None, str], Transition] = {
 STATUS_LABELS = {
     S.DRAFT: N_("Draft"),
     S.PENDING_CONFIRM: N_("Awaiting confirmation"),
+    S.AWAITING_CATALOG: N_("Confirmed, waiting for the entry to be published"),
+    S.VERIFYING: N_("Awaiting verification"),
+    S.VERIFIED: N_("Verified"),
     S.SUBMITTED: N_("Awaiting answer"),
     S.NEEDS_INFO: N_("More information needed"),
     S.APPROVED: N_("Approved, awaiting implementation"),
@@ -110,6 +126,10 @@ ACT_LABELS = {
     Act.APPLY: N_("Submit application"),
     Act.REQUEST_UNCATALOGUED: N_("Request data not in the catalog"),
     Act.CONFIRM: N_("Confirm the data is held"),
+    Act.CATALOGUED: N_("Entry published"),
+    Act.REQUEST_VERIFICATION: N_("Ask for verification"),
+    Act.ANSWER_VERIFICATION: N_("Answer the verification"),
+    Act.RECEIVE_APPLICATION: N_("Record receipt of the written application"),
     Act.APPROVE: N_("Approve the request"),
     Act.REJECT: N_("Refuse the request"),
     Act.ASK_INFO: N_("Ask for more information"),
@@ -154,6 +174,7 @@ class RequestParties:
     requester_unit_id: int
     provider_unit_id: int
     provider_region_id: int | None
+    bureau_unit_id: int | None = None  # the provider's competent bureau, fixed at submission
 
 
 def parties_of(actor: Actor, req: RequestParties) -> set[str]:
@@ -166,11 +187,20 @@ def parties_of(actor: Actor, req: RequestParties) -> set[str]:
         found.add(REQUESTER)
     if steward and actor.unit_id == req.provider_unit_id:
         found.add(Party.PROVIDER)
-    if actor.has(Role.BUREAU_REVIEWER):
+    if actor.has(Role.BUREAU_REVIEWER) and _is_competent_bureau(actor, req):
         found.add(Party.BUREAU)
     if actor.has(Role.COUNTY_APPROVER) and req.provider_region_id in actor.region_ids:
         found.add(Party.COUNTY)
     return found
+
+
+def _is_competent_bureau(actor: Actor, req: RequestParties) -> bool:
+    """Only the provider's competent bureau co-decides and coordinates (not any bureau's reviewer): the bureau
+    named on the request, or, for a request recorded without one, a bureau whose jurisdiction covers the
+    provider's region."""
+    if req.bureau_unit_id is not None:
+        return actor.unit_id == req.bureau_unit_id
+    return req.provider_region_id is not None and req.provider_region_id in actor.region_ids
 
 
 def allowed_parties(transition: Transition, route: str) -> frozenset[str]:
@@ -213,15 +243,21 @@ class UnitFacts:
     region_id: int
 
 
-def choose_route(requester: UnitFacts, provider: UnitFacts, *, bureau_co_decides: bool, county_approval: bool) -> str:
+def choose_route(requester: UnitFacts, provider: UnitFacts, *, bureau_co_decides: bool, county_approval: bool,
+                 county_has_approver: bool = True) -> tuple[str, str | None]:
     """Longyan §12 para 2: two county-level units of the same county go to the county e-gov department with
-    the provider; Longyan §12: otherwise the bureau decides with the provider; elsewhere the provider decides."""
+    the provider; Longyan §12: otherwise the bureau decides with the provider; elsewhere the provider decides.
+    A county route with nobody to approve would strand the request: it goes to the competent bureau instead,
+    with a note saying why. Returns (route, note)."""
     if county_approval and requester.level == UnitLevel.COUNTY and provider.level == UnitLevel.COUNTY \
             and requester.region_id == provider.region_id:
-        return Route.COUNTY
+        if county_has_approver:
+            return Route.COUNTY, None
+        return Route.BUREAU_CO, N_("The county has no approver on the platform: the competent bureau decides "
+                                   "with the provider.")
     if bureau_co_decides:
-        return Route.BUREAU_CO
-    return Route.PROVIDER
+        return Route.BUREAU_CO, None
+    return Route.PROVIDER, None
 
 
 def is_cross_level(requester: UnitFacts, provider: UnitFacts) -> bool:
@@ -235,6 +271,54 @@ KIND_LABELS = {
     "verify": N_("Verification request"),
     "uncatalogued": N_("Data not in the catalog"),
 }
+
+# Least authorisation covers the share method too (Longyan §13: no bulk export, no free querying): an approval
+# may move down this order, never up. Offline exchange hands over copies like a download.
+METHOD_RANK = {"online_browse": 1, "interface": 2, "file_download": 3, "offline": 3}
+
+
+def method_widens(requested: str | None, granted: str | None) -> bool:
+    """True when `granted` gives more than `requested` (unknown methods count as the widest)."""
+    if requested is None or granted is None:
+        return False
+    return METHOD_RANK.get(granted, 9) > METHOD_RANK.get(requested, 9)
+
+
+# A refusal cites a basis a reviewer can check (Shanghai §13): the law or regulation and the article.
+ARTICLE_RE = re.compile(r"(第[一二三四五六七八九十百零〇\d]+条)|(§\s*\d+)|(\b(art(icle)?\.?)\s*\d+)", re.IGNORECASE)
+
+
+def citation_errors(law: str | None, article: str | None, reasons: str | None) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    law, article, reasons = (law or "").strip(), (article or "").strip(), (reasons or "").strip()
+    if len(law) < 2:
+        errors["basis_law"] = _("Name the law or regulation the refusal rests on.")
+    elif len(law) > 200:
+        errors["basis_law"] = _("At most {n} characters.", n=200)
+    if not article:
+        errors["basis_article"] = _("Give the article, e.g. 第十三条.")
+    elif len(article) > 60 or not ARTICLE_RE.search(article):
+        errors["basis_article"] = _("Give the article as 第…条 or § followed by its number.")
+    if not reasons:
+        errors["reason"] = _("Give the reasons for the refusal.")
+    return errors
+
+
+def format_citation(law: str, article: str, reasons: str | None = None) -> str:
+    """One line for lists and notices: 《law》article: reasons (book-title marks added when missing)."""
+    law = law.strip()
+    if not law.startswith("《"):
+        law = f"《{law.strip('《》')}》"
+    text = f"{law}{article.strip()}"
+    return f"{text}：{reasons.strip()}" if reasons and reasons.strip() else text
+
+
+VERIFY_RESULT_LABELS = {
+    "match": N_("The records match"),
+    "no_match": N_("The records do not match"),
+    "partial": N_("Partly matching"),
+}
+
 
 METHOD_LABELS = {
     "interface": N_("Interface exchange"),

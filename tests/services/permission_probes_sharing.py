@@ -10,7 +10,7 @@ from services.sharing import DecisionInput
 from services.sharing import attachments as sharing_files
 from services.sharing import queries as sharing_queries
 from tests.services.probes import probe
-from tests.services.sharing_fixtures import application, at, entry, item_ids
+from tests.services.sharing_fixtures import application, at, entry, item_ids, refusal
 
 DAY = at(date(2025, 3, 3))
 
@@ -61,14 +61,14 @@ def _(w):
 @probe("share.dispute")
 def _(w):
     request_id = _request(w)
-    sharing.decide(w["police"], request_id, DecisionInput(Decision.REJECT, reason="《统计法》"), now=DAY)
+    sharing.decide(w["police"], request_id, refusal(), now=DAY)
     sharing.raise_dispute(w["county_police"], request_id, reason="x", now=DAY)
 
 
 @probe("share.coordinate")
 def _(w):
     request_id = _request(w)
-    sharing.decide(w["police"], request_id, DecisionInput(Decision.REJECT, reason="《统计法》"), now=DAY)
+    sharing.decide(w["police"], request_id, refusal(), now=DAY)
     dispute_id = sharing.raise_dispute(w["civil"], request_id, reason="x", now=DAY)
     sharing.resolve_dispute(w["police"], dispute_id, outcome="overturned", note="x", now=DAY)
 

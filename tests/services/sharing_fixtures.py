@@ -45,6 +45,12 @@ def application(entry_id: int, items: list[int], **overrides) -> sharing.Applica
     return sharing.ApplicationInput(**values)
 
 
+def refusal(reason: str = "统计调查中获得的个人信息不得对外提供", *, law: str = "中华人民共和国统计法",
+            article: str = "第二十五条") -> sharing.DecisionInput:
+    """A refusal citing a law and its article, with the reasons (Shanghai §13)."""
+    return sharing.DecisionInput("reject", reason=reason, basis_law=law, basis_article=article)
+
+
 def clocks_of(request_id: int, case_kind: str = CaseKind.SHARE_REQUEST) -> list[SlaClock]:
     with read_session() as session:
         return list(session.exec(select(SlaClock).where(SlaClock.case_kind == case_kind,

@@ -221,6 +221,7 @@ def test_trigger_date_in_the_future_is_refused(world):
 
 
 def test_entries_not_maintained_for_a_year_are_due(world):
+    configuration.use_profile(world["secadmin"], "shanghai", now=NOW)  # Shanghai §10: the yearly maintenance duty
     old = _publish(world, name="旧目录")
     later = NOW + timedelta(days=400)
     fresh = catalog.create_entry(world["police"], entry_input(world, name="新目录"), now=later)

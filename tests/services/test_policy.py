@@ -62,7 +62,10 @@ def test_routing_flags_and_other_rules():
     assert longyan.open_applicant_kinds == ("domestic_enterprise", "university", "research_institute")
     assert longyan.log_retention_days == 180 and policy.get_profile("shanghai").log_retention_days is None
     assert policy.get_profile("shanghai").annual_maintenance
-    assert policy.get_profile("shanghai").data_refresh_workdays == 2
+    assert policy.get_profile("longyan").filing_share_types == ("conditional", "not_shared")
+    assert policy.get_profile("qingyuan").filing_share_types == ("not_shared",)
+    assert policy.get_profile("shanghai").answer_clock_starts == "written_application"
+    assert longyan.answer_clock_starts == "submission"
 
 
 def test_default_profile_is_active_on_a_new_database(db):

@@ -14,7 +14,7 @@ from sqlmodel import select
 
 from models import AuditEvent, ShareGrant, ShareRequest
 from models.sharing import Decision, RequestKind, RequestStatus, Route
-from services import sharing
+from services import catalog, sharing
 from services.core.db import read_session
 from services.core.errors import Conflict, PermissionDenied, ValidationError
 from services.sharing import DecisionInput
@@ -27,6 +27,7 @@ from tests.services.sharing_fixtures import (
     item_ids,
     notifications_for,
     open_clock,
+    refusal,
     use,
 )
 
@@ -71,7 +72,11 @@ def test_conditional_entry_cannot_be_taken_without_applying(world):
 def test_not_shared_entry_takes_a_verification_request(world):
     use(world, "shanghai")
     entry_id = entry(world, share_type="not_shared")
-    request_id = sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)[:1]), now=at(date(2025, 3, 3)))
+    with pytest.raises(ValidationError):
+        sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)[:1]), now=at(date(2025, 3, 3)))
+    request_id = sharing.request_verification(world["civil"], sharing.VerificationInput(
+        entry_id=entry_id, records="350802198001011234 张三", purpose="核对身份", legal_basis="《社会救助暂行办法》第十一条"),
+        now=at(date(2025, 3, 3)))
     assert request_row(request_id).kind == RequestKind.VERIFY
 
 
@@ -143,6 +148,7 @@ def test_shanghai_answer_clock_counts_from_the_first_workday_after_a_holiday(wor
     entry_id = entry(world)
     request_id = sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)), now=at(date(2025, 6, 2)))
     assert request_row(request_id).route == Route.PROVIDER
+    sharing.record_application_received(world["police"], request_id, date(2025, 6, 2), now=at(date(2025, 6, 3)))
     assert open_clock(request_id).due_on == date(2025, 6, 16)
 
 
@@ -167,12 +173,12 @@ def test_refusal_without_legal_basis_is_refused(world):
     with pytest.raises(ValidationError) as err:
         sharing.decide(world["police"], request_id, DecisionInput(Decision.REJECT, reason="  "),
                        now=at(date(2025, 3, 4)))
-    assert "reason" in err.value.errors
+    assert {"reason", "basis_law", "basis_article"} <= set(err.value.errors)
     assert request_row(request_id).status == S.SUBMITTED
-    sharing.decide(world["police"], request_id, DecisionInput(Decision.REJECT, reason="《统计法》第二十五条"),
+    sharing.decide(world["police"], request_id, refusal("调查对象信息不得对外提供", law="统计法"),
                    now=at(date(2025, 3, 4)))
     req = request_row(request_id)
-    assert req.status == S.REJECTED and req.decision_reason == "《统计法》第二十五条"
+    assert req.status == S.REJECTED and req.decision_reason == "《统计法》第二十五条：调查对象信息不得对外提供"
     assert open_clock(request_id) is None
 
 
@@ -209,7 +215,7 @@ def test_second_of_two_racing_approvers_is_told_it_changed(world):
     request_id = sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)), now=at(date(2025, 3, 3)))
     seen = sharing_queries.get_request(world["reviewer"], request_id).version
     assert sharing_queries.get_request(world["police"], request_id).version == seen
-    sharing.decide(world["police"], request_id, DecisionInput(Decision.REJECT, reason="《保密法》第二十条"),
+    sharing.decide(world["police"], request_id, refusal("涉及国家秘密", law="保密法", article="第二十条"),
                    expected_version=seen, now=at(date(2025, 3, 4)))
     with pytest.raises(Conflict):
         sharing.decide(world["reviewer"], request_id, APPROVE, expected_version=seen, now=at(date(2025, 3, 4)))
@@ -334,7 +340,7 @@ def test_overturned_refusal_obliges_the_provider_to_implement(world):
     use(world, "qingyuan")
     entry_id = entry(world)
     request_id = sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)), now=at(date(2025, 9, 30)))
-    sharing.decide(world["police"], request_id, DecisionInput(Decision.REJECT, reason="《档案法》第二十八条"),
+    sharing.decide(world["police"], request_id, refusal("未到开放期限", law="档案法", article="第二十八条"),
                    now=at(date(2025, 10, 9)))
     dispute_id = sharing.raise_dispute(world["civil"], request_id, reason="属于履行法定职责所需",
                                        now=at(date(2025, 10, 10)))
@@ -368,10 +374,23 @@ def test_uncatalogued_request_is_confirmed_into_a_draft_entry_and_continues(worl
         sharing.confirm_uncatalogued(world["civil"], request_id, now=at(date(2025, 2, 5)))
     entry_id = sharing.confirm_uncatalogued(world["police"], request_id, expected_version=1, now=at(date(2025, 2, 5)))
     req = request_row(request_id)
-    assert req.status == S.SUBMITTED and req.entry_id == entry_id
-    assert json.loads(req.requested_items) == item_ids(entry_id) and len(item_ids(entry_id)) == 3
+    assert req.status == S.AWAITING_CATALOG and req.entry_id == entry_id and len(item_ids(entry_id)) == 3
+    assert open_clock(request_id).step == "share_catalog"
+    with pytest.raises(ValidationError):  # nothing is decided before the entry is published (Longyan §8)
+        sharing.decide(world["police"], request_id, APPROVE, now=at(date(2025, 2, 5)))
+    working, version, _status = catalog.get_working_copy(world["police"], entry_id)
+    for key, value in dict(summary="流动人口居住登记信息", resource_format="database", share_type="conditional",
+                           share_conditions="用于履行法定职责", share_method="interface", share_scope="全市政务部门",
+                           open_attribute="not_open", restriction_basis="《居住证暂行条例》第十条",
+                           update_frequency="daily", security_level="internal").items():
+        setattr(working, key, value)
+    catalog.save_and_submit(world["police"], entry_id, working, expected_version=version, now=at(date(2025, 2, 5)))
+    catalog.approve_entry(world["reviewer"], entry_id, now=at(date(2025, 2, 6)))
+    req = request_row(request_id)
+    assert req.status == S.SUBMITTED
+    assert json.loads(req.requested_items) == item_ids(entry_id)  # the published items, by the names asked for
     answer = open_clock(request_id)
-    assert (answer.step, answer.due_on) == ("share_answer", date(2025, 2, 7))
+    assert (answer.step, answer.due_on) == ("share_answer", date(2025, 2, 8))  # Sat 8 Feb 2025 was worked
 
 
 def test_uncatalogued_confirmation_on_a_stale_version_leaves_no_draft(world):
@@ -390,7 +409,7 @@ def test_uncatalogued_confirmation_on_a_stale_version_leaves_no_draft(world):
 
 # --- reads -----------------------------------------------------------------------------------------------------
 def test_request_lists_are_scoped_to_the_units_involved_and_paginated(world):
-    use(world, "shanghai")
+    use(world, "longyan")
     entry_id = entry(world)
     ids = item_ids(entry_id)
     for key in ("civil", "county_police", "county_civil"):
