@@ -11,7 +11,6 @@ from services.administration import audit_log
 from services.administration.audit_log import AuditFilter
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
-from services.core.settings import get_settings
 from services.core.timeutil import fmt_local, local_date
 from ui import session
 from ui.labels import RESULT_LABELS, action_label, label, roles_text
@@ -136,16 +135,16 @@ if tools[3].button(_("Verify hash chain"), icon=":material/verified:"):
         )
 
 with st.expander(_("Purge events past the retention period")):
-    retention = get_settings().audit_retention_days
+    limit, retention = audit_log.purge_limit(actor)
     st.caption(
         _(
-            "Events must be kept at least {days} days; purged events are gone for good, so take a backup "
-            "first. The purge itself is recorded.",
-            days=retention,
+            "Events must be kept at least {days} days and six months, so the date must be on or before {limit}; "
+            "purged events are gone for good, so take a backup first. The purge itself is recorded.",
+            days=retention, limit=limit.isoformat(),
         )
     )
     with st.form("audit_purge"):
-        before = st.date_input(_("Delete events before"), value=local_date() - timedelta(days=retention + 1))
+        before = st.date_input(_("Delete events before"), value=limit)
         confirm = st.checkbox(_("I understand that this cannot be undone."))
         if st.form_submit_button(_("Purge"), icon=":material/delete_forever:"):
             if not confirm:

@@ -23,6 +23,7 @@ from services.core.i18n import gettext as _
 from services.core.settings import get_settings
 from services.core.timeutil import local_date, now_utc, to_local, tz
 from services.core.uow import read_scope, unit_of_work
+from services.deadlines import policy
 
 RESULTS = ("success", "failure", "denied")
 EXPORT_FORMATS = ("csv", "xlsx")
@@ -301,11 +302,19 @@ def verify_chain(actor: Actor, *, now: datetime | None = None) -> ChainStatus:
                        verified_at=now)
 
 
+def purge_limit(actor: Actor, *, now: datetime | None = None) -> tuple[date, int]:
+    """The latest date a purge may use now and the retention in days behind it (the deployment's setting or the
+    active profile's, whichever is longer, and never less than six calendar months)."""
+    with read_scope(actor, "audit.purge", now=now):
+        return audit.retention_limit(local_date(now), policy.active_profile().log_retention_days)
+
+
 def purge(actor: Actor, before: date, *, now: datetime | None = None) -> int:
     """Delete events older than `before`, refused inside the retention period; the purge is itself audited."""
     with unit_of_work(actor, now) as uow:
         uow.require("audit.purge", object_type="audit_event")
-        count = audit.purge_before(uow.session, actor, before, now=now)
+        count = audit.purge_before(uow.session, actor, before, now=now,
+                                   retention_days=policy.active_profile().log_retention_days)
         uow.commit()
         return count
 

@@ -172,6 +172,11 @@ def _submit(uow: UnitOfWork, entry_id: int, expected_version: int | None, now: d
               detail={"change_kind": entry.change_kind, "triggers_resolved": resolved})
 
 
+def submit_in(uow: UnitOfWork, entry_id: int, now: datetime | None = None) -> None:
+    """Submit an entry inside the caller's unit of work (the spreadsheet import with submit is one action)."""
+    _submit(uow, entry_id, None, now_utc(now))
+
+
 def create_entry(actor: Actor, data: EntryInput, *, now: datetime | None = None) -> int:
     """A new draft entry of the actor's unit (the bureau's own stewards and importers use the same path)."""
     now = now_utc(now)

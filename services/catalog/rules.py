@@ -341,7 +341,8 @@ def _item_problems(items: list[DataItemInput]) -> list[str]:
     return problems
 
 
-def submission_errors(data: EntryInput, rulings: dict[str, int]) -> dict[str, str]:
+def submission_errors(data: EntryInput, rulings: dict[str, int],
+                      sources: dict[str, str] | None = None) -> dict[str, str]:
     """The rules an entry must meet before the bureau reviews it (RULES.md §2; Yunyang §30; Shanxi §12)."""
     errors: dict[str, str] = {}
     for key in ("summary", "resource_format", "share_type", "share_method", "open_attribute", "update_frequency"):
@@ -369,6 +370,17 @@ def submission_errors(data: EntryInput, rulings: dict[str, int]) -> dict[str, st
         if wrong:
             errors["data_items"] = _("The bureau ruled that another unit is the source of: {names}. Clear the "
                                      "source flag of these items.", names=", ".join(wrong))
+        else:
+            # One source per data item (Shanghai §11, Yunyang §20): a second unit claiming to be the source is
+            # held until the bureau rules, which it does on the catalog-quality page's one-source conflicts.
+            held = [f"{i.name}（{sources[normalise_name(i.name)]}）" for i in data.data_items
+                    if i.is_source and normalise_name(i.name) in (sources or {})
+                    and normalise_name(i.name) not in ruled]
+            if held:
+                errors["data_items"] = _("Another unit is already registered as the source of: {names}. Clear the "
+                                         "source flag, or ask the bureau to rule on the source (catalog quality, "
+                                         "one-source conflicts) and submit after its ruling.",
+                                         names="、".join(held))
     return errors
 
 

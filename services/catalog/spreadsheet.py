@@ -259,6 +259,15 @@ def _check(session: Session, actor: Actor, scope: Scope, parsed: ParsedWorkbook,
         select(CatalogEntry.id, CatalogEntry.resource_code, CatalogEntry.provider_unit_id, CatalogEntry.status,
                CatalogEntry.is_published)).all()}
     rulings = dict(session.exec(select(OneSourceDecision.norm_name, OneSourceDecision.source_unit_id)).all())
+    # Items some unit already declares as its own source in a published entry (one source per item).
+    declared_sources: dict[str, list[tuple[int, str]]] = {}
+    if submit:
+        for name, unit_id, unit_name in session.exec(
+                select(DataItem.norm_name, CatalogEntry.provider_unit_id, Unit.name)
+                .join(CatalogEntry, CatalogEntry.id == DataItem.entry_id)
+                .join(Unit, Unit.id == CatalogEntry.provider_unit_id)
+                .where(DataItem.is_source.is_(True), CatalogEntry.is_published.is_(True))).all():  # type: ignore[attr-defined]
+            declared_sources.setdefault(name, []).append((unit_id, unit_name))
 
     # data items grouped by resource code
     items_by_code: dict[str, list[tuple[int, DataItemInput]]] = {}
@@ -368,7 +377,13 @@ def _check(session: Session, actor: Actor, scope: Scope, parsed: ParsedWorkbook,
             errors["classification"] = _("Choose a classification.")
         errors.pop("provider_unit_id", None)  # reported above with the unit code
         if submit:
-            for key, message in store.validate_submission(None, data, rulings).items():
+            others: dict[str, str] = {}
+            for item in data.data_items:
+                key = normalise_name(item.name) if item.is_source else None
+                for holder_id, holder in declared_sources.get(key, ()) if key else ():
+                    if holder_id != data.provider_unit_id:
+                        others.setdefault(key, holder)  # type: ignore[arg-type]
+            for key, message in store.validate_submission(None, data, rulings, others).items():
                 errors.setdefault(key, message)
         for key, message in errors.items():
             if (es, r.row) in bad_rows and key in ENUM_COLUMNS:
@@ -406,6 +421,8 @@ def import_catalog(actor: Actor, source: str | Path | IO[bytes], *, dry_run: boo
     report = ImportReport(dry_run=dry_run)
     with unit_of_work(actor, now) as uow:
         scope = uow.require("catalog.import", object_type="catalog_entry")
+        if submit:
+            uow.require("catalog.submit", object_type="catalog_entry")  # refused before anything is read
         parsed = read_workbook(source, progress)
         report.entries_read, report.items_read = len(parsed.entries), len(parsed.items)
         report.rows_read = parsed.rows_read
@@ -441,6 +458,11 @@ def import_catalog(actor: Actor, source: str | Path | IO[bytes], *, dry_run: boo
             entry.version += 1
             uow.session.add(entry)
         report.created, report.updated = len(plan.new), len(plan.changed)
+        if submit:  # one business action: the import and the submissions commit together or not at all
+            uow.session.flush()
+            for entry_id in created_ids + [eid for eid, _d in plan.changed]:
+                commands.submit_in(uow, entry_id, now)
+                report.submitted += 1
         report.written = True
         uow.audit("catalog.import", object_type="catalog_entry",
                   detail={"created": [d.resource_code for d in plan.new],
@@ -448,10 +470,6 @@ def import_catalog(actor: Actor, source: str | Path | IO[bytes], *, dry_run: boo
                           "items": report.items_read, "submit": submit})
         report.warnings = _sharing_hints(uow.session, plan)
         uow.commit()
-    if submit:
-        for entry_id in created_ids + [eid for eid, _d in plan.changed]:
-            commands.submit_entry(actor, entry_id, now=now)
-            report.submitted += 1
     return report
 
 

@@ -65,13 +65,32 @@ def validate_format(session: Session, data: EntryInput, entry_id: int | None) ->
                          entry_id=entry_id)
 
 
-def validate_submission(session: Session | None, data: EntryInput,
-                        rulings: dict[str, int] | None = None) -> dict[str, str]:
+def validate_submission(session: Session | None, data: EntryInput, rulings: dict[str, int] | None = None,
+                        sources: dict[str, str] | None = None) -> dict[str, str]:
     """The submission rules (rules.submission_errors) with the bureau's one-source rulings read when not given."""
+    names = [normalise_name(i.name) for i in data.data_items if i.is_source]
     if rulings is None:
-        rulings = one_source_rulings(session, [normalise_name(i.name) for i in data.data_items  # type: ignore[arg-type]
-                                               if i.is_source])
-    return submission_errors(data, rulings)
+        rulings = one_source_rulings(session, names)  # type: ignore[arg-type]
+    sources = other_sources(session, names, data.provider_unit_id) if session is not None else sources
+    return submission_errors(data, rulings, sources)
+
+
+def other_sources(session: Session, norm_names: list[str], provider_unit_id: int | None) -> dict[str, str]:
+    """Normalised item names that a unit other than `provider_unit_id` already declares as its own source in a
+    published entry, with that unit's name."""
+    if not norm_names:
+        return {}
+    rows = session.exec(select(DataItem.norm_name, Unit.name)
+                        .join(CatalogEntry, CatalogEntry.id == DataItem.entry_id)
+                        .join(Unit, Unit.id == CatalogEntry.provider_unit_id)
+                        .where(DataItem.norm_name.in_(norm_names), DataItem.is_source.is_(True),  # type: ignore[attr-defined]
+                               CatalogEntry.is_published.is_(True),  # type: ignore[attr-defined]
+                               CatalogEntry.provider_unit_id != provider_unit_id)
+                        .order_by(CatalogEntry.id)).all()
+    found: dict[str, str] = {}
+    for name, unit in rows:
+        found.setdefault(name, unit)
+    return found
 
 
 def one_source_rulings(session: Session, norm_names: list[str]) -> dict[str, int]:

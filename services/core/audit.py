@@ -17,7 +17,7 @@ from services.core.actor import Actor
 from services.core.errors import ValidationError
 from services.core.i18n import gettext as _
 from services.core.settings import get_settings
-from services.core.timeutil import local_date, now_utc, tz
+from services.core.timeutil import add_months, local_date, now_utc, tz
 
 GENESIS = "0" * 64
 VERIFY_BATCH = 5_000
@@ -133,10 +133,21 @@ def verify(session: Session) -> VerifyResult:
     return VerifyResult(True, checked)
 
 
-def purge_before(session: Session, actor: Actor, before: date, *, now: datetime | None = None) -> int:
-    """Delete events older than `before`; refused inside the retention period. The caller commits."""
-    retention = get_settings().audit_retention_days
-    earliest_allowed = local_date(now) - timedelta(days=retention)
+RETENTION_MONTHS = 6  # Longyan §24, Yunyang §27: logs are kept at least six (calendar) months
+
+
+def retention_limit(today: date, days: int | None = None) -> tuple[date, int]:
+    """The latest `before` date a purge may use: the stricter of `days` (the deployment's retention, or the
+    policy profile's when longer) and six calendar months. Returns (limit, days)."""
+    days = max(get_settings().audit_retention_days, days or 0)
+    return min(today - timedelta(days=days), add_months(today, -RETENTION_MONTHS)), days
+
+
+def purge_before(session: Session, actor: Actor, before: date, *, now: datetime | None = None,
+                 retention_days: int | None = None) -> int:
+    """Delete events older than `before`; refused inside the retention period (`retention_limit`, with the
+    profile's retention days when the caller passes them). The caller commits."""
+    earliest_allowed, retention = retention_limit(local_date(now), retention_days)
     if before > earliest_allowed:
         raise ValidationError({"before": _(
             "Audit events must be kept at least {days} days: the date must be on or before {limit}.",

@@ -59,12 +59,12 @@ PERMISSIONS: dict[str, dict[str, Scope]] = {
     # --- sharing ------------------------------------------------------------------------------------
     "share.view": {R.UNIT_STEWARD: U, R.COUNTY_APPROVER: G, R.BUREAU_REVIEWER: A, R.LEADER: A, R.ASSESSOR: A},
     "share.apply": {R.UNIT_STEWARD: U},
-    "share.decide": {R.UNIT_STEWARD: U, R.COUNTY_APPROVER: G, R.BUREAU_REVIEWER: A},
+    "share.decide": {R.UNIT_STEWARD: U, R.COUNTY_APPROVER: G, R.BUREAU_REVIEWER: G},  # reviewers: their jurisdiction
     "share.implement": {R.UNIT_STEWARD: U},
-    "share.revoke": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: A},
+    "share.revoke": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: G},
     "share.report_usage": {R.UNIT_STEWARD: U},
     "share.dispute": {R.UNIT_STEWARD: U},
-    "share.coordinate": {R.BUREAU_REVIEWER: A},
+    "share.coordinate": {R.BUREAU_REVIEWER: G},
     "share.confirm": {R.UNIT_STEWARD: U},  # provider confirms a request for uncatalogued data (Qingyuan ch.4)
     "share.attach": {R.UNIT_STEWARD: U},  # requester attaches a written application
     "share.sweep": {},  # expiry of grants and reminders: the scheduled job (system actor) only

@@ -14,7 +14,9 @@ from datetime import date, datetime
 from sqlalchemy import and_, insert, update
 from sqlmodel import Session, func, select
 
-from models import Notification, PolicySetting, SlaClock, User, UserRole
+from models import Notification, PolicySetting, ShareRequest, SlaClock, Unit, User, UserRole
+from models.clock import CaseKind, ClockStep
+from models.sharing import Route
 from models.user import Role
 from services.core import audit
 from services.core.actor import Actor
@@ -94,6 +96,40 @@ def _recipients(session: Session, unit_ids: set[int]) -> dict[int, list[int]]:
     return by_unit
 
 
+def _route_parties(session: Session, due) -> dict[int, list[int]]:
+    """Share requests decided together (RULES §4): besides the provider, the county approvers of the provider's
+    county (county route) and the reviewers of the provider's competent bureau (bureau route) must act on the
+    answer, so they are reminded too. Returns clock id -> extra user ids."""
+    request_clocks = {c.case_id: c.id for c, _r in due
+                      if c.case_kind == CaseKind.SHARE_REQUEST and c.step == ClockStep.SHARE_ANSWER}
+    if not request_clocks:
+        return {}
+    routes = session.exec(select(ShareRequest.id, ShareRequest.route, ShareRequest.provider_region_id,
+                                 ShareRequest.bureau_unit_id)
+                          .where(ShareRequest.id.in_(list(request_clocks)),  # type: ignore[union-attr]
+                                 ShareRequest.route.in_([Route.COUNTY, Route.BUREAU_CO]))).all()  # type: ignore[attr-defined]
+    regions = {r for _i, route, r, _b in routes if route == Route.COUNTY and r is not None}
+    bureaus = {b for _i, route, _r, b in routes if route == Route.BUREAU_CO and b is not None}
+    approvers: dict[int, list[int]] = {}
+    reviewers: dict[int, list[int]] = {}
+    if regions:
+        for region_id, user_id in session.exec(
+                select(Unit.region_id, User.id).join(User, User.unit_id == Unit.id)
+                .join(UserRole, UserRole.user_id == User.id)
+                .where(Unit.region_id.in_(regions), User.is_active, UserRole.role == Role.COUNTY_APPROVER)).all():  # type: ignore[attr-defined]
+            approvers.setdefault(region_id, []).append(user_id)
+    if bureaus:
+        for unit_id, user_id in session.exec(
+                select(User.unit_id, User.id).join(UserRole, UserRole.user_id == User.id)
+                .where(User.unit_id.in_(bureaus), User.is_active, UserRole.role == Role.BUREAU_REVIEWER)).all():  # type: ignore[attr-defined]
+            reviewers.setdefault(unit_id, []).append(user_id)
+    extra: dict[int, list[int]] = {}
+    for request_id, route, region_id, bureau_id in routes:
+        users = approvers.get(region_id, []) if route == Route.COUNTY else reviewers.get(bureau_id, [])
+        extra[request_clocks[request_id]] = users
+    return extra
+
+
 def refresh(now: datetime | None = None) -> RefreshResult:
     """Create the missing due-soon and overdue reminders of every open clock (idempotent)."""
     today = local_date(now)
@@ -102,6 +138,7 @@ def refresh(now: datetime | None = None) -> RefreshResult:
         due = _due_clocks(session, today)
         result.clocks = len(due)
         recipients = _recipients(session, {c.responsible_unit_id for c, _r in due if c.responsible_unit_id})
+        parties = _route_parties(session, due)
         clock_ids = [c.id for c, _r in due]
         existing = set()
         for start in range(0, len(clock_ids), 1000):
@@ -112,7 +149,7 @@ def refresh(now: datetime | None = None) -> RefreshResult:
         for clock, case_ref in due:
             kind = KIND_OVERDUE if clock.due_on < today else KIND_DUE_SOON
             params = {"step": clock.step, "case": case_ref or f"#{clock.case_id}", "due": clock.due_on.isoformat()}
-            for user_id in recipients.get(clock.responsible_unit_id, []):
+            for user_id in dict.fromkeys(recipients.get(clock.responsible_unit_id, []) + parties.get(clock.id, [])):
                 if (clock.id, user_id, kind) in existing:
                     continue
                 rows.append(dict(user_id=user_id, kind=kind, clock_id=clock.id, case_kind=clock.case_kind,

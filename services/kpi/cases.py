@@ -188,7 +188,8 @@ def case_list(actor: Actor, mode: CaseMode | str, *, period: Period | None = Non
                 else day
             late = None
             if clock.due_on is not None and seq(end) is not None and seq(clock.due_on) is not None:
-                late = max(0, seq(end) - seq(clock.due_on))  # type: ignore[operator]
+                # A deadline passed over a weekend is late from the day after it, not from the next working day.
+                late = max(1 if end > clock.due_on else 0, seq(end) - seq(clock.due_on))  # type: ignore[operator]
             records.append({"clock_id": clock.id, "case_kind": clock.case_kind, "case_id": clock.case_id,
                             "reference": reference, "subject": subject, "step": clock.step,
                             "unit_id": clock.responsible_unit_id, "unit": short or name or region or "",

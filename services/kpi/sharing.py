@@ -23,13 +23,15 @@ from services.kpi.registry import (
     register_family,
 )
 
-SHARE_STEPS = (str(ClockStep.SHARE_ANSWER), str(ClockStep.SHARE_IMPLEMENT), str(ClockStep.UNCATALOGUED_CONFIRM))
+SHARE_STEPS = (str(ClockStep.SHARE_ANSWER), str(ClockStep.SHARE_IMPLEMENT), str(ClockStep.UNCATALOGUED_CONFIRM),
+               str(ClockStep.SHARE_VERIFY))
 # Final state of an answered request: approvals stay approvals when later implemented, expired or revoked.
 APPROVED = tuple(str(s) for s in (RequestStatus.APPROVED, RequestStatus.IMPLEMENTED, RequestStatus.EXPIRED,
                                   RequestStatus.REVOKED))
 REJECTED = tuple(str(s) for s in (RequestStatus.REJECTED, RequestStatus.DISPUTED))
 # Kinds that get an answer; an unconditional access is granted at once and is not a decision.
-ANSWERED_KINDS = tuple(str(k) for k in (RequestKind.APPLY, RequestKind.UNCATALOGUED, RequestKind.VERIFY))
+# (A verification is answered match / no match, never approved: it has its own KPI.)
+ANSWERED_KINDS = tuple(str(k) for k in (RequestKind.APPLY, RequestKind.UNCATALOGUED))
 
 
 def _count(condition) -> ColumnElement:
@@ -48,12 +50,15 @@ def met(step: str) -> ColumnElement[bool]:
 def deadlines_query(window: KpiWindow, grain: Grain) -> Select:
     """Answer and implementation deadlines that fell due in the window, and how many were met."""
     answer, implement = str(ClockStep.SHARE_ANSWER), str(ClockStep.SHARE_IMPLEMENT)
+    verify = str(ClockStep.SHARE_VERIFY)
     stmt = select(
         _count(SlaClock.step == answer).label("answer_due"),
         _count(met(answer)).label("answer_on_time"),
         _count(SlaClock.step == implement).label("implement_due"),
         _count(met(implement)).label("implement_on_time"),
-    ).where(SlaClock.step.in_((answer, implement)),  # type: ignore[attr-defined]  (steps of share requests only)
+        _count(SlaClock.step == verify).label("verify_due"),
+        _count(met(verify)).label("verify_on_time"),
+    ).where(SlaClock.step.in_((answer, implement, verify)),  # type: ignore[attr-defined]  (steps of share requests only)
             SlaClock.due_on >= window.start, SlaClock.due_on <= window.as_of,  # type: ignore[operator]
             not_cancelled(), not_paused(), clock_scope(window))
     if grain is Grain.UNIT:
@@ -153,10 +158,15 @@ FAMILY = register_family(KpiFamily(
                       description=N_("Implementation deadlines that fell due in the period and were met, divided by "
                                      "all implementation deadlines that fell due in the period."),
                       drill="late", drill_filter={"step": str(ClockStep.SHARE_IMPLEMENT)}),
+        KpiDefinition("sharing.on_time_verification", N_("On-time verification rate"), KpiUnit.PERCENT,
+                      Direction.HIGHER, 95.0, "verify_on_time", "verify_due",
+                      description=N_("Verification requests (核验比对) whose answer deadline fell due in the period and "
+                                     "was met, divided by all that fell due in the period."),
+                      drill="late", drill_filter={"step": str(ClockStep.SHARE_VERIFY)}),
         KpiDefinition("sharing.overdue_now", N_("Share requests overdue now"), KpiUnit.COUNT, Direction.LOWER, 0,
                       "share_overdue",
-                      description=N_("Answer, confirmation and implementation steps past their deadline at the end "
-                                     "of the period (today while it is running)."),
+                      description=N_("Answer, confirmation, verification and implementation steps past their "
+                                     "deadline at the end of the period (today while it is running)."),
                       drill="overdue", drill_filter={"kind": str(CaseKind.SHARE_REQUEST)}),
         KpiDefinition("sharing.mean_answer_days", N_("Mean working days to answer"), KpiUnit.DAYS, Direction.LOWER,
                       None, "answer_days", "answer_days_counted",

@@ -223,6 +223,7 @@ def _open_request(uow: UnitOfWork, request_id: int, permission: str, act: Act, *
     """How a party's action starts: the request row locked, `permission` on the acting side's unit
     ("provider" or "requester"), the version the user saw, and the transition allowed for this party now.
     Returns the request and its next status."""
+    uow.require(permission, object_type="share_request", object_id=request_id)  # the role, before any read
     req = _load_request(uow, request_id)
     unit_id = req.provider_unit_id if side == "provider" else req.requester_unit_id
     uow.require(permission, unit_id=unit_id, object_type="share_request", object_id=req.code)
@@ -1004,7 +1005,9 @@ def revoke_grant(actor: Actor, grant_id: int, *, reason: str, expected_version: 
         session = uow.session
         grant = uow.get(ShareGrant, grant_id, for_update=True)
         provider_id = grant.provider_unit_id or session.get(CatalogEntry, grant.entry_id).provider_unit_id  # type: ignore[union-attr]
-        uow.require("share.revoke", unit_id=provider_id, object_type="share_grant", object_id=grant.id)
+        provider = session.get(Unit, provider_id)
+        uow.require("share.revoke", unit_id=provider_id, region_id=provider.region_id if provider else None,
+                    object_type="share_grant", object_id=grant.id)
         req = session.get(ShareRequest, grant.request_id, with_for_update=True) if grant.request_id else None
         uow.check_version(grant, expected_version)
         if req is not None:

@@ -49,8 +49,9 @@ for _path in sorted(Path(__file__).parent.glob("permission_probes_*.py")):
 @pytest.mark.parametrize("action", sorted(PERMISSIONS))
 def test_out_of_scope_user_is_refused(world, action):
     assert action in PROBES, f"add a probe for {action!r} in tests/services/permission_probes*.py"
-    with pytest.raises(PermissionDenied):
+    with pytest.raises(PermissionDenied) as refused:
         PROBES[action](world)
+    assert refused.value.action == action, f"the probe was refused {refused.value.action!r}, not {action!r}"
 
 
 def test_unit_scope_allows_own_unit_only(world):
