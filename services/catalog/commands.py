@@ -87,6 +87,7 @@ def _open_entry(uow: UnitOfWork, entry_id: int, action: str, *,
                 expected_version: int | None) -> tuple[CatalogEntry, str]:
     """How every workflow command starts: the entry row locked, the permission of `action` on its providing
     unit, the transition allowed from its state (returned), and the version the user saw."""
+    uow.require(ACTION_PERMISSIONS[action], object_type="catalog_entry", object_id=entry_id)  # the role first
     entry = uow.get(CatalogEntry, entry_id, for_update=True)
     provider = uow.session.get(Unit, entry.provider_unit_id)
     uow.require(ACTION_PERMISSIONS[action], unit_id=entry.provider_unit_id,
@@ -441,6 +442,7 @@ def record_trigger(actor: Actor, unit_id: int, kind: str, occurred_on: date, *, 
     (Shanghai 2 wd, Qingyuan 15 wd, Yunyang 10 wd in the active profile)."""
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
+        uow.require("catalog.trigger", object_type="catalog_trigger")  # the role first, before any read
         unit = uow.session.get(Unit, unit_id)
         uow.require("catalog.trigger", unit_id=unit_id, region_id=unit.region_id if unit else None,
                     object_type="catalog_trigger")
@@ -475,6 +477,7 @@ def resolve_trigger(actor: Actor, trigger_id: int, note: str, *, now: datetime |
     """Close a trigger by hand: the unit states which submission answered it, or why no change is needed."""
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
+        uow.require("catalog.trigger", object_type="catalog_trigger", object_id=trigger_id)
         trigger = uow.get(CatalogTrigger, trigger_id, for_update=True)
         uow.require("catalog.trigger", unit_id=trigger.unit_id, object_type="catalog_trigger", object_id=trigger_id)
         if trigger.resolved_at is not None:

@@ -247,6 +247,7 @@ def close_demand(actor: Actor, demand_id: int, *, expected_version: int | None =
                  now: datetime | None = None) -> None:
     """The unit that recorded a need closes it (met or no longer needed)."""
     with unit_of_work(actor, now) as uow:
+        uow.require("catalog.demand", object_type="demand_item", object_id=demand_id)  # the role first
         demand = uow.get(DemandItem, demand_id, for_update=True)
         uow.require("catalog.demand", unit_id=demand.unit_id, object_type="demand_item", object_id=demand_id)
         target = DEMAND_TRANSITIONS.get((demand.status, "close"))

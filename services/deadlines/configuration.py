@@ -94,9 +94,11 @@ def import_schedule(actor: Actor, rows: list[calendar.ImportRow], *, now: dateti
     """Make every year the file touches official: listed days as given, the others Monday–Friday working.
 
     The State Council's notice lists only holidays and worked weekends, so a file in that form is enough."""
-    years = sorted({r.day.year for r in rows})
     with unit_of_work(actor, now) as uow:
-        uow.require("calendar.manage", object_type="calendar", object_id=",".join(map(str, years)))
+        uow.require("calendar.manage", object_type="calendar")
+        if not rows:
+            raise ValidationError({"file": _("The file lists no days.")})
+        years = sorted({r.day.year for r in rows})
         session = uow.session
         _require_filled(session, now)
         listed = {r.day: r for r in rows}
@@ -133,6 +135,9 @@ def import_schedule(actor: Actor, rows: list[calendar.ImportRow], *, now: dateti
 
 
 def import_file(actor: Actor, content: bytes, filename: str, *, now: datetime | None = None) -> calendar.ImportResult:
+    """Read an official schedule (CSV or XLSX) and import it; the permission is checked before the file is read."""
+    with unit_of_work(actor, now) as uow:
+        uow.require("calendar.manage", object_type="calendar")
     return import_schedule(actor, calendar.parse_schedule(calendar.read_schedule(content, filename)), now=now)
 
 

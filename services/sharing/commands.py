@@ -59,6 +59,7 @@ from services.sharing.rules import (
     is_cross_level,
     method_widens,
     parties_of,
+    parties_of_new,
     transition,
 )
 
@@ -425,11 +426,6 @@ def get_access(actor: Actor, entry_id: int, *, purpose: str, scenario: str | Non
         return grant.id  # type: ignore[return-value]
 
 
-def parties_of_new(actor: Actor) -> set[str]:
-    """Before a request exists the only party is the requesting unit's data administrator."""
-    return {"requester"} if actor.has(Role.UNIT_STEWARD) and actor.unit_id is not None else set()
-
-
 def apply(actor: Actor, data: ApplicationInput, *, attachment: sharing_files.Upload | None = None,
           now: datetime | None = None) -> int:
     """Apply for a conditional entry (Shanghai §14, Qingyuan ch.4). Not-shared data is never handed over: for it
@@ -743,6 +739,7 @@ def decide(actor: Actor, request_id: int, decision: DecisionInput, *, expected_v
     legal basis, or ask for more information. Returns the request's new status."""
     with unit_of_work(actor, now) as uow:
         session = uow.session
+        uow.require("share.decide", object_type="share_request", object_id=request_id)  # the role first
         req = _load_request(uow, request_id)
         uow.require("share.decide", unit_id=req.provider_unit_id, region_id=req.provider_region_id,
                     object_type="share_request", object_id=req.code)
@@ -885,6 +882,7 @@ def attach_application(actor: Actor, request_id: int, upload: sharing_files.Uplo
                        now: datetime | None = None) -> int:
     """The requester adds a written application (PDF or image) to an open request. Returns the attachment id."""
     with _files_until_commit() as written, unit_of_work(actor, now) as uow:
+        uow.require("share.attach", object_type="share_request", object_id=request_id)  # the role first
         req = _load_request(uow, request_id)
         uow.require("share.attach", unit_id=req.requester_unit_id, object_type="share_request",
                     object_id=req.code)
@@ -1003,6 +1001,7 @@ def revoke_grant(actor: Actor, grant_id: int, *, reason: str, expected_version: 
     """The provider (or the bureau) ends access before its end date, with reasons."""
     with unit_of_work(actor, now) as uow:
         session = uow.session
+        uow.require("share.revoke", object_type="share_grant", object_id=grant_id)  # the role first
         grant = uow.get(ShareGrant, grant_id, for_update=True)
         provider_id = grant.provider_unit_id or session.get(CatalogEntry, grant.entry_id).provider_unit_id  # type: ignore[union-attr]
         provider = session.get(Unit, provider_id)
@@ -1038,6 +1037,7 @@ def report_usage(actor: Actor, grant_id: int, *, content: str, period: str | Non
                  now: datetime | None = None) -> int:
     """The consumer reports how the shared data was used (Qingyuan ch.4). Returns the report id."""
     with unit_of_work(actor, now) as uow:
+        uow.require("share.report_usage", object_type="share_grant", object_id=grant_id)  # the role first
         grant = uow.get(ShareGrant, grant_id)
         uow.require("share.report_usage", unit_id=grant.consumer_unit_id, object_type="share_grant",
                     object_id=grant.id)
@@ -1103,6 +1103,7 @@ def resolve_dispute(actor: Actor, dispute_id: int, *, outcome: str, note: str, e
     """The bureau decides: the refusal is upheld, or overturned and the provider must implement what was asked."""
     with unit_of_work(actor, now) as uow:
         session = uow.session
+        uow.require("share.coordinate", object_type="share_dispute", object_id=dispute_id)  # the role first
         dispute = uow.get(Dispute, dispute_id, for_update=True)
         req = _load_request(uow, dispute.request_id)
         uow.require("share.coordinate", unit_id=dispute.bureau_unit_id, region_id=req.provider_region_id,

@@ -203,6 +203,11 @@ def _is_competent_bureau(actor: Actor, req: RequestParties) -> bool:
     return req.provider_region_id is not None and req.provider_region_id in actor.region_ids
 
 
+def parties_of_new(actor: Actor) -> set[str]:
+    """Before a request exists the only party is the requesting unit's data administrator."""
+    return {REQUESTER} if actor.has(Role.UNIT_STEWARD) and actor.unit_id is not None else set()
+
+
 def allowed_parties(transition: Transition, route: str) -> frozenset[str]:
     if DECIDER in transition.parties:
         return (transition.parties - {DECIDER}) | ROUTE_PARTIES[route]
