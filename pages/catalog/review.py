@@ -65,7 +65,7 @@ with tab_restricted:
     c1, c2 = st.columns([1, 1])
     kind = c1.selectbox(_("Share type"), [None, "conditional", "not_shared"], key="restricted_kind",
                         format_func=lambda c: _("All restricted") if c is None else cw.name_of("share_type", c))
-    unfiled = c2.toggle(_("Not-shared entries not yet filed"), key="restricted_unfiled")
+    unfiled = c2.toggle(_("Entries not yet filed"), key="restricted_unfiled")
     restricted = catalog.restricted_entries(actor, share_type=kind, unfiled_only=unfiled)
     picked = st.dataframe(
         cw.display_frame(restricted.assign(filed=restricted["filed_at"].notna().map({True: _("Filed"), False: ""})),
@@ -88,7 +88,7 @@ with tab_restricted:
                                    success=_("The share type was fixed and a new version published."), rerun=True)
         if catalog.needs_filing(entry["share_type"], None if pd.isna(entry["filed_at"]) else entry["filed_at"]):
             with f2.form(f"file_{entry_id}"):
-                st.markdown(_("**Record the filing (备案)** of this not-shared entry"))
+                st.markdown(_("**Record the filing (备案)** of this entry"))
                 file_note = st.text_input(_("Filing reference or note"), max_chars=500)
                 if st.form_submit_button(_("Record the filing")):
                     session.run_action(catalog.file_entry, actor, entry_id, file_note, expected_version=version,

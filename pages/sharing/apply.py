@@ -10,7 +10,7 @@ from services.deadlines import policy
 from services.sharing import queries as sharing_queries
 from ui import session
 from ui.markdown import md_escape
-from ui.sharing.widgets import access_form, application_form, fields_md, uncatalogued_form
+from ui.sharing.widgets import access_form, application_form, fields_md, uncatalogued_form, verification_form
 from ui.tables import data_table
 
 actor = session.require_actor()
@@ -68,9 +68,11 @@ with from_catalog:
                          icon=":material/block:")
                 st.markdown(_("You may ask the provider to verify or compare your data against it "
                               "instead of receiving it."))
-                application_form(actor, entry, verification=True)
+                verification_form(actor, entry)
             else:
                 application_form(actor, entry)
+                with st.expander(_("Your unit does not meet the share conditions? Ask for verification instead")):
+                    verification_form(actor, entry)
     else:
         st.caption(_("Search above, or choose “Apply” on an entry in the published catalog."))
 

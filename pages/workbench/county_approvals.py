@@ -11,7 +11,7 @@ from services.sharing import DecisionInput
 from services.sharing import queries as sharing_queries
 from services.sharing.rules import METHOD_LABELS, label
 from ui import session
-from ui.sharing.widgets import deadline_markdown, fields_md, md_escape
+from ui.sharing.widgets import deadline_markdown, fields_md, md_escape, refusal_fields
 
 actor = session.require_actor()
 session.show_flash()
@@ -26,9 +26,10 @@ if not queue:
 @st.dialog(_("Refuse"), width="large")
 def refuse(item) -> None:
     st.markdown(f"**{md_escape(item.code)}** · {md_escape(item.requester)} → {md_escape(item.provider)}")
-    reason = st.text_area(_("Legal basis and reasons for refusing"), max_chars=1000)
+    law, article, reasons = refusal_fields(f"county_refuse_{item.id}")
     if st.button(_("Refuse"), type="primary"):
-        session.run_action(sharing.decide, actor, item.id, DecisionInput(Decision.REJECT, reason=reason),
+        session.run_action(sharing.decide, actor, item.id,
+                           DecisionInput(Decision.REJECT, reason=reasons, basis_law=law, basis_article=article),
                            expected_version=item.version, success=_("Request {code} was refused.", code=item.code),
                            rerun=True)
 

@@ -20,9 +20,9 @@ from models import (
 from models.catalog import (
     ChangeKind,
     EntryStatus,
-    ShareType,
 )
 from models.clock import CaseKind, ClockStep
+from services.catalog import rules
 from services.catalog.rules import (
     CASE_TRIGGER,
     ENTRY_FIELDS,
@@ -285,7 +285,8 @@ def restricted_entries(actor: Actor, *, share_type: str | None = None, unfiled_o
         if share_type:
             stmt = stmt.where(CatalogEntry.share_type == share_type)
         if unfiled_only:
-            stmt = stmt.where(CatalogEntry.share_type == ShareType.NOT_SHARED, CatalogEntry.filed_at.is_(None))  # type: ignore[union-attr]
+            filed_types = [str(s) for s in policy.active_profile().filing_share_types]
+            stmt = stmt.where(CatalogEntry.share_type.in_(filed_types), CatalogEntry.filed_at.is_(None))  # type: ignore[union-attr]
         rows = [[e.id, e.resource_code, e.name, uname, e.share_type, e.open_attribute, e.restriction_basis,
                  e.filed_at, e.reviewed_at, e.version] for e, uname in session.exec(stmt).all()]
         return pd.DataFrame(rows, columns=RESTRICTED_COLUMNS)
@@ -355,3 +356,13 @@ def new_entry_template(actor: Actor, *, now: datetime | None = None) -> EntryInp
         code = suggest_resource_code(session, actor.unit_id, now)  # type: ignore[arg-type]
     return EntryInput(resource_code=code, name="", provider_unit_id=actor.unit_id,  # type: ignore[arg-type]
                       source_unit_id=actor.unit_id)
+
+
+def available_actions(actor: Actor, entry: EntryView | None) -> frozenset[str]:
+    """`rules.available_actions` under the active policy profile (which share types are filed)."""
+    return rules.available_actions(actor, entry, filing_types=policy.active_profile().filing_share_types)
+
+
+def needs_filing(share_type: str | None, filed_at: datetime | None) -> bool:
+    """Whether a published entry still waits for its filing (备案) under the active policy profile."""
+    return rules.needs_filing(share_type, filed_at, policy.active_profile().filing_share_types)

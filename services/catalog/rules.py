@@ -446,10 +446,11 @@ ACTION_PERMISSIONS = {"edit": "catalog.edit", "discard": "catalog.edit", "submit
                       "return": "catalog.review", "fix_share_type": "catalog.review", "file": "catalog.file"}
 
 
-def available_actions(actor: Actor, entry: EntryView | None) -> frozenset[str]:
+def available_actions(actor: Actor, entry: EntryView | None, *,
+                      filing_types: tuple[str, ...] = (ShareType.NOT_SHARED,)) -> frozenset[str]:
     """The workflow actions `actor` may take on `entry` now (None: a new entry of the actor's unit), from the
-    transition table, the permission table and the entry's own conditions. Pages draw exactly these buttons;
-    the commands check the same rules again."""
+    transition table, the permission table and the entry's own conditions (`filing_types`: the share types the
+    active profile files). Pages draw exactly these buttons; the commands check the same rules again."""
     if entry is None:
         allowed = can(actor, "catalog.edit", unit_id=actor.unit_id)
         return frozenset({"edit", "submit"}) if allowed else frozenset()
@@ -463,7 +464,7 @@ def available_actions(actor: Actor, entry: EntryView | None) -> frozenset[str]:
             continue  # a withdrawn entry with published versions is kept for the record
         if action == "fix_share_type" and entry.share_type not in RESTRICTED_SHARE:
             continue
-        if action == "file" and not needs_filing(entry.share_type, entry.filed_at):
+        if action == "file" and not needs_filing(entry.share_type, entry.filed_at, filing_types):
             continue
         actions.add(action)
     if "edit" in actions and can(actor, "catalog.submit", unit_id=entry.provider_unit_id,
@@ -472,9 +473,10 @@ def available_actions(actor: Actor, entry: EntryView | None) -> frozenset[str]:
     return frozenset(actions)
 
 
-def needs_filing(share_type: str | None, filed_at: datetime | None) -> bool:
-    """备案: a published not-shared entry is filed with the bureau once (Longyan §11, Qingyuan §14)."""
-    return share_type == ShareType.NOT_SHARED and filed_at is None
+def needs_filing(share_type: str | None, filed_at: datetime | None, filing_types: tuple[str, ...]) -> bool:
+    """备案: a published entry of a share type the profile files is filed with the bureau once (Longyan §11:
+    conditional and not shared; Qingyuan §14: not shared)."""
+    return share_type in filing_types and filed_at is None
 
 
 def fixable_on_approval(change_kind: str | None, share_type: str | None) -> bool:

@@ -3,6 +3,7 @@ in full, the county approver's queue, grants, disputes and the home-panel counts
 
 from __future__ import annotations
 
+import html
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,6 +17,7 @@ from sqlmodel import Session, select
 from models import CatalogEntry, DataItem, SlaClock, Unit, User
 from models.clock import CaseKind
 from models.sharing import (
+    AnswerClockStart,
     Attachment,
     Dispute,
     DisputeStatus,
@@ -32,12 +34,13 @@ from services.core.errors import NotFound, PermissionDenied
 from services.core.i18n import gettext as _
 from services.core.permissions import Scope, allowed_scope
 from services.core.settings import get_settings
-from services.core.timeutil import local_date
+from services.core.timeutil import fmt_local, local_date
 from services.core.uow import read_scope
 from services.deadlines import calendar as workcal
+from services.deadlines import policy
 from services.sharing import attachments as sharing_files
 from services.sharing.attachments import OWNER_KIND
-from services.sharing.rules import OPEN_STATUSES, available_acts, parties_of
+from services.sharing.rules import METHOD_LABELS, OPEN_STATUSES, available_acts, label, parties_of
 
 S = RequestStatus
 Requester = aliased(Unit, name="requester_unit")
@@ -248,6 +251,13 @@ class RequestView:
     usage_reports: list[dict]
     acts: list[str]  # what the reader may do now (sharing_rules.Act values)
     parties: list[str]  # the capacities the reader acts in on this request
+    route_note: str | None = None
+    verify_records: str | None = None  # shown to the two units only
+    verify_result: str | None = None
+    verify_note: str | None = None
+    # Shanghai §14: the answer clock waits for the signed written application (None when not awaited).
+    awaiting_written_application: bool = False
+    application_received_on: date | None = None
 
     @property
     def open_clock(self) -> ClockView | None:
@@ -336,6 +346,13 @@ def get_request(actor: Actor, request_id: int, *, now: datetime | None = None) -
                             "at": r.created_at} for r in reports],
             acts=_acts_for(actor, req, parties, dispute),
             parties=sorted(parties),
+            route_note=req.route_note,
+            verify_records=req.verify_records if parties & {"requester", "provider"} else None,
+            verify_result=req.verify_result, verify_note=req.verify_note,
+            awaiting_written_application=(
+                req.status == S.SUBMITTED and req.application_received_on is None
+                and policy.active_profile().answer_clock_starts == AnswerClockStart.WRITTEN_APPLICATION),
+            application_received_on=req.application_received_on,
         )
 
 
@@ -348,6 +365,10 @@ def _acts_for(actor: Actor, req: ShareRequest, parties: set[str], dispute: Dispu
         acts = [a for a in acts if a != Act.DISPUTE]
     if req.status == S.DISPUTED and allowed_scope(actor, "share.coordinate") is None:
         acts = [a for a in acts if a not in (Act.UPHOLD, Act.OVERTURN)]
+    if req.application_received_on is not None:
+        acts = [a for a in acts if a != Act.RECEIVE_APPLICATION]
+    if actor.user_id is not None and actor.user_id == req.created_by:  # nobody decides their own request
+        acts = [a for a in acts if a not in (Act.APPROVE, Act.REJECT, Act.ASK_INFO, Act.ANSWER_VERIFICATION)]
     return acts
 
 
@@ -606,3 +627,30 @@ def my_access(actor: Actor, entry_id: int, *, now: datetime | None = None) -> En
             ShareRequest.status.in_(OPEN_STATUSES))).first()  # type: ignore[attr-defined]
         return EntryAccess(grant[0] if grant else None, grant[1] if grant else None,
                            req[0] if req else None, req[1] if req else None)
+
+
+def application_form_html(actor: Actor, request_id: int) -> bytes:
+    """The system-generated written application (Shanghai §14: the requester sends it signed, in writing): a
+    printable HTML page with the request's statement and places to sign. Every value is escaped."""
+    view = get_request(actor, request_id)
+    esc = html.escape
+    rows = [
+        (_("Tracking number"), view.code), (_("Requesting unit"), view.requester),
+        (_("Providing unit"), view.provider), (_("Catalog entry"), f"{view.entry or ''} {view.entry_code or ''}"),
+        (_("Data items requested"), "、".join(i.name for i in view.requested_items)),
+        (_("Scenario"), view.scenario or ""), (_("Purpose"), view.purpose or ""),
+        (_("Duty or legal basis"), view.legal_basis or ""),
+        (_("Share method"), label(METHOD_LABELS, view.share_method)), (_("Needed until"), str(view.end_date or "")),
+        (_("Submitted online"), fmt_local(view.submitted_at)),
+    ]
+    body = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in rows)
+    title = _("Written application for shared government data")
+    sign = _("Requesting unit (seal) and person in charge (signature)")
+    date_line = _("Date")
+    page = (f"<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{esc(title)}</title>"
+            "<style>body{font-family:'Noto Sans CJK SC',sans-serif;margin:2cm}table{border-collapse:collapse;"
+            "width:100%}th,td{border:1px solid #444;padding:6px 8px;text-align:left;vertical-align:top}"
+            "th{width:28%;background:#f2f2f2}.sign{margin-top:3em}</style></head><body>"
+            f"<h1>{esc(title)}</h1><table>{body}</table>"
+            f"<p class=\"sign\">{esc(sign)}：______________　　{esc(date_line)}：________</p></body></html>")
+    return page.encode("utf-8")

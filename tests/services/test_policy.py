@@ -160,3 +160,14 @@ def test_only_the_security_admin_changes_the_policy(world):
         with pytest.raises(PermissionDenied):
             configuration.use_profile(world[who], "shanghai", now=NOW)
     assert policy.active_profile().name == "longyan"
+
+
+def test_the_profile_behaviour_document_matches_the_profile_files():
+    """docs/policy-profiles.md is generated from data/policies/*.toml and may not drift from them."""
+    from pathlib import Path
+
+    from services.deadlines import profile_table
+
+    doc = Path(__file__).resolve().parents[2] / "docs" / "policy-profiles.md"
+    assert doc.read_text(encoding="utf-8") == profile_table.profiles_markdown(), (
+        "regenerate: python -m services.deadlines.profile_table > docs/policy-profiles.md")

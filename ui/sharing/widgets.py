@@ -30,6 +30,7 @@ from services.sharing.rules import (
     PARTY_LABELS,
     ROUTE_LABELS,
     STATUS_LABELS,
+    VERIFY_RESULT_LABELS,
     Act,
     label,
 )
@@ -170,6 +171,30 @@ def show_request(actor: Actor, request_id: int, *, actions: bool = True) -> Requ
                 _items_text(view.approved_items), label(METHOD_LABELS, view.approved_method),
                 _("until {day}", day=view.approved_end_date)])))
         st.markdown(fields_md(rows))
+        if view.route_note:
+            st.info(_(view.route_note), icon=":material/alt_route:")
+        if view.status == "awaiting_catalog":
+            st.info(_("The provider confirmed it holds the data. Nothing is shared before its catalog entry is "
+                      "reviewed and published; the request then goes on to the answer."), icon=":material/schedule:")
+        if view.awaiting_written_application:
+            st.warning(_("The answer deadline counts from the day the provider receives the signed written "
+                         "application (Shanghai §14). Print the form, sign it and send it to the provider."),
+                       icon=":material/draft:")
+            form = sharing_queries.application_form_html(actor, view.id)
+            st.download_button(_("Download the application form"), form, file_name=f"{view.code}.html",
+                               mime="text/html", icon=":material/print:", key=f"form_{view.id}")
+        elif view.application_received_on:
+            st.caption(_("Written application received on {day}.", day=view.application_received_on))
+        if view.kind == "verify":
+            verify_rows = []
+            if view.verify_records:
+                verify_rows.append((_("Records to verify"), view.verify_records.replace("\n", "；")))
+            if view.verify_result:
+                verify_rows.append((_("Verification result"), label(VERIFY_RESULT_LABELS, view.verify_result)))
+            if view.verify_note:
+                verify_rows.append((_("Note"), view.verify_note))
+            if verify_rows:
+                st.markdown(fields_md(verify_rows))
         if view.needs_confidentiality:
             st.warning(_("Secret, commercial or personal data: a confidentiality agreement is required before "
                          "access is given (Shanghai §14)."), icon=":material/lock:")
@@ -263,10 +288,20 @@ def action_bar(actor: Actor, view: RequestView) -> None:
     for i, act in enumerate(acts + extra):
         text = _("Report usage") if act == "usage" else _("Attach application") if act == "attach" \
             else label(ACT_LABELS, act)
-        primary = act in (Act.APPROVE, Act.IMPLEMENT, Act.CONFIRM, Act.RESUBMIT)
+        primary = act in (Act.APPROVE, Act.IMPLEMENT, Act.CONFIRM, Act.RESUBMIT, Act.ANSWER_VERIFICATION)
         if buttons[i].button(text, key=f"act_{view.id}_{act}", type="primary" if primary else "secondary",
                              width="stretch"):
             DIALOGS[act](actor, view)
+
+
+def refusal_fields(key: str) -> tuple[str, str, str]:
+    """A refusal cites a law or regulation and its article, then the reasons (Shanghai §13)."""
+    cols = st.columns([3, 1])
+    law = cols[0].text_input(_("Law or regulation"), max_chars=200, key=f"{key}_law",
+                             placeholder=_("e.g. 中华人民共和国个人信息保护法"))
+    article = cols[1].text_input(_("Article"), max_chars=60, key=f"{key}_article", placeholder="第三十四条")
+    reasons = st.text_area(_("Reasons for refusing"), max_chars=1000, key=f"{key}_reasons")
+    return law, article, reasons
 
 
 def _dialog(title: str):
@@ -292,17 +327,47 @@ def _decide(actor: Actor, view: RequestView, default: str) -> None:
             method = cols[1].selectbox(_("Share method"), methods, format_func=lambda m: label(METHOD_LABELS, m),
                                        index=methods.index(current) if current in methods else 0)
             reason_label = _("Remarks (optional)")
-        elif decision == Decision.REJECT:
-            reason_label = _("Legal basis and reasons for refusing")
+        law = article = None
+        if decision == Decision.REJECT:
+            law, article, reason = refusal_fields(f"refuse_{view.id}")
         else:
-            reason_label = _("What information is missing")
-        reason = st.text_area(reason_label, max_chars=1000)
+            reason = st.text_area(reason_label if decision == Decision.APPROVE else _("What information is missing"),
+                                  max_chars=1000)
         if st.button(_("Submit answer"), type="primary"):
             session.run_action(sharing.decide, actor, view.id,
                                sharing.DecisionInput(decision, reason=reason, items=items, end_date=end,
-                                                     method=method),
+                                                     method=method, basis_law=law, basis_article=article),
                                expected_version=view.version, success=_("Your answer was recorded."), rerun=True)
     _dialog(_("Answer request {code}", code=view.code))(body)()
+
+
+def _answer_verification(actor: Actor, view: RequestView) -> None:
+    def body():
+        st.caption(_("Compare the listed records with your data and say whether they match. Nothing else is "
+                     "returned to the requester (Qingyuan ch.4)."))
+        if view.verify_records:
+            st.code(view.verify_records, language=None)
+        results = list(VERIFY_RESULT_LABELS)
+        result = st.radio(_("Result"), results, format_func=lambda r: label(VERIFY_RESULT_LABELS, r),
+                          horizontal=True, key=f"verify_{view.id}")
+        note = st.text_area(_("Note (required when the records partly match)"), max_chars=1000)
+        if st.button(_("Send the result"), type="primary"):
+            session.run_action(sharing.answer_verification, actor, view.id, result=result, note=note,
+                               expected_version=view.version, success=_("The verification result was sent."),
+                               rerun=True)
+    _dialog(_("Answer verification request {code}", code=view.code))(body)()
+
+
+def _receive_application(actor: Actor, view: RequestView) -> None:
+    def body():
+        day = st.date_input(_("Day the signed application arrived"), value=local_date(),
+                            min_value=date(2015, 1, 1), max_value=local_date())
+        if st.button(_("Record receipt"), type="primary"):
+            session.run_action(sharing.record_application_received, actor, view.id, day,
+                               expected_version=view.version,
+                               success=_("The receipt was recorded; the answer deadline runs from that day."),
+                               rerun=True)
+    _dialog(_("Written application for {code}", code=view.code))(body)()
 
 
 def _confirm(actor: Actor, view: RequestView) -> None:
@@ -432,6 +497,8 @@ DIALOGS = {
     Act.REJECT: lambda a, v: _decide(a, v, Decision.REJECT),
     Act.ASK_INFO: lambda a, v: _decide(a, v, Decision.NEEDS_INFO),
     Act.CONFIRM: _confirm,
+    Act.ANSWER_VERIFICATION: _answer_verification,
+    Act.RECEIVE_APPLICATION: _receive_application,
     Act.RESUBMIT: _resubmit,
     Act.WITHDRAW: _simple(N_("Withdraw {code}"), None, _withdraw, N_("The request was withdrawn.")),
     Act.DISPUTE: _simple(N_("Object to the refusal of {code}"), N_("Why the refusal should be reconsidered"),
@@ -485,8 +552,26 @@ def access_form(actor: Actor, entry) -> None:
                 _after_submit(_("Access to {name} was granted.", name=entry.name))
 
 
-def application_form(actor: Actor, entry, *, verification: bool = False) -> None:
-    """Conditional entry (or verification against a not-shared one): the statement the provider decides on."""
+def verification_form(actor: Actor, entry) -> None:
+    """核验比对 (Qingyuan ch.4): the records the source unit checks against its data; nothing is handed over."""
+    names = {i["id"]: i["name"] for i in entry.data_items}
+    with st.form("share_verify"):
+        items = st.multiselect(_("Data items to compare"), list(names), default=list(names), format_func=names.get)
+        records = st.text_area(_("Records to verify, one per line (for example ID number and name)"),
+                               max_chars=5000, height=120)
+        cols = st.columns(2)
+        scenario = cols[0].text_input(_("Scenario (optional)"), max_chars=300)
+        purpose = cols[1].text_input(_("Purpose"), max_chars=1000)
+        basis = st.text_area(_("Duty or legal basis that needs the data"), max_chars=1000, height=70)
+        if st.form_submit_button(_("Submit verification request"), type="primary"):
+            data = sharing.VerificationInput(entry_id=entry.id, records=records, purpose=purpose, legal_basis=basis,
+                                             items=items, scenario=scenario)
+            if session.run_action(sharing.request_verification, actor, data):
+                _after_submit(_("Your verification request was sent to {unit}.", unit=entry.provider))
+
+
+def application_form(actor: Actor, entry) -> None:
+    """Conditional entry: the statement the provider decides on."""
     names = {i["id"]: i["name"] + (" ⚠" if i["is_sensitive"] else "") for i in entry.data_items}
     methods = list(METHOD_LABELS)
     with st.form("share_apply"):
@@ -500,8 +585,7 @@ def application_form(actor: Actor, entry, *, verification: bool = False) -> None
         cols = st.columns(2)
         end = cols[0].date_input(_("Needed until"), value=default_end_date())
         upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES)
-        label_text = _("Submit verification request") if verification else _("Submit application")
-        if st.form_submit_button(label_text, type="primary"):
+        if st.form_submit_button(_("Submit application"), type="primary"):
             data = sharing.ApplicationInput(entry_id=entry.id, items=items, scenario=scenario, purpose=purpose,
                                             legal_basis=basis, share_method=method, end_date=end)
             if session.run_action(sharing.apply, actor, data, attachment=to_upload(upload)):
