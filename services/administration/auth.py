@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 import bcrypt
 import pyotp
+from sqlalchemy import update
 from sqlmodel import func, select
 
 from models import User, UserSession
@@ -116,13 +117,13 @@ def sign_in(username: str, password: str, *, now: datetime | None = None) -> Sig
                          username=(username or "")[:40], detail={"reason": "unknown or inactive account"})
             session.commit()
             raise AuthError(generic)
-        if user.locked_until and user.locked_until > now:
-            audit.record(session, None, "auth.sign_in", object_type="user", object_id=user.id, result="failure",
-                         now=now, username=user.username, detail={"reason": "locked"})
-            session.commit()
-            raise AuthError(_("The account is locked after repeated failures. Try again after {until}.",
-                              until=fmt_local(user.locked_until)))
-        if not check_password(password or "", user.password_hash):
+        _refuse_if_locked(session, user, now)
+        password_ok = check_password(password or "", user.password_hash)
+        # Judge the guess against the row as it is now, under its lock: parallel guesses queue here, so the
+        # threshold holds exactly on PostgreSQL too (SQLite's write lock already serialises the whole call).
+        _lock_row(session, user)
+        _refuse_if_locked(session, user, now)
+        if not password_ok:
             raise AuthError(_count_failure(session, user, "wrong password", now) or generic)
         if user.totp_secret:
             # Not signed in yet: the second factor decides. Nothing is reset until it succeeds.
@@ -131,8 +132,25 @@ def sign_in(username: str, password: str, *, now: datetime | None = None) -> Sig
         return _complete(session, user, now)
 
 
+def _refuse_if_locked(session, user: User, now: datetime) -> None:
+    if user.locked_until and user.locked_until > now:
+        audit.record(session, None, "auth.sign_in", object_type="user", object_id=user.id, result="failure",
+                     now=now, username=user.username, detail={"reason": "locked"})
+        session.commit()
+        raise AuthError(_("The account is locked after repeated failures. Try again after {until}.",
+                          until=fmt_local(user.locked_until)))
+
+
+def _lock_row(session, user: User) -> None:
+    """Re-read the account under a row lock (SELECT … FOR UPDATE; a no-op on SQLite, whose write
+    transactions are serial) so counters are changed from their current value."""
+    session.refresh(user, with_for_update=True)
+
+
 def _count_failure(session, user: User, reason: str, now: datetime) -> str | None:
-    """Count one failure in the window; lock at the threshold. Commits. Returns the lock message if locked."""
+    """Count one failure in the window; lock at the threshold. Commits. Returns the lock message if locked.
+
+    The caller holds the account's row lock (`_lock_row`)."""
     cfg = get_settings()
     window = timedelta(minutes=cfg.lockout_window_minutes)
     if user.first_failed_at is None or now - user.first_failed_at > window:
@@ -149,6 +167,7 @@ def _count_failure(session, user: User, reason: str, now: datetime) -> str | Non
         user.first_failed_at = None
         audit.record(session, None, "auth.lock", object_type="user", object_id=user.id, now=now,
                      username=user.username, detail={"locked_until": user.locked_until})
+        _end_sessions(session, user.id, "locked", now)  # type: ignore[arg-type]
         message = _("Too many failed attempts: the account is locked until {until}.", until=fmt_local(user.locked_until))
     session.add(user)
     session.commit()
@@ -165,6 +184,7 @@ def verify_second_factor(ticket: str, code: str, *, now: datetime | None = None)
         user = session.get(User, user_id)
         if user is None or not user.is_active or not user.totp_secret:
             raise AuthError(_("Wrong user name or password."))
+        _lock_row(session, user)
         if user.locked_until and user.locked_until > now:
             raise AuthError(_("The account is locked after repeated failures. Try again after {until}.",
                               until=fmt_local(user.locked_until)))
@@ -243,6 +263,12 @@ def touch_session(token: str | None, *, now: datetime | None = None) -> bool:
         return True
 
 
+def _end_sessions(session, user_id: int, reason: str, now: datetime) -> None:
+    """End every open browser session of an account (in the caller's transaction)."""
+    session.exec(update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))  # type: ignore[union-attr]
+                 .values(ended_at=now, ended_reason=reason))
+
+
 def end_session(token: str | None, reason: str, *, now: datetime | None = None) -> None:
     if not token:
         return
@@ -305,9 +331,13 @@ def change_password(actor: Actor, current: str, new: str, repeat: str, *, now: d
     if current == new:
         errors["new"] = _("The new password must differ from the current one.")
     with write_session() as session:
-        user = session.get(User, actor.user_id)
-        if user is None or not check_password(current, user.password_hash):
-            errors["current"] = _("The current password is wrong.")
+        user = session.get(User, actor.user_id, with_for_update=True)
+        if user is None:
+            raise AuthError(_("Wrong user name or password."))
+        if not check_password(current or "", user.password_hash):
+            # Guessing through the change form counts toward the same lockout as the sign-in form.
+            locked = _count_failure(session, user, "wrong current password", now)
+            errors["current"] = locked or _("The current password is wrong.")
         if errors:
             audit.record(session, actor, "auth.change_password", object_type="user", object_id=actor.user_id,
                          result="failure", detail={"fields": sorted(errors)}, now=now)
