@@ -48,7 +48,7 @@ if get_settings().daily_jobs_in_app:
     _daily_jobs(local_date().isoformat())
 sidebar.inject_css()
 session.restore_from_cookie()
-session.enforce_idle_timeout()
+session.enforce_idle_timeout() or session.revalidate()
 session.apply_language()
 
 actor = session.actor()

@@ -119,6 +119,28 @@ def enforce_idle_timeout() -> bool:
     return False
 
 
+def revalidate() -> bool:
+    """Every run: re-read the session record and the account's active state and roles (one indexed read), so a
+    deactivation, a role change or a sign-out elsewhere reaches this tab at its next interaction. Returns True
+    when the user was just signed out."""
+    current = actor()
+    if current is None:
+        return False
+    live = auth.live_session(st.session_state.get(TOKEN_KEY))
+    if live is None or live.user_id != current.user_id or not live.roles:
+        sign_out("ended")
+        flash(_("Your session has ended (the account was changed or signed out elsewhere). Please sign in again."),
+              "warning")
+        return True
+    if live.roles != current.roles or live.unit_id != current.unit_id:
+        fresh = auth.reload_actor(current)
+        if fresh is None:
+            sign_out("ended")
+            return True
+        st.session_state[ACTOR_KEY] = fresh
+    return False
+
+
 def apply_language() -> str:
     current = actor()
     lang = st.session_state.get("govdata_lang") or (current.language if current else None)

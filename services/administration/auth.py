@@ -16,7 +16,7 @@ import pyotp
 from sqlalchemy import update
 from sqlmodel import func, select
 
-from models import User, UserSession
+from models import User, UserRole, UserSession
 from services.core import audit
 from services.core.actor import Actor, load_actor
 from services.core.db import read_session, write_session
@@ -248,6 +248,38 @@ def resume_session(token: str | None, *, now: datetime | None = None) -> SignInR
         return _result(user, actor, token, now)
 
 
+@dataclass(frozen=True)
+class LiveSession:
+    user_id: int
+    unit_id: int
+    roles: frozenset[str]
+    last_seen_at: datetime
+
+
+def live_session(token: str | None, *, now: datetime | None = None) -> LiveSession | None:
+    """What a browser session may do right now: None when the session was ended, the account deactivated or the
+    session idle too long; else the account's current roles and unit. One indexed read (token hash → session →
+    account → roles), run on every interaction so revocation reaches tabs that are already open."""
+    if not token:
+        return None
+    now = now_utc(now)
+    with read_session() as session:
+        rows = session.exec(
+            select(UserSession.user_id, UserSession.ended_at, UserSession.last_seen_at, User.is_active, User.unit_id,
+                   UserRole.role)
+            .join(User, User.id == UserSession.user_id)  # type: ignore[arg-type]
+            .outerjoin(UserRole, UserRole.user_id == User.id)  # type: ignore[arg-type]
+            .where(UserSession.token_hash == _token_hash(token))
+        ).all()
+    if not rows:
+        return None
+    user_id, ended_at, last_seen_at, is_active, unit_id, _role = rows[0]
+    idle = timedelta(minutes=get_settings().idle_timeout_minutes)
+    if ended_at is not None or not is_active or now - last_seen_at > idle:
+        return None
+    return LiveSession(user_id, unit_id, frozenset(r[5] for r in rows if r[5] is not None), last_seen_at)
+
+
 def touch_session(token: str | None, *, now: datetime | None = None) -> bool:
     """Record activity of a live browser session; False when the session was ended meanwhile."""
     if not token:
@@ -363,7 +395,7 @@ def reload_actor(actor: Actor) -> Actor | None:
 
 def demo_accounts(limit_per_role: int = 3) -> list[dict]:
     """Accounts to show on the sign-in page in demo mode only (empty otherwise), a few per role."""
-    from models import Unit, UserRole
+    from models import Unit
 
     if not get_settings().demo_mode:
         return []
