@@ -14,6 +14,7 @@ from services.core.audit import diff
 from services.core.db import read_session
 from services.core.errors import NotFound, ValidationError
 from services.core.i18n import gettext as _
+from services.core.search import clean, contains
 from services.core.timeutil import now_utc
 from services.core.uow import unit_of_work
 from services.core.validators import normalize_code, region_code_error, uscc_error
@@ -107,9 +108,8 @@ def list_units(*, region_id: int | None = None, include_inactive: bool = True, s
             stmt = stmt.where(Unit.region_id == region_id)
         if not include_inactive:
             stmt = stmt.where(Unit.is_active)
-        if search:
-            like = f"%{search.strip()}%"
-            stmt = stmt.where(Unit.name.like(like) | Unit.uscc.like(like))  # type: ignore[union-attr]
+        if clean(search):
+            stmt = stmt.where(contains(Unit.name, search) | contains(Unit.uscc, search))
         rows = session.exec(stmt).all()
         return pd.DataFrame(
             [{"id": u.id, "uscc": u.uscc, "name": u.name, "short_name": u.short_name, "kind": u.kind,
