@@ -328,10 +328,17 @@ def purge_before(session: Session, actor: Actor, before: date, *, now: datetime 
         raise ValidationError({"before": _(
             "Audit events must be kept at least {days} days: the date must be on or before {limit}.",
             days=retention, limit=earliest_allowed.isoformat())})
-    cutoff = datetime.combine(before, datetime.min.time(), tzinfo=tz())
-    last = session.exec(
-        select(AuditEvent).where(AuditEvent.occurred_at < cutoff).order_by(AuditEvent.seq.desc()).limit(1)  # type: ignore[union-attr]
-    ).first()
+    # Dates before 1900 hold no event (and date.min would overflow on the way to UTC).
+    cutoff = datetime.combine(max(before, date(1900, 1, 1)), datetime.min.time(), tzinfo=tz())
+    # By time, keeping the chain contiguous: only the oldest run of events that are all older than the cutoff
+    # goes; an old event written after a newer one (an import) stays with it.
+    first_kept = session.exec(
+        select(func.min(AuditEvent.seq)).where(AuditEvent.occurred_at >= cutoff)
+    ).one()
+    newest_old = select(AuditEvent).where(AuditEvent.occurred_at < cutoff)
+    if first_kept is not None:
+        newest_old = newest_old.where(AuditEvent.seq < first_kept)
+    last = session.exec(newest_old.order_by(AuditEvent.seq.desc()).limit(1)).first()  # type: ignore[union-attr]
     if last is None:
         count = 0
     else:
