@@ -75,4 +75,4 @@ for spec in sorted(specs, key=lambda s: SECTION_ORDER.index(s.section)):
     sections.setdefault(_(spec.section), []).append(page)
 
 sidebar.render(actor)
-st.navigation(sections, expanded=True).run()
+session.run_page(st.navigation(sections, expanded=True))

@@ -146,3 +146,25 @@ def test_an_open_tab_loses_a_removed_role_at_its_next_interaction(app_db):
     assert at.session_state["govdata_actor"].roles == frozenset({"leader"})
     with pytest.raises(ValueError):
         at.switch_page("pages/administration/accounts.py")
+
+
+def test_an_unexpected_error_shows_an_incident_id_not_a_traceback(app_db, monkeypatch, caplog):
+    from streamlit import config
+
+    from ui import session as ui_session
+
+    class Broken:
+        def run(self):
+            raise RuntimeError("database exploded: secret detail")
+
+    monkeypatch.setattr(config, "get_option", lambda name: "none")
+    from unittest.mock import patch
+
+    with patch("ui.session.st") as fake_st:
+        ui_session.run_page(Broken())
+    shown = fake_st.error.call_args[0][0]
+    assert "secret detail" not in shown
+    import re
+
+    incident = re.search(r"[0-9a-f]{8}", shown).group(0)
+    assert any(incident in r.getMessage() for r in caplog.records)
