@@ -80,17 +80,32 @@ def _sign(payload: str) -> str:
 
 
 def _make_ticket(user_id: int, now: datetime) -> str:
-    payload = f"{user_id}.{int(now.timestamp()) + get_settings().totp_ticket_seconds}"
+    issued_us = int(now.timestamp() * 1_000_000)
+    payload = f"{user_id}.{int(now.timestamp()) + get_settings().totp_ticket_seconds}.{issued_us}"
     return f"{payload}.{_sign(payload)}"
 
 
-def _read_ticket(ticket: str, now: datetime) -> int | None:
+def _read_ticket(ticket: str, now: datetime) -> tuple[int, datetime] | None:
+    """(user id, time of issue) of a genuine, unexpired ticket."""
     try:
-        user_id, expires, signature = ticket.split(".")
-        valid = hmac.compare_digest(signature, _sign(f"{user_id}.{expires}"))
-        return int(user_id) if valid and int(expires) >= int(now.timestamp()) else None
-    except (ValueError, AttributeError):
+        user_id, expires, issued_us, signature = ticket.split(".")
+        valid = hmac.compare_digest(signature, _sign(f"{user_id}.{expires}.{issued_us}"))
+        if not valid or int(expires) < int(now.timestamp()):
+            return None
+        return int(user_id), datetime.fromtimestamp(int(issued_us) / 1_000_000, tz=now.tzinfo)
+    except (ValueError, AttributeError, OverflowError, OSError):
         return None
+
+
+_dummy_hash: dict[int, str] = {}
+
+
+def _burn_a_password_check(password: str) -> None:
+    """Unknown and inactive accounts take as long to refuse as a wrong password (no user-name enumeration)."""
+    rounds = get_settings().bcrypt_rounds
+    if rounds not in _dummy_hash:
+        _dummy_hash[rounds] = hash_password(secrets.token_urlsafe(16))
+    check_password(password, _dummy_hash[rounds])
 
 
 def totp_required_for(roles) -> bool:
@@ -113,6 +128,7 @@ def sign_in(username: str, password: str, *, now: datetime | None = None) -> Sig
     with write_session() as session:
         user = _find_user(session, username or "")
         if user is None or not user.is_active:
+            _burn_a_password_check(password or "")
             audit.record(session, None, "auth.sign_in", object_type="user", result="failure", now=now,
                          username=(username or "")[:40], detail={"reason": "unknown or inactive account"})
             session.commit()
@@ -177,14 +193,18 @@ def _count_failure(session, user: User, reason: str, now: datetime) -> str | Non
 def verify_second_factor(ticket: str, code: str, *, now: datetime | None = None) -> SignInResult:
     """Second sign-in step for accounts with TOTP; wrong codes count toward the lockout like wrong passwords."""
     now = now_utc(now)
-    user_id = _read_ticket(ticket, now)
-    if user_id is None:
+    read = _read_ticket(ticket, now)
+    if read is None:
         raise AuthError(_("The sign-in took too long. Enter your user name and password again."))
+    user_id, issued = read
     with write_session() as session:
         user = session.get(User, user_id)
         if user is None or not user.is_active or not user.totp_secret:
             raise AuthError(_("Wrong user name or password."))
         _lock_row(session, user)
+        if user.last_login_at is not None and user.last_login_at >= issued:
+            # One use per ticket: a sign-in completed since it was issued (this one, or a later one) spends it.
+            raise AuthError(_("The sign-in took too long. Enter your user name and password again."))
         if user.locked_until and user.locked_until > now:
             raise AuthError(_("The account is locked after repeated failures. Try again after {until}.",
                               until=fmt_local(user.locked_until)))

@@ -229,3 +229,24 @@ def test_wrong_current_password_on_the_change_form_counts_toward_the_lockout(wor
         auth.sign_in("police", PASSWORD, now=T0 + timedelta(minutes=6))
     # The browser session that guessed is ended as well.
     assert auth.resume_session(signed_in.session_token, now=T0 + timedelta(minutes=6)) is None
+
+
+def test_a_sign_in_ticket_is_redeemed_once(world):
+    import pyotp
+
+    secret = auth.new_totp_secret()
+    auth.enrol_totp(world["secadmin"], secret, pyotp.TOTP(secret).now())
+    with pytest.raises(auth.SecondFactorRequired) as step:
+        auth.sign_in("secadmin", PASSWORD)
+    auth.verify_second_factor(step.value.ticket, pyotp.TOTP(secret).now())
+    with pytest.raises(AuthError):
+        auth.verify_second_factor(step.value.ticket, pyotp.TOTP(secret).now())
+
+
+def test_unknown_user_names_cost_a_password_check(world, monkeypatch):
+    calls = []
+    real = auth.check_password
+    monkeypatch.setattr(auth, "check_password", lambda p, h: calls.append(h) or real(p, h))
+    with pytest.raises(AuthError):
+        auth.sign_in("nobody-here", "whatever", now=T0)
+    assert len(calls) == 1
