@@ -48,7 +48,7 @@ if get_settings().daily_jobs_in_app:
     _daily_jobs(local_date().isoformat())
 sidebar.inject_css()
 session.restore_from_cookie()
-session.enforce_idle_timeout()
+session.enforce_idle_timeout() or session.revalidate()
 session.apply_language()
 
 actor = session.actor()
@@ -75,4 +75,4 @@ for spec in sorted(specs, key=lambda s: SECTION_ORDER.index(s.section)):
     sections.setdefault(_(spec.section), []).append(page)
 
 sidebar.render(actor)
-st.navigation(sections, expanded=True).run()
+session.run_page(st.navigation(sections, expanded=True))

@@ -151,17 +151,43 @@ def create_unit(
 
 
 @audit_app.command("verify")
-def audit_verify() -> None:
-    """Recompute the hash chain; exit 1 naming the first broken event (the check itself is audited)."""
+def audit_verify(
+    checkpoint: str | None = typer.Option(None, "--checkpoint",
+                                          help="hold the chain against an exported checkpoint file instead"),
+) -> None:
+    """Recompute the keyed hash chain against the checkpoint kept outside the database; exit 1 naming the first
+    broken event (the check itself is audited)."""
     from services.administration import audit_log
     from services.administration.bootstrap import CLI_ACTOR
 
     _ready()
-    result = audit_log.verify_chain(CLI_ACTOR)
+    try:
+        result = audit_log.verify_chain(CLI_ACTOR, checkpoint_file=checkpoint)
+    except ServiceError as exc:
+        fail(exc.message, 1)
     if result.ok:
         typer.echo(f"audit chain intact: {result.checked} events")
         return
     fail(f"audit chain broken at event {result.broken_seq}: {result.reason}", 1)
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(out: str = typer.Option(..., "--out", help="file to write the checkpoint to")) -> None:
+    """Export the chain's checkpoint (last event and keyed hash, purge anchor) to keep outside this server."""
+    from pathlib import Path
+
+    from services.administration import audit_log
+    from services.administration.bootstrap import CLI_ACTOR
+
+    _ready()
+    try:
+        data = audit_log.export_checkpoint(CLI_ACTOR)
+        Path(out).write_bytes(data)
+    except ServiceError as exc:
+        fail(exc.message, 1)
+    except OSError as exc:
+        fail(f"cannot write {out}: {exc.strerror}", 1)
+    typer.echo(f"audit checkpoint written to {out}")
 
 
 @audit_app.command("purge")
@@ -231,6 +257,8 @@ def backup_cmd(file: str = typer.Argument(..., help="the zip file to write")) ->
 def restore_cmd(
     file: str = typer.Argument(..., help="a zip written by `manage.py backup`"),
     force: bool = typer.Option(False, "--force", help="replace the data of a database that is not empty"),
+    allow_unsigned: bool = typer.Option(False, "--allow-unsigned",
+                                        help="restore a backup not signed with this installation's key (audited)"),
 ) -> None:
     """Restore a backup into an empty database (or replace everything with --force); the audit chain is re-verified."""
     from services.administration import backup
@@ -240,7 +268,7 @@ def restore_cmd(
     if schema.is_empty():
         schema.upgrade()
     try:
-        result = backup.restore_backup(Actor.system("manage.py"), file, force=force)
+        result = backup.restore_backup(Actor.system("manage.py"), file, force=force, allow_unsigned=allow_unsigned)
     except ServiceError as exc:
         fail(exc.message, 1)
     typer.echo(f"restored {result.manifest.total_rows} rows in {len(result.manifest.tables)} tables from {file}; "

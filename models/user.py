@@ -74,4 +74,4 @@ class UserSession(SQLModel, table=True):
     created_at: datetime = ts_field(nullable=False)
     last_seen_at: datetime = ts_field(nullable=False)
     ended_at: datetime | None = ts_field()
-    ended_reason: str | None = Field(default=None, max_length=20)  # user | idle | deactivated
+    ended_reason: str | None = Field(default=None, max_length=20)  # user | idle | deactivated | locked | ended

@@ -9,6 +9,8 @@ os.environ.setdefault("GOVDATA_DEMO_MODE", "true")
 # The app's own daily jobs (reminders, share sweep) would write into whichever test database is bound when the
 # first AppTest of a process runs; tests call services.daily directly instead.
 os.environ.setdefault("GOVDATA_DAILY_JOBS_IN_APP", "false")
+# Audit checkpoints (one file per database) go to a directory of this test process, not into data/.
+os.environ.setdefault("GOVDATA_AUDIT_CHECKPOINT_DIR", __import__("tempfile").mkdtemp(prefix="govdata-audit-"))
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402

@@ -82,6 +82,7 @@ ACTION_LABELS = {
     "policy.manage": N_("Manage policy profiles"), "calendar.edit_day": N_("Edit calendar day"),
     "calendar.import": N_("Import official schedule"), "calendar.manage": N_("Manage calendar"),
     "audit.read": N_("Read audit log"), "audit.export": N_("Export audit log"), "audit.verify": N_("Verify audit chain"),
+    "audit.export_checkpoint": N_("Export audit checkpoint"),
     "audit.purge": N_("Purge audit log"), "backup.create": N_("Create backup"), "backup.restore": N_("Restore backup"),
     "seed.demo": N_("Load demo data"), "reminders.refresh": N_("Refresh reminders"), "inbox.view": N_("View to-do list"),
     "catalog.create": N_("Create catalog entry"), "catalog.update": N_("Edit catalog entry"),

@@ -4,6 +4,8 @@ with their errors shown in the user's language."""
 from __future__ import annotations
 
 import inspect
+import logging
+import secrets
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -119,6 +121,28 @@ def enforce_idle_timeout() -> bool:
     return False
 
 
+def revalidate() -> bool:
+    """Every run: re-read the session record and the account's active state and roles (one indexed read), so a
+    deactivation, a role change or a sign-out elsewhere reaches this tab at its next interaction. Returns True
+    when the user was just signed out."""
+    current = actor()
+    if current is None:
+        return False
+    live = auth.live_session(st.session_state.get(TOKEN_KEY))
+    if live is None or live.user_id != current.user_id or not live.roles:
+        sign_out("ended")
+        flash(_("Your session has ended (the account was changed or signed out elsewhere). Please sign in again."),
+              "warning")
+        return True
+    if live.roles != current.roles or live.unit_id != current.unit_id:
+        fresh = auth.reload_actor(current)
+        if fresh is None:
+            sign_out("ended")
+            return True
+        st.session_state[ACTOR_KEY] = fresh
+    return False
+
+
 def apply_language() -> str:
     current = actor()
     lang = st.session_state.get("govdata_lang") or (current.language if current else None)
@@ -166,6 +190,24 @@ def run_action(fn: Callable[..., T], *args, success: str | None = None, rerun: b
     elif rerun:
         st.rerun()
     return True if result is None else result
+
+
+def run_page(page) -> None:
+    """Run the selected page; an unexpected error is logged under a short incident id and the user sees only a
+    generic message with that id (Streamlit's own error details are off, see .streamlit/config.toml). Where
+    error details are switched on (development, AppTest), the error propagates as usual."""
+    from streamlit import config
+
+    if config.get_option("client.showErrorDetails") not in ("none", False, "false"):
+        page.run()
+        return
+    try:
+        page.run()
+    except Exception:  # st.stop / st.rerun are BaseExceptions and pass through
+        incident = secrets.token_hex(4)
+        logging.getLogger("govdata.incident").exception("incident %s", incident)
+        st.error(_("Something went wrong. Please try again; if it persists, give the administrator this incident "
+                   "number: {incident}", incident=incident), icon=":material/error:")
 
 
 def field_label(field_name: str) -> str:

@@ -9,6 +9,7 @@ import io
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -288,11 +289,18 @@ def _write_xlsx(events) -> tuple[bytes, int]:
     return buf.getvalue(), rows
 
 
-def verify_chain(actor: Actor, *, now: datetime | None = None) -> ChainStatus:
-    """Recompute the whole hash chain and record the outcome (the panel shows the last one)."""
+def verify_chain(actor: Actor, *, now: datetime | None = None, checkpoint_file: str | Path | None = None) -> ChainStatus:
+    """Recompute the whole keyed hash chain, hold it against the checkpoint outside the database (this
+    database's, or one the audit administrator exported) and record the outcome (the panel shows the last one)."""
     now = now_utc(now)
+    checkpoint: Any = None
+    if checkpoint_file is not None:
+        try:
+            checkpoint = audit.read_checkpoint(Path(checkpoint_file))
+        except ValueError as exc:
+            raise ValidationError({"checkpoint": _("The checkpoint file cannot be read.")}) from exc
     with read_scope(actor, "audit.read", now=now) as (session, _scope):
-        result = audit.verify(session)
+        result = audit.verify(session, checkpoint=checkpoint) if checkpoint else audit.verify(session)
     with unit_of_work(actor, now) as uow:
         uow.require("audit.read", object_type="audit_event")
         uow.audit("audit.verify", object_type="audit_event", result="success" if result.ok else "failure",
@@ -307,6 +315,19 @@ def purge_limit(actor: Actor, *, now: datetime | None = None) -> tuple[date, int
     active profile's, whichever is longer, and never less than six calendar months)."""
     with read_scope(actor, "audit.purge", now=now):
         return audit.retention_limit(local_date(now), policy.active_profile().log_retention_days)
+
+
+def export_checkpoint(actor: Actor, *, now: datetime | None = None) -> bytes:
+    """The chain's checkpoint (last sequence number and keyed hash, purge anchor) as JSON, for the audit
+    administrator to keep elsewhere: `manage.py audit verify --checkpoint FILE` holds the database against it."""
+    with unit_of_work(actor, now) as uow:
+        uow.require("audit.export", object_type="audit_event")
+        checkpoint = audit.load_checkpoint(uow.session.get_bind())
+        if checkpoint is None:
+            raise ValidationError(_("No audit event has been recorded yet: there is no checkpoint."))
+        uow.audit("audit.export_checkpoint", object_type="audit_event", detail={"seq": checkpoint.seq})
+        uow.commit()
+    return checkpoint.to_json()
 
 
 def purge(actor: Actor, before: date, *, now: datetime | None = None) -> int:

@@ -13,9 +13,10 @@ from datetime import datetime, timedelta
 
 import bcrypt
 import pyotp
+from sqlalchemy import update
 from sqlmodel import func, select
 
-from models import User, UserSession
+from models import User, UserRole, UserSession
 from services.core import audit
 from services.core.actor import Actor, load_actor
 from services.core.db import read_session, write_session
@@ -79,17 +80,32 @@ def _sign(payload: str) -> str:
 
 
 def _make_ticket(user_id: int, now: datetime) -> str:
-    payload = f"{user_id}.{int(now.timestamp()) + get_settings().totp_ticket_seconds}"
+    issued_us = int(now.timestamp() * 1_000_000)
+    payload = f"{user_id}.{int(now.timestamp()) + get_settings().totp_ticket_seconds}.{issued_us}"
     return f"{payload}.{_sign(payload)}"
 
 
-def _read_ticket(ticket: str, now: datetime) -> int | None:
+def _read_ticket(ticket: str, now: datetime) -> tuple[int, datetime] | None:
+    """(user id, time of issue) of a genuine, unexpired ticket."""
     try:
-        user_id, expires, signature = ticket.split(".")
-        valid = hmac.compare_digest(signature, _sign(f"{user_id}.{expires}"))
-        return int(user_id) if valid and int(expires) >= int(now.timestamp()) else None
-    except (ValueError, AttributeError):
+        user_id, expires, issued_us, signature = ticket.split(".")
+        valid = hmac.compare_digest(signature, _sign(f"{user_id}.{expires}.{issued_us}"))
+        if not valid or int(expires) < int(now.timestamp()):
+            return None
+        return int(user_id), datetime.fromtimestamp(int(issued_us) / 1_000_000, tz=now.tzinfo)
+    except (ValueError, AttributeError, OverflowError, OSError):
         return None
+
+
+_dummy_hash: dict[int, str] = {}
+
+
+def _burn_a_password_check(password: str) -> None:
+    """Unknown and inactive accounts take as long to refuse as a wrong password (no user-name enumeration)."""
+    rounds = get_settings().bcrypt_rounds
+    if rounds not in _dummy_hash:
+        _dummy_hash[rounds] = hash_password(secrets.token_urlsafe(16))
+    check_password(password, _dummy_hash[rounds])
 
 
 def totp_required_for(roles) -> bool:
@@ -112,17 +128,18 @@ def sign_in(username: str, password: str, *, now: datetime | None = None) -> Sig
     with write_session() as session:
         user = _find_user(session, username or "")
         if user is None or not user.is_active:
+            _burn_a_password_check(password or "")
             audit.record(session, None, "auth.sign_in", object_type="user", result="failure", now=now,
                          username=(username or "")[:40], detail={"reason": "unknown or inactive account"})
             session.commit()
             raise AuthError(generic)
-        if user.locked_until and user.locked_until > now:
-            audit.record(session, None, "auth.sign_in", object_type="user", object_id=user.id, result="failure",
-                         now=now, username=user.username, detail={"reason": "locked"})
-            session.commit()
-            raise AuthError(_("The account is locked after repeated failures. Try again after {until}.",
-                              until=fmt_local(user.locked_until)))
-        if not check_password(password or "", user.password_hash):
+        _refuse_if_locked(session, user, now)
+        password_ok = check_password(password or "", user.password_hash)
+        # Judge the guess against the row as it is now, under its lock: parallel guesses queue here, so the
+        # threshold holds exactly on PostgreSQL too (SQLite's write lock already serialises the whole call).
+        _lock_row(session, user)
+        _refuse_if_locked(session, user, now)
+        if not password_ok:
             raise AuthError(_count_failure(session, user, "wrong password", now) or generic)
         if user.totp_secret:
             # Not signed in yet: the second factor decides. Nothing is reset until it succeeds.
@@ -131,8 +148,25 @@ def sign_in(username: str, password: str, *, now: datetime | None = None) -> Sig
         return _complete(session, user, now)
 
 
+def _refuse_if_locked(session, user: User, now: datetime) -> None:
+    if user.locked_until and user.locked_until > now:
+        audit.record(session, None, "auth.sign_in", object_type="user", object_id=user.id, result="failure",
+                     now=now, username=user.username, detail={"reason": "locked"})
+        session.commit()
+        raise AuthError(_("The account is locked after repeated failures. Try again after {until}.",
+                          until=fmt_local(user.locked_until)))
+
+
+def _lock_row(session, user: User) -> None:
+    """Re-read the account under a row lock (SELECT … FOR UPDATE; a no-op on SQLite, whose write
+    transactions are serial) so counters are changed from their current value."""
+    session.refresh(user, with_for_update=True)
+
+
 def _count_failure(session, user: User, reason: str, now: datetime) -> str | None:
-    """Count one failure in the window; lock at the threshold. Commits. Returns the lock message if locked."""
+    """Count one failure in the window; lock at the threshold. Commits. Returns the lock message if locked.
+
+    The caller holds the account's row lock (`_lock_row`)."""
     cfg = get_settings()
     window = timedelta(minutes=cfg.lockout_window_minutes)
     if user.first_failed_at is None or now - user.first_failed_at > window:
@@ -149,6 +183,7 @@ def _count_failure(session, user: User, reason: str, now: datetime) -> str | Non
         user.first_failed_at = None
         audit.record(session, None, "auth.lock", object_type="user", object_id=user.id, now=now,
                      username=user.username, detail={"locked_until": user.locked_until})
+        _end_sessions(session, user.id, "locked", now)  # type: ignore[arg-type]
         message = _("Too many failed attempts: the account is locked until {until}.", until=fmt_local(user.locked_until))
     session.add(user)
     session.commit()
@@ -158,13 +193,18 @@ def _count_failure(session, user: User, reason: str, now: datetime) -> str | Non
 def verify_second_factor(ticket: str, code: str, *, now: datetime | None = None) -> SignInResult:
     """Second sign-in step for accounts with TOTP; wrong codes count toward the lockout like wrong passwords."""
     now = now_utc(now)
-    user_id = _read_ticket(ticket, now)
-    if user_id is None:
+    read = _read_ticket(ticket, now)
+    if read is None:
         raise AuthError(_("The sign-in took too long. Enter your user name and password again."))
+    user_id, issued = read
     with write_session() as session:
         user = session.get(User, user_id)
         if user is None or not user.is_active or not user.totp_secret:
             raise AuthError(_("Wrong user name or password."))
+        _lock_row(session, user)
+        if user.last_login_at is not None and user.last_login_at >= issued:
+            # One use per ticket: a sign-in completed since it was issued (this one, or a later one) spends it.
+            raise AuthError(_("The sign-in took too long. Enter your user name and password again."))
         if user.locked_until and user.locked_until > now:
             raise AuthError(_("The account is locked after repeated failures. Try again after {until}.",
                               until=fmt_local(user.locked_until)))
@@ -228,6 +268,38 @@ def resume_session(token: str | None, *, now: datetime | None = None) -> SignInR
         return _result(user, actor, token, now)
 
 
+@dataclass(frozen=True)
+class LiveSession:
+    user_id: int
+    unit_id: int
+    roles: frozenset[str]
+    last_seen_at: datetime
+
+
+def live_session(token: str | None, *, now: datetime | None = None) -> LiveSession | None:
+    """What a browser session may do right now: None when the session was ended, the account deactivated or the
+    session idle too long; else the account's current roles and unit. One indexed read (token hash → session →
+    account → roles), run on every interaction so revocation reaches tabs that are already open."""
+    if not token:
+        return None
+    now = now_utc(now)
+    with read_session() as session:
+        rows = session.exec(
+            select(UserSession.user_id, UserSession.ended_at, UserSession.last_seen_at, User.is_active, User.unit_id,
+                   UserRole.role)
+            .join(User, User.id == UserSession.user_id)  # type: ignore[arg-type]
+            .outerjoin(UserRole, UserRole.user_id == User.id)  # type: ignore[arg-type]
+            .where(UserSession.token_hash == _token_hash(token))
+        ).all()
+    if not rows:
+        return None
+    user_id, ended_at, last_seen_at, is_active, unit_id, _role = rows[0]
+    idle = timedelta(minutes=get_settings().idle_timeout_minutes)
+    if ended_at is not None or not is_active or now - last_seen_at > idle:
+        return None
+    return LiveSession(user_id, unit_id, frozenset(r[5] for r in rows if r[5] is not None), last_seen_at)
+
+
 def touch_session(token: str | None, *, now: datetime | None = None) -> bool:
     """Record activity of a live browser session; False when the session was ended meanwhile."""
     if not token:
@@ -241,6 +313,12 @@ def touch_session(token: str | None, *, now: datetime | None = None) -> bool:
         session.add(row)
         session.commit()
         return True
+
+
+def _end_sessions(session, user_id: int, reason: str, now: datetime) -> None:
+    """End every open browser session of an account (in the caller's transaction)."""
+    session.exec(update(UserSession).where(UserSession.user_id == user_id, UserSession.ended_at.is_(None))  # type: ignore[union-attr]
+                 .values(ended_at=now, ended_reason=reason))
 
 
 def end_session(token: str | None, reason: str, *, now: datetime | None = None) -> None:
@@ -305,9 +383,13 @@ def change_password(actor: Actor, current: str, new: str, repeat: str, *, now: d
     if current == new:
         errors["new"] = _("The new password must differ from the current one.")
     with write_session() as session:
-        user = session.get(User, actor.user_id)
-        if user is None or not check_password(current, user.password_hash):
-            errors["current"] = _("The current password is wrong.")
+        user = session.get(User, actor.user_id, with_for_update=True)
+        if user is None:
+            raise AuthError(_("Wrong user name or password."))
+        if not check_password(current or "", user.password_hash):
+            # Guessing through the change form counts toward the same lockout as the sign-in form.
+            locked = _count_failure(session, user, "wrong current password", now)
+            errors["current"] = locked or _("The current password is wrong.")
         if errors:
             audit.record(session, actor, "auth.change_password", object_type="user", object_id=actor.user_id,
                          result="failure", detail={"fields": sorted(errors)}, now=now)
@@ -333,7 +415,7 @@ def reload_actor(actor: Actor) -> Actor | None:
 
 def demo_accounts(limit_per_role: int = 3) -> list[dict]:
     """Accounts to show on the sign-in page in demo mode only (empty otherwise), a few per role."""
-    from models import Unit, UserRole
+    from models import Unit
 
     if not get_settings().demo_mode:
         return []

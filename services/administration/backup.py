@@ -5,13 +5,21 @@ name) and `manifest.json` with the schema revision, each table's columns, row co
 every file against the manifest before touching the database, loads everything in one transaction into an empty
 (or deliberately emptied) database at the same schema, re-verifies the audit hash chain, and only then commits.
 Both operations are audited: the backup event lands in the live chain, the restore event continues the restored
-chain."""
+chain.
+
+`manifest.sig` is an HMAC-SHA256 of the manifest's exact bytes with the backup key (GOVDATA_BACKUP_KEY or
+data/.backup_key — never inside the backup), so a table changed together with its checksum is refused. A restore
+of an unsigned or wrongly signed backup needs `allow_unsigned` and is audited as such; its audit chain is still
+verified with this installation's audit key (a backup from another installation restores only where that
+installation's audit key is configured; a backup written before the chain was keyed is checked for its links)."""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -19,15 +27,18 @@ from typing import Any
 
 from sqlalchemy import Date, DateTime, Table, bindparam, func, inspect, select, text, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table)
+from models import AuditHead
 from models.base import UTCDateTime
 from services.core import audit
 from services.core.actor import Actor
 from services.core.db import get_engine, read_session, write_session
 from services.core.errors import ValidationError
 from services.core.i18n import gettext as _
+from services.core.settings import get_settings
 from services.core.timeutil import now_utc
 from services.core.uow import unit_of_work
 
@@ -35,6 +46,7 @@ FORMAT = "govdata-backup"
 FORMAT_VERSION = 1
 BATCH = 5_000
 MANIFEST = "manifest.json"
+SIGNATURE = "manifest.sig"
 
 
 @dataclass
@@ -50,24 +62,36 @@ class BackupManifest:
     backend: str
     schema_revision: str | None
     tables: dict[str, TableInfo] = field(default_factory=dict)
+    # The first keyed audit event of the backed-up chain (from its checkpoint); None in backups written before the
+    # chain was keyed, whose events are then checked for their links only.
+    audit_keyed_from: int | None = 1
+    signed: bool = False  # set when read: the signature matched the backup key
 
     def to_json(self) -> str:
         return json.dumps({"format": FORMAT, "format_version": FORMAT_VERSION, "created_at": self.created_at,
                            "backend": self.backend, "schema_revision": self.schema_revision,
+                           "audit_keyed_from": self.audit_keyed_from,
                            "tables": {k: v.__dict__ for k, v in self.tables.items()}},
                           ensure_ascii=False, indent=2)
 
     @classmethod
     def from_json(cls, raw: str) -> BackupManifest:
         data = json.loads(raw)
-        if data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
+        if not isinstance(data, dict) or data.get("format") != FORMAT or data.get("format_version") != FORMAT_VERSION:
             raise ValidationError({"file": _("This file is not a GovData Hub backup of a supported version.")})
-        return cls(created_at=data["created_at"], backend=data["backend"], schema_revision=data["schema_revision"],
-                   tables={k: TableInfo(**v) for k, v in data["tables"].items()})
+        return cls(created_at=str(data["created_at"]), backend=str(data["backend"]),
+                   schema_revision=data["schema_revision"], audit_keyed_from=_int_or_none(data.get("audit_keyed_from")),
+                   tables={str(k): TableInfo(rows=int(v["rows"]), sha256=str(v["sha256"]),
+                                             columns=[str(c) for c in v["columns"]])
+                           for k, v in data["tables"].items()})
 
     @property
     def total_rows(self) -> int:
         return sum(t.rows for t in self.tables.values())
+
+
+def _int_or_none(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 @dataclass
@@ -104,6 +128,10 @@ def _decoder(table: Table):
     def decode(row: dict[str, Any]) -> dict[str, Any]:
         return {k: (kinds[k](v) if v is not None and k in kinds else v) for k, v in row.items()}
     return decode
+
+
+def sign_manifest(raw: bytes) -> str:
+    return hmac.new(get_settings().backup_signing_key(), raw, hashlib.sha256).hexdigest()
 
 
 def _check_permission(actor: Actor, action: str) -> None:
@@ -152,8 +180,10 @@ def _write_archive(engine, tmp: Path, now: datetime, options: dict) -> BackupMan
     with engine.connect().execution_options(**options) as conn, conn.begin(), \
             zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         _check_live_schema(conn)
+        checkpoint = audit.load_checkpoint(engine)
         manifest = BackupManifest(created_at=now.isoformat(), backend=engine.dialect.name,
-                                  schema_revision=_schema_revision(conn))
+                                  schema_revision=_schema_revision(conn),
+                                  audit_keyed_from=checkpoint.keyed_from if checkpoint else 1)
         for table in _tables():
             columns = [c.name for c in table.columns]
             pk = list(table.primary_key.columns) or list(table.columns)
@@ -168,7 +198,9 @@ def _write_archive(engine, tmp: Path, now: datetime, options: dict) -> BackupMan
                     member.write(line)
                     rows += 1
             manifest.tables[table.name] = TableInfo(rows=rows, sha256=digest.hexdigest(), columns=columns)
-        archive.writestr(MANIFEST, manifest.to_json())
+        raw = manifest.to_json().encode("utf-8")
+        archive.writestr(MANIFEST, raw)
+        archive.writestr(SIGNATURE, sign_manifest(raw))
     return manifest
 
 
@@ -187,7 +219,11 @@ def read_manifest(path: str | Path) -> BackupManifest:
         raise ValidationError({"file": _("The file {name} does not exist.", name=str(path))})
     try:
         with zipfile.ZipFile(path) as archive:
-            manifest = BackupManifest.from_json(archive.read(MANIFEST).decode("utf-8"))
+            raw = archive.read(MANIFEST)
+            manifest = BackupManifest.from_json(raw.decode("utf-8"))
+            names = set(archive.namelist())
+            signature = archive.read(SIGNATURE).decode("ascii", "replace").strip() if SIGNATURE in names else ""
+            manifest.signed = bool(signature) and hmac.compare_digest(signature, sign_manifest(raw))
             for name, info in manifest.tables.items():
                 digest = hashlib.sha256()
                 rows = 0
@@ -198,7 +234,8 @@ def read_manifest(path: str | Path) -> BackupManifest:
                 if digest.hexdigest() != info.sha256 or rows != info.rows:
                     raise ValidationError({"file": _(
                         "The backup is damaged: table {table} does not match its checksum.", table=name)})
-    except (zipfile.BadZipFile, KeyError, ValueError) as exc:
+    except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, TypeError, AttributeError,
+            NotImplementedError) as exc:
         if isinstance(exc, ValidationError):
             raise
         raise ValidationError({"file": _("This file is not a GovData Hub backup of a supported version.")}) from exc
@@ -275,11 +312,37 @@ def _reset_sequences(conn: Connection) -> None:
                              {"s": seq})
 
 
-def restore_backup(actor: Actor, path: str | Path, *, force: bool = False, now: datetime | None = None) -> RestoreResult:
-    """Load a backup into this database. Refused unless the database is empty or `force` is given; all or nothing."""
+def restore_backup(actor: Actor, path: str | Path, *, force: bool = False, allow_unsigned: bool = False,
+                   now: datetime | None = None) -> RestoreResult:
+    """Load a backup into this database. Refused unless the database is empty or `force` is given; all or nothing.
+
+    Refused when the manifest is not signed with this deployment's backup key, unless `allow_unsigned` (an
+    operator knowingly restoring a foreign backup; audited)."""
     now = now_utc(now)
     _check_permission(actor, "backup.restore")
     manifest = read_manifest(path)
+    if not manifest.signed and not allow_unsigned:
+        _record_refusal(actor, path, now)
+        raise ValidationError({"file": _(
+            "The backup is not signed with this installation's backup key: it may have been altered. Restore it "
+            "only if you know where it comes from (--allow-unsigned).")})
+    try:
+        return _restore(actor, path, manifest, force=force, now=now)
+    except (IntegrityError, DataError, zlib.error, ValueError, TypeError, KeyError, zipfile.BadZipFile) as exc:
+        if isinstance(exc, ValidationError):
+            raise
+        raise ValidationError({"file": _(
+            "The backup could not be loaded ({problem}); nothing was restored.", problem=type(exc).__name__)}) from exc
+
+
+def _record_refusal(actor: Actor, path: str | Path, now: datetime) -> None:
+    with write_session() as session:
+        audit.record(session, actor, "backup.restore", object_type="database", result="failure", now=now,
+                     detail={"file": Path(path).name, "reason": "unsigned or wrongly signed manifest"})
+        session.commit()
+
+
+def _restore(actor: Actor, path: str | Path, manifest: BackupManifest, *, force: bool, now: datetime) -> RestoreResult:
     with write_session() as session:
         conn = session.connection()
         _check_schema(conn, manifest)
@@ -293,15 +356,26 @@ def restore_backup(actor: Actor, path: str | Path, *, force: bool = False, now: 
             for table in _tables():
                 _load_table(conn, archive, table)
         _reset_sequences(conn)
-        result = audit.verify(session)
+        head = session.get(AuditHead, 1) or AuditHead(id=1)
+        # The restored chain is held against its own head (the backup's), not the checkpoint of what it replaces.
+        keyed_from = manifest.audit_keyed_from or head.last_seq + 1
+        own = audit.Checkpoint(database="", keyed_from=keyed_from, seq=head.last_seq, hash=head.last_hash,
+                               anchor_seq=head.anchor_seq, anchor_hash=head.anchor_hash).signed()
+        result = audit.verify(session, checkpoint=own)
         if not result.ok:
             session.rollback()
             raise ValidationError({"file": _(
                 "The restored audit log does not verify ({reason}); nothing was restored.", reason=result.reason)})
-        audit.record(session, actor, "backup.restore", object_type="database", now=now,
+        bind = session.get_bind()
+        anchor = (head.anchor_seq, head.anchor_hash)
+        event = audit.record(session, actor, "backup.restore", object_type="database", now=now,
                      detail={"file": Path(path).name, "rows": manifest.total_rows, "backup_created_at":
-                             manifest.created_at, "backend": manifest.backend, "forced": force})
+                             manifest.created_at, "backend": manifest.backend, "forced": force,
+                             "signed": manifest.signed})
         session.commit()
+    # The checkpoint now describes the restored chain, up to the restore event.
+    audit.set_checkpoint(bind, keyed_from=keyed_from, seq=event.seq, digest=event.hash, anchor_seq=anchor[0],
+                         anchor_hash=anchor[1])
     return RestoreResult(manifest=manifest, audit_events_checked=result.checked)
 
 

@@ -14,9 +14,10 @@ from services.core.audit import diff
 from services.core.db import read_session
 from services.core.errors import NotFound, ValidationError
 from services.core.i18n import gettext as _
+from services.core.search import clean, contains
 from services.core.timeutil import now_utc
 from services.core.uow import unit_of_work
-from services.core.validators import region_code_error, uscc_error
+from services.core.validators import normalize_code, region_code_error, uscc_error
 
 
 @dataclass
@@ -107,9 +108,8 @@ def list_units(*, region_id: int | None = None, include_inactive: bool = True, s
             stmt = stmt.where(Unit.region_id == region_id)
         if not include_inactive:
             stmt = stmt.where(Unit.is_active)
-        if search:
-            like = f"%{search.strip()}%"
-            stmt = stmt.where(Unit.name.like(like) | Unit.uscc.like(like))  # type: ignore[union-attr]
+        if clean(search):
+            stmt = stmt.where(contains(Unit.name, search) | contains(Unit.uscc, search))
         rows = session.exec(stmt).all()
         return pd.DataFrame(
             [{"id": u.id, "uscc": u.uscc, "name": u.name, "short_name": u.short_name, "kind": u.kind,
@@ -131,12 +131,12 @@ def get_unit(unit_id: int) -> Unit:
 def unit_id_by_uscc(uscc: str) -> int | None:
     """The unit with this unified social credit code (case and spaces ignored), or None."""
     with read_session() as session:
-        return session.exec(select(Unit.id).where(Unit.uscc == (uscc or "").strip().upper())).first()
+        return session.exec(select(Unit.id).where(Unit.uscc == normalize_code(uscc))).first()
 
 
 def _validate_unit(data: UnitInput, session, unit_id: int | None) -> UnitInput:
     errors: dict[str, str] = {}
-    data.uscc = (data.uscc or "").strip().upper()
+    data.uscc = normalize_code(data.uscc)
     problem = uscc_error(data.uscc)
     if problem:
         errors["uscc"] = problem

@@ -18,6 +18,7 @@ from services.core.audit import diff
 from services.core.errors import ValidationError
 from services.core.i18n import LANGUAGES
 from services.core.i18n import gettext as _
+from services.core.search import clean, contains
 from services.core.timeutil import now_utc
 from services.core.uow import read_scope, unit_of_work
 
@@ -36,9 +37,8 @@ def list_users(actor: Actor, *, unit_id: int | None = None, search: str | None =
         stmt = select(User, Unit.name).join(Unit, Unit.id == User.unit_id).order_by(User.username)
         if unit_id:
             stmt = stmt.where(User.unit_id == unit_id)
-        if search:
-            like = f"%{search.strip()}%"
-            stmt = stmt.where(User.username.like(like) | User.display_name.like(like))  # type: ignore[union-attr]
+        if clean(search):
+            stmt = stmt.where(contains(User.username, search) | contains(User.display_name, search))
         rows = session.exec(stmt).all()
         roles: dict[int, list[str]] = {}
         for user_id, role in session.exec(select(UserRole.user_id, UserRole.role)).all():

@@ -47,6 +47,7 @@ from services.catalog.store import (
 from services.core.actor import Actor
 from services.core.errors import NotFound
 from services.core.permissions import Scope
+from services.core.search import clean, contains
 from services.core.settings import get_settings
 from services.core.timeutil import local_date
 from services.core.uow import read_scope
@@ -118,10 +119,10 @@ def search_published(actor: Actor, *, text: str | None = None, unit_id: int | No
     page = max(1, page)
     with read_scope(actor, "catalog.view") as (session, _scope):
         conditions = [CatalogEntry.is_published.is_(True)]  # type: ignore[attr-defined]
-        if text and text.strip():
-            terms = [normalise_name(t) for t in text.split()]
+        if clean(text):
+            terms = [normalise_name(t) for t in clean(text).split()]
             for term in filter(None, terms):
-                conditions.append(CatalogEntry.search_text.like(f"%{term}%"))  # type: ignore[union-attr]
+                conditions.append(contains(CatalogEntry.search_text, term, case_insensitive=False))
         if unit_id:
             conditions.append(CatalogEntry.provider_unit_id == unit_id)
         if classification:
@@ -162,9 +163,8 @@ def list_entries(actor: Actor, *, unit_id: int | None = None, status: str | None
             conditions.append(CatalogEntry.provider_unit_id == unit_id)
         if status:
             conditions.append(CatalogEntry.status == status)
-        if text and text.strip():
-            like = f"%{text.strip()}%"
-            conditions.append(or_(CatalogEntry.name.like(like), CatalogEntry.resource_code.like(like)))  # type: ignore[attr-defined]
+        if clean(text):
+            conditions.append(or_(contains(CatalogEntry.name, text), contains(CatalogEntry.resource_code, text)))
         if incomplete_only:
             conditions.append(CatalogEntry.completeness < 1)
         total = session.exec(select(func.count()).select_from(CatalogEntry).where(*conditions)).one() or 0

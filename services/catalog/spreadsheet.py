@@ -34,7 +34,7 @@ from services.core.permissions import Scope
 from services.core.settings import DATA_DIR
 from services.core.timeutil import local_date, now_utc
 from services.core.uow import read_scope, unit_of_work
-from services.core.validators import uscc_error
+from services.core.validators import normalize_code, uscc_error
 
 Progress = Callable[[float, str], None]
 
@@ -325,7 +325,7 @@ def _check(session: Session, actor: Actor, scope: Scope, parsed: ParsedWorkbook,
                 problem(es, r.row, eh[key], _("Unknown value {value}; use one of: {names}.", value=text,
                                               names=_allowed_names(key)))
         provider = None
-        uscc = (_cell_text(v.get("provider_uscc")) or "").upper()
+        uscc = normalize_code(_cell_text(v.get("provider_uscc")))
         if not uscc:
             problem(es, r.row, eh["provider_uscc"], _("The providing unit's code is required."))
         elif uscc_error(uscc):
@@ -338,7 +338,7 @@ def _check(session: Session, actor: Actor, scope: Scope, parsed: ParsedWorkbook,
             if scope is Scope.UNIT and provider.id != actor.unit_id:
                 problem(es, r.row, eh["provider_uscc"], _("You may import only your own unit's entries."))
         source_id = None
-        source_uscc = (_cell_text(v.get("source_uscc")) or "").upper()
+        source_uscc = normalize_code(_cell_text(v.get("source_uscc")))
         if source_uscc:
             if uscc_error(source_uscc):
                 problem(es, r.row, eh["source_uscc"], uscc_error(source_uscc) or "")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlmodel import Session, select
 
@@ -62,3 +62,17 @@ def load_actor(session: Session, user: User) -> Actor:
         language=user.language,
         unit_name=unit.name if unit else "",
     )
+
+
+def current(session: Session, actor: Actor) -> Actor:
+    """The actor with the roles its account holds now (none once deactivated), in one indexed read.
+
+    Services check permissions against this, never against the roles a browser tab loaded at sign-in, so a
+    revoked role or a deactivated account stops working at the next action."""
+    if actor.user_id is None or actor.is_system:
+        return actor
+    roles = frozenset(session.exec(
+        select(UserRole.role).join(User, User.id == UserRole.user_id)  # type: ignore[arg-type]
+        .where(UserRole.user_id == actor.user_id, User.is_active)
+    ).all())
+    return actor if roles == actor.roles else replace(actor, roles=roles)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from functools import lru_cache
 from pathlib import Path
@@ -22,6 +23,15 @@ class Settings(BaseSettings):
     # Signs session tokens; taken from GOVDATA_SECRET_KEY or generated once into data/.secret_key.
     secret_key: str | None = None
     secret_key_file: Path = DATA_DIR / ".secret_key"
+    # Keys the audit chain (HMAC-SHA256): GOVDATA_AUDIT_KEY or generated once into data/.audit_key. The chain's
+    # checkpoint (last sequence number and keyed hash, purge anchor) is written beside the key unless
+    # GOVDATA_AUDIT_CHECKPOINT_DIR names another place, one file per database.
+    audit_key: str | None = None
+    audit_key_file: Path = DATA_DIR / ".audit_key"
+    audit_checkpoint_dir: Path | None = None
+    # Signs backup manifests: GOVDATA_BACKUP_KEY or generated once into data/.backup_key.
+    backup_key: str | None = None
+    backup_key_file: Path = DATA_DIR / ".backup_key"
     attachment_dir: Path = DATA_DIR / "attachments"
     timezone: str = "Asia/Shanghai"
 
@@ -60,16 +70,34 @@ class Settings(BaseSettings):
         return url
 
     def signing_key(self) -> str:
-        if self.secret_key:
-            return self.secret_key
-        path = self.secret_key_file
-        if path.exists():
-            return path.read_text(encoding="utf-8").strip()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(48)
-        path.write_text(key, encoding="utf-8")
-        path.chmod(0o600)
-        return key
+        return self.secret_key or _key_from_file(self.secret_key_file)
+
+    def audit_signing_key(self) -> bytes:
+        return (self.audit_key or _key_from_file(self.audit_key_file)).encode("utf-8")
+
+    def backup_signing_key(self) -> bytes:
+        return (self.backup_key or _key_from_file(self.backup_key_file)).encode("utf-8")
+
+    def resolved_checkpoint_dir(self) -> Path:
+        return self.audit_checkpoint_dir or self.audit_key_file.parent
+
+
+def _key_from_file(path: Path) -> str:
+    """A key kept outside the database and the repository: read, or generated once (owner-only permissions)."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    tmp = path.with_name(f"{path.name}.{secrets.token_hex(4)}.tmp")
+    tmp.write_text(key, encoding="utf-8")
+    tmp.chmod(0o600)
+    try:
+        os.link(tmp, path)  # never replaces a key another process generated meanwhile
+    except FileExistsError:
+        pass
+    finally:
+        tmp.unlink()
+    return path.read_text(encoding="utf-8").strip()
 
 
 @lru_cache(maxsize=1)

@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlmodel import Session
 
 from services.core import audit, permissions
-from services.core.actor import Actor
+from services.core.actor import Actor, current
 from services.core.db import read_session, write_session
 from services.core.errors import Conflict, NotFound, PermissionDenied
 from services.core.permissions import Scope
@@ -26,6 +26,7 @@ class UnitOfWork:
     def require(self, action: str, *, unit_id: int | None = None, region_id: int | None = None,
                 object_type: str | None = None, object_id: object | None = None) -> Scope:
         self._denied_target = (object_type, object_id)
+        self.actor = current(self.session, self.actor)
         return permissions.require(self.actor, action, unit_id=unit_id, region_id=region_id)
 
     def get(self, model, key, *, for_update: bool = False):
@@ -74,10 +75,11 @@ def unit_of_work(actor: Actor, now: datetime | None = None) -> Iterator[UnitOfWo
 def read_scope(actor: Actor, action: str, *, unit_id: int | None = None, region_id: int | None = None,
                now: datetime | None = None) -> Iterator[tuple[Session, Scope]]:
     """Read-only use cases: checks `action` first and yields the session with the scope to filter by."""
-    try:
-        scope = permissions.require(actor, action, unit_id=unit_id, region_id=region_id)
-    except PermissionDenied as exc:
-        _record_denial(actor, exc, (None, unit_id), now)
-        raise
     with read_session() as session:
+        try:
+            scope = permissions.require(current(session, actor), action, unit_id=unit_id, region_id=region_id)
+        except PermissionDenied as exc:
+            session.rollback()
+            _record_denial(actor, exc, (None, unit_id), now)
+            raise
         yield session, scope

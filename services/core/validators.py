@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 
 from services.core.i18n import gettext as _
@@ -12,7 +13,15 @@ USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
 RESIDENT_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 RESIDENT_ID_CHECK = "10X98765432"
-_USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+_USCC_RE = re.compile(r"^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$")
+EARLIEST_BIRTH_YEAR = 1900
+
+
+def normalize_code(code: str | None) -> str:
+    """A credit code as typed, in the form GB 32100 defines: full-width letters and digits (what a Chinese input
+    method types) and the ideographic space become their ASCII forms (NFKC), then trimmed and upper-cased.
+    Other digits (Arabic-Indic, …) are left alone, so the check below refuses them."""
+    return unicodedata.normalize("NFKC", code or "").strip().upper()
 
 
 def uscc_check_char(first17: str) -> str:
@@ -28,7 +37,7 @@ def org_code_check_char(first8: str) -> str:
 
 def uscc_error(code: str | None) -> str | None:
     """None when `code` is a valid USCC, otherwise a message saying what is wrong."""
-    code = (code or "").strip().upper()
+    code = normalize_code(code)
     if len(code) != 18:
         return _("A unified social credit code has 18 characters.")
     if not _USCC_RE.match(code):
@@ -50,12 +59,14 @@ def make_uscc(authority: str, kind: str, region_code: str, org_body: str) -> str
 
 def resident_id_error(number: str | None) -> str | None:
     number = (number or "").strip().upper()
-    if not re.fullmatch(r"\d{17}[\dX]", number):
+    if not re.fullmatch(r"[0-9]{17}[0-9X]", number):
         return _("A resident ID number has 17 digits followed by a digit or X.")
     try:
-        date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         return _("The birth date inside the resident ID number is not a real date.")
+    if born.year < EARLIEST_BIRTH_YEAR or born > date.today():
+        return _("The birth date inside the resident ID number is not plausible.")
     total = sum(int(c) * w for c, w in zip(number[:17], RESIDENT_ID_WEIGHTS, strict=True))
     if RESIDENT_ID_CHECK[total % 11] != number[17]:
         return _("The check digit of the resident ID number is wrong.")
@@ -63,6 +74,6 @@ def resident_id_error(number: str | None) -> str | None:
 
 
 def region_code_error(code: str | None) -> str | None:
-    if not re.fullmatch(r"\d{6}", (code or "").strip()):
+    if not re.fullmatch(r"[0-9]{6}", (code or "").strip()):
         return _("An administrative division code (GB/T 2260) has 6 digits.")
     return None

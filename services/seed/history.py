@@ -24,7 +24,7 @@ from sqlmodel import Session
 from models import AuditEvent, AuditHead, CalendarDay, CatalogEntry, Role, ShareRequest, Unit, User, UserRole
 from models.org import UnitKind
 from models.sharing import RequestKind, RequestStatus, Route
-from services.core import bulk
+from services.core import audit, bulk
 from services.core.audit import GENESIS, event_hash
 from services.core.settings import get_settings
 from services.core.timeutil import local_date, tz
@@ -413,7 +413,10 @@ def seed_history(ctx: SeedContext) -> None:
                 write_all()
         else:
             write_all()
+        first_seq = head.last_seq + 1
         head.last_seq, head.last_hash = last_seq, last_hash
         session.add(head)
+        if written:
+            audit.note_written(session, last_seq, last_hash, first_seq=first_seq)  # the checkpoint follows
         session.commit()
     ctx.counts["audit_events"] = existing + written + 1

@@ -92,3 +92,26 @@ def test_denied_action_is_audited_even_though_the_change_rolls_back(world):
         ev = s.exec(select(AuditEvent)).one()
     assert ev.result == "denied" and ev.action == "unit.manage" and ev.object_id == str(unit.id)
     assert orgs.get_unit(unit.id).name == "示范市公安局"
+
+
+def test_purge_goes_by_time_and_never_removes_a_newer_event_written_before_an_old_one(world):
+    old = datetime(2024, 1, 10, tzinfo=UTC)
+    recent = datetime.now(UTC)
+    with write_session() as s:
+        audit.record(s, Actor.system(), "test.old", now=old)
+        audit.record(s, Actor.system(), "test.today", now=recent)
+        audit.record(s, Actor.system(), "test.imported_old", now=old)
+        s.commit()
+    with write_session() as s:
+        assert audit.purge_before(s, Actor.system(), date(2025, 1, 1)) == 1
+        s.commit()
+    with read_session() as s:
+        kept = [e.action for e in s.exec(select(AuditEvent).order_by(AuditEvent.seq)).all()]
+    assert kept == ["test.today", "test.imported_old", "audit.purge"]
+    assert _verify().ok
+
+
+def test_purge_before_the_first_year_is_an_empty_purge_not_an_overflow(world):
+    with write_session() as s:
+        assert audit.purge_before(s, Actor.system(), date(1, 1, 1)) == 0
+        s.commit()

@@ -178,3 +178,75 @@ def test_only_the_token_hash_is_stored(world):
     with read_session() as s:
         row = s.exec(select(UserSession)).one()
     assert result.session_token not in row.token_hash and len(row.token_hash) == 64
+
+
+def _parallel_wrong_passwords(username: str, threads: int, attempts: int, now: datetime) -> list[str]:
+    """`threads` connections each try `attempts` wrong passwords at once; returns every refusal's message."""
+    import threading
+
+    barrier = threading.Barrier(threads)
+    messages: list[str] = []
+    lock = threading.Lock()
+
+    def attack():
+        barrier.wait()
+        for _i in range(attempts):
+            try:
+                auth.sign_in(username, "wrong-guess", now=now)
+            except AuthError as exc:
+                with lock:
+                    messages.append(exc.message)
+
+    workers = [threading.Thread(target=attack) for _i in range(threads)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return messages
+
+
+def test_parallel_wrong_passwords_lock_after_exactly_the_threshold(world):
+    """8 connections × 8 wrong passwords at once: exactly 5 guesses are judged, then the account is locked."""
+    from services.core.settings import get_settings
+
+    messages = _parallel_wrong_passwords("police", 8, 8, T0)
+    assert len(messages) == 64
+    judged = [e for e in _events("auth.sign_in") if '"wrong password"' in (e.detail or "")]
+    assert len(judged) == get_settings().lockout_threshold
+    assert len(_events("auth.lock")) == 1
+    with pytest.raises(AuthError):
+        auth.sign_in("police", PASSWORD, now=T0 + timedelta(minutes=1))
+
+
+def test_wrong_current_password_on_the_change_form_counts_toward_the_lockout(world):
+    actor = world["police"]
+    signed_in = auth.sign_in("police", PASSWORD, now=T0)
+    for i in range(5):
+        with pytest.raises(ValidationError):
+            auth.change_password(actor, "wrong", "Quiet-River-2026", "Quiet-River-2026", now=T0 + timedelta(minutes=i))
+    assert len(_events("auth.lock")) == 1
+    with pytest.raises(AuthError):
+        auth.sign_in("police", PASSWORD, now=T0 + timedelta(minutes=6))
+    # The browser session that guessed is ended as well.
+    assert auth.resume_session(signed_in.session_token, now=T0 + timedelta(minutes=6)) is None
+
+
+def test_a_sign_in_ticket_is_redeemed_once(world):
+    import pyotp
+
+    secret = auth.new_totp_secret()
+    auth.enrol_totp(world["secadmin"], secret, pyotp.TOTP(secret).now())
+    with pytest.raises(auth.SecondFactorRequired) as step:
+        auth.sign_in("secadmin", PASSWORD)
+    auth.verify_second_factor(step.value.ticket, pyotp.TOTP(secret).now())
+    with pytest.raises(AuthError):
+        auth.verify_second_factor(step.value.ticket, pyotp.TOTP(secret).now())
+
+
+def test_unknown_user_names_cost_a_password_check(world, monkeypatch):
+    calls = []
+    real = auth.check_password
+    monkeypatch.setattr(auth, "check_password", lambda p, h: calls.append(h) or real(p, h))
+    with pytest.raises(AuthError):
+        auth.sign_in("nobody-here", "whatever", now=T0)
+    assert len(calls) == 1

@@ -133,10 +133,50 @@ def test_a_backup_with_a_tampered_audit_log_is_not_restored(world, tmp_path):
             dst.writestr(item, data)
         dst.writestr("manifest.json", json.dumps(manifest))
     reset_data()
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as unsigned:
         backup.restore_backup(SYSTEM, forged)
+    assert "签名" in unsigned.value.message
+    # Even an operator who lets an unsigned backup in does not get a forged audit log past the keyed chain.
+    reset_data()  # (the refusal above was audited)
+    with pytest.raises(ValidationError) as refused:
+        backup.restore_backup(SYSTEM, forged, allow_unsigned=True)
     assert "审计" in refused.value.message
     assert _snapshot()["unit"] == []
+
+
+def test_a_table_changed_with_a_recomputed_manifest_is_refused_and_the_flag_is_audited(world, tmp_path):
+    """A sys_admin role given to a steward inside the backup, its checksum recomputed: the signature catches it."""
+    import hashlib
+
+    _busy_world(world)
+    file = tmp_path / "b.zip"
+    backup.create_backup(SYSTEM, file)
+    forged = tmp_path / "forged.zip"
+    with zipfile.ZipFile(file) as src, zipfile.ZipFile(forged, "w") as dst:
+        manifest = json.loads(src.read("manifest.json"))
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "tables/user_role.jsonl":
+                data = data.replace(b'"role":"unit_steward"', b'"role":"sys_admin"', 1)
+                manifest["tables"]["user_role"]["sha256"] = hashlib.sha256(data).hexdigest()
+            if item.filename != "manifest.json":
+                dst.writestr(item, data)
+        dst.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+    assert backup.read_manifest(file).signed and not backup.read_manifest(forged).signed
+    reset_data()
+    with pytest.raises(ValidationError):
+        backup.restore_backup(SYSTEM, forged)
+    with read_session() as s:
+        refusal = s.exec(select(AuditEvent).where(AuditEvent.action == "backup.restore")).scalars().all()
+    assert [e.result for e in refusal] == ["failure"]
+    reset_data()
+    result = backup.restore_backup(SYSTEM, forged, allow_unsigned=True)  # knowingly: restored and audited
+    assert result.audit_events_checked > 0
+    with read_session() as s:
+        last = s.exec(select(AuditEvent).order_by(AuditEvent.seq.desc()).limit(1)).scalars().one()
+    assert last.action == "backup.restore" and '"signed": false' in last.detail
+    with read_session() as s:
+        assert audit.verify(s).ok
 
 
 def test_backup_and_restore_are_audited(world, tmp_path):

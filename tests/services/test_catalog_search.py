@@ -74,3 +74,18 @@ def test_other_unit_cannot_read_a_draft(world):
 def test_admins_cannot_read_the_catalog(world):
     with pytest.raises(PermissionDenied):
         catalog.search_published(world["sysadmin"])
+
+
+def test_wildcards_and_nul_bytes_in_search_boxes_are_plain_text(world):
+    from services.administration import orgs, users
+
+    published_entry(world)
+    _rows, everything = catalog.search_published(world["police"])
+    assert catalog.search_published(world["police"], text="a\x00b")[1] == 0
+    for text in ("%", "c%e", "s_s", "\\", "a\x00b", "%\x00"):
+        # The published search drops punctuation from the query (normalised names): a lone % is an empty query.
+        assert catalog.search_published(world["police"], text=text)[1] in (0, everything), text
+        assert catalog.list_entries(world["police"], text=text)[1] == 0, text
+        assert users.list_users(world["sysadmin"], search=text).empty
+        assert orgs.list_units(search=text).empty
+    assert len(users.list_users(world["sysadmin"], search="COUNTY_POLICE")) == 1  # case-insensitive on both backends

@@ -2,7 +2,8 @@
 many rows it returns. A call that starts looping over rows with a query each blows its budget here.
 
 Add a line to CALLS when a screen gets a new main read (budget = the statements it needs today, with a little
-headroom, never a number that grows with the data)."""
+headroom, never a number that grows with the data). Every permission check reads the account's current roles
+(one statement), so that revocation reaches open sessions."""
 
 from __future__ import annotations
 
@@ -61,8 +62,8 @@ CALLS: list[Call] = [
     Call("audit_log.search_events (filtered, page 3)", "auditadmin", _audit_page, 3),
     Call("audit_log.filter_options", "auditadmin", lambda a: _svc("administration.audit_log").filter_options(a), 3),
     Call("audit_log.overview", "auditadmin", lambda a: _svc("administration.audit_log").overview(a, now=NOW), 6),
-    Call("inbox.inbox (county approver)", "approver_ds", lambda a: _svc("deadlines.inbox").inbox(a, now=NOW), 5),
-    Call("inbox.inbox (bureau)", "reviewer", lambda a: _svc("deadlines.inbox").inbox(a, now=NOW), 5),
+    Call("inbox.inbox (county approver)", "approver_ds", lambda a: _svc("deadlines.inbox").inbox(a, now=NOW), 6),
+    Call("inbox.inbox (bureau)", "reviewer", lambda a: _svc("deadlines.inbox").inbox(a, now=NOW), 6),
     Call("inbox.overdue_by_unit", "reviewer", lambda a: _svc("deadlines.inbox").overdue_by_unit(a, now=NOW), 2),
     Call("catalog.search_published (text)", "steward_gaj",
          lambda a: _svc("catalog").search_published(a, text="身份"), 3),

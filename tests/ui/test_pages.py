@@ -118,3 +118,53 @@ def test_audit_log_names_actions_in_the_users_language(app_db):
     shown = {str(v) for v in at.dataframe[0].value.to_numpy().ravel()}
     assert "登录" in shown  # the auditadmin's own sign-in, shown by name rather than as auth.sign_in
     assert "auth.sign_in" not in shown
+
+
+def test_an_open_tab_is_signed_out_at_its_next_interaction_after_deactivation(app_db):
+    from services.administration import auth, users
+
+    at = sign_in("steward_gaj")
+    assert "govdata_actor" in at.session_state
+    sysadmin = auth.sign_in("sysadmin", DEMO_PASSWORD).actor
+    users.set_active(sysadmin, at.session_state["govdata_actor"].user_id, False)
+    at.run()
+    assert not at.exception
+    assert "govdata_actor" not in at.session_state
+    assert {t.label for t in at.text_input} >= {"用户名", "密码"}
+
+
+def test_an_open_tab_loses_a_removed_role_at_its_next_interaction(app_db):
+    from services.administration import auth, users
+
+    at = sign_in("sysadmin")
+    at.switch_page("pages/administration/accounts.py").run()
+    assert at.title and not at.exception
+    secadmin = auth.sign_in("secadmin", DEMO_PASSWORD).actor
+    users.set_roles(secadmin, at.session_state["govdata_actor"].user_id, {"leader"})
+    at.run()
+    assert not at.exception
+    assert at.session_state["govdata_actor"].roles == frozenset({"leader"})
+    with pytest.raises(ValueError):
+        at.switch_page("pages/administration/accounts.py")
+
+
+def test_an_unexpected_error_shows_an_incident_id_not_a_traceback(app_db, monkeypatch, caplog):
+    from streamlit import config
+
+    from ui import session as ui_session
+
+    class Broken:
+        def run(self):
+            raise RuntimeError("database exploded: secret detail")
+
+    monkeypatch.setattr(config, "get_option", lambda name: "none")
+    from unittest.mock import patch
+
+    with patch("ui.session.st") as fake_st:
+        ui_session.run_page(Broken())
+    shown = fake_st.error.call_args[0][0]
+    assert "secret detail" not in shown
+    import re
+
+    incident = re.search(r"[0-9a-f]{8}", shown).group(0)
+    assert any(incident in r.getMessage() for r in caplog.records)
