@@ -17,9 +17,14 @@ def _nav_text(page) -> str:
 def test_sign_in_page_has_no_developer_chrome(page):
     page.get_by_label("用户名").wait_for()
     settle(page)
-    assert page.get_by_test_id("stAppDeployButton").count() == 0
-    assert not page.get_by_test_id("stMainMenu").is_visible() if page.get_by_test_id("stMainMenu").count() else True
+    # What a user must see: the product's name, both fields and the sign-in button.
     assert "政务数据汇聚共享管理平台" in page.locator("h1").first.inner_text()
+    assert page.get_by_label("用户名").is_visible() and page.get_by_label("密码").is_visible()
+    assert page.get_by_role("button", name="登录").first.is_visible()
+    # What they must not: Streamlit's deploy button and developer menu.
+    assert page.get_by_test_id("stAppDeployButton").count() == 0
+    menu = page.get_by_test_id("stMainMenu")
+    assert menu.count() == 0 or not menu.is_visible()
     shot(page, "sign-in")
 
 
