@@ -5,8 +5,9 @@ import streamlit as st
 
 from services.core.i18n import gettext as _
 from services.sharing.queries import RequestFilter
+from services.sharing.rules import PROVIDER_GROUPS
 from ui import session
-from ui.sharing.widgets import CLOSED, REQUEST_COLUMNS, request_table, show_request
+from ui.sharing.widgets import REQUEST_COLUMNS, request_table, show_request
 from ui.tables import reset_page
 
 actor = session.require_actor()
@@ -14,10 +15,9 @@ session.show_flash()
 st.title(_("Incoming requests"))
 st.caption(_("Sharing is the rule: a refusal must cite its legal basis. Answer before the deadline shown."))
 
-groups = {"answer": _("To answer"), "implement": _("To implement"), "waiting": _("Waiting for the requester"),
+groups = {"answer": _("To answer"), "implement": _("To implement"), "waiting": _("Waiting for others"),
           "granted": _("Access granted"), "closed": _("Closed"), "all": _("All")}
-statuses = {"answer": ["pending_confirm", "submitted"], "implement": ["approved"], "waiting": ["needs_info", "disputed"],
-            "granted": ["implemented"], "closed": CLOSED, "all": []}
+statuses = {key: [str(s) for s in value] for key, value in PROVIDER_GROUPS.items()} | {"all": []}
 group = st.segmented_control(_("Show"), list(groups), format_func=groups.get, default="answer",
                              key="share_incoming_group", on_change=reset_page, args=("share_incoming",)) or "answer"
 overdue = st.toggle(_("Overdue only"), key="share_incoming_overdue", on_change=reset_page, args=("share_incoming",))

@@ -29,6 +29,7 @@ from models.catalog import (
     ShareType,
 )
 from models.clock import CaseKind, ClockOutcome, ClockStep
+from models.sharing import RequestStatus, ShareRequest
 from services.catalog.rules import (
     ACTION_PERMISSIONS,
     CASE_TRIGGER,
@@ -92,9 +93,18 @@ def _open_entry(uow: UnitOfWork, entry_id: int, action: str, *,
     provider = uow.session.get(Unit, entry.provider_unit_id)
     uow.require(ACTION_PERMISSIONS[action], unit_id=entry.provider_unit_id,
                 region_id=provider.region_id if provider else None, object_type="catalog_entry", object_id=entry_id)
+    if ACTION_PERMISSIONS[action] in BUREAU_PERMISSIONS and not uow.actor.is_system:
+        bureau = review_unit(uow.session, entry.provider_unit_id)
+        if bureau is not None and bureau.id != uow.actor.unit_id:
+            raise PermissionDenied(_("{bureau} is the competent bureau for this unit's catalog.", bureau=bureau.name),
+                                   action=ACTION_PERMISSIONS[action])
     target = next_state(entry, action)
     uow.check_version(entry, expected_version)
     return entry, target
+
+
+# Actions only the provider's competent bureau takes (a county with its own bureau reviews its own units).
+BUREAU_PERMISSIONS = frozenset({"catalog.review", "catalog.file"})
 
 
 def _start_review_clock(session: Session, entry: CatalogEntry, now: datetime) -> None:
@@ -216,6 +226,7 @@ def save_and_submit(actor: Actor, entry_id: int | None, data: EntryInput, *, exp
     now = now_utc(now)
     data = clean_input(data)
     with unit_of_work(actor, now) as uow:
+        uow.require("catalog.submit", object_type="catalog_entry")  # the role first, before anything is read
         problems = validate_submission(uow.session, data)
         if entry_id is None:
             entry = _create(uow, data, now, problems)
@@ -286,6 +297,11 @@ def discard_draft(actor: Actor, entry_id: int, *, expected_version: int | None =
         has_versions = uow.session.exec(select(CatalogVersion.id).where(CatalogVersion.entry_id == entry_id)).first()
         if has_versions is not None:
             raise ValidationError(_("This entry has published versions and is kept for the record."))
+        waiting = uow.session.exec(select(ShareRequest.code).where(
+            ShareRequest.entry_id == entry_id, ShareRequest.status == RequestStatus.AWAITING_CATALOG)).first()
+        if waiting is not None:
+            raise ValidationError(_("Share request {code} waits for this entry to be published: complete and submit "
+                                    "it, or refuse the request, instead of deleting the draft.", code=waiting))
         snapshot = input_to_json(columns_input(uow.session, entry))
         uow.session.execute(update(CatalogTrigger).where(CatalogTrigger.entry_id == entry_id).values(entry_id=None))  # type: ignore[arg-type]
         uow.session.execute(update(ResponsibilityItem).where(ResponsibilityItem.entry_id == entry_id)  # type: ignore[arg-type]
@@ -385,6 +401,7 @@ def fix_share_type(actor: Actor, entry_id: int, share_type: str, reason: str, *,
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
         entry, _target = _open_entry(uow, entry_id, "fix_share_type", expected_version=expected_version)
+        _not_own_submission(uow, entry)
         reason = (reason or "").strip()
         data = columns_input(uow.session, entry)
         check_share_type_fix(data, share_type)
@@ -400,10 +417,10 @@ def fix_share_type(actor: Actor, entry_id: int, share_type: str, reason: str, *,
         if errors:
             raise ValidationError(errors)
         make_live(uow.session, entry, data, now)
-        if share_type != ShareType.NOT_SHARED:
-            entry.filed_at = None
-            entry.filed_by = None
-            entry.filing_note = None
+        # A filing (备案) was made for the entry's old share type: a new type is filed again if the profile files it.
+        entry.filed_at = None
+        entry.filed_by = None
+        entry.filing_note = None
         version_no = publish_version(uow.session, entry, data, ChangeKind.CHANGE, actor, now)
         entry.reviewed_at = now
         entry.reviewed_by = actor.user_id
@@ -423,6 +440,7 @@ def file_entry(actor: Actor, entry_id: int, note: str | None = None, *, expected
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
         entry, _target = _open_entry(uow, entry_id, "file", expected_version=expected_version)
+        _not_own_submission(uow, entry)
         if entry.share_type not in policy.active_profile().filing_share_types:
             raise ValidationError(_("Entries of this share type are not filed with the bureau under the active "
                                     "policy profile."))

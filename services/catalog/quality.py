@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import and_, case, distinct, func
+from sqlalchemy import and_, case, distinct, func, or_
 from sqlmodel import select
 
 from models import CatalogEntry, DataItem, DemandItem, OneSourceDecision, ResponsibilityItem, Unit
@@ -266,12 +266,16 @@ CONFLICT_COLUMNS = ["norm_name", "item_name", "units", "unit_ids", "entries", "s
 
 
 def one_source_conflicts(actor: Actor, *, include_settled: bool = True) -> pd.DataFrame:
-    """Data items (by normalised name) that two or more units claim as source in their published entries.
-    A conflict stays listed as settled once the bureau has ruled, until the other units clear their flags."""
+    """Data items (by normalised name) that two or more units claim as source in their published entries or in
+    drafts waiting to be submitted (a claim held by the one-source rule is saved as a draft and asks the bureau
+    for a ruling here). A conflict stays listed as settled once the bureau has ruled, until the other units
+    clear their flags."""
     with read_scope(actor, "catalog.view") as (session, _scope):
+        claiming = or_(CatalogEntry.is_published.is_(True),  # type: ignore[attr-defined]
+                       CatalogEntry.status.in_([str(EntryStatus.DRAFT), str(EntryStatus.RETURNED)]))  # type: ignore[attr-defined]
         claimed = (select(DataItem.norm_name)
                    .join(CatalogEntry, CatalogEntry.id == DataItem.entry_id)
-                   .where(DataItem.is_source.is_(True), CatalogEntry.is_published.is_(True))  # type: ignore[attr-defined]
+                   .where(DataItem.is_source.is_(True), claiming)  # type: ignore[attr-defined]
                    .group_by(DataItem.norm_name)
                    .having(func.count(distinct(CatalogEntry.provider_unit_id)) > 1))
         names = list(session.exec(claimed).all())
@@ -281,8 +285,7 @@ def one_source_conflicts(actor: Actor, *, include_settled: bool = True) -> pd.Da
             select(DataItem.norm_name, DataItem.name, Unit.id, Unit.name, CatalogEntry.resource_code)
             .join(CatalogEntry, CatalogEntry.id == DataItem.entry_id)
             .join(Unit, Unit.id == CatalogEntry.provider_unit_id)
-            .where(DataItem.norm_name.in_(names), DataItem.is_source.is_(True),  # type: ignore[attr-defined]
-                   CatalogEntry.is_published.is_(True))  # type: ignore[attr-defined]
+            .where(DataItem.norm_name.in_(names), DataItem.is_source.is_(True), claiming)  # type: ignore[attr-defined]
             .order_by(DataItem.norm_name, Unit.name)).all()
         rulings = {d.norm_name: d for d in session.exec(
             select(OneSourceDecision).where(OneSourceDecision.norm_name.in_(names))).all()}  # type: ignore[attr-defined]

@@ -209,7 +209,7 @@ def review_queue(actor: Actor, *, unit_id: int | None = None) -> pd.DataFrame:
     """Submissions waiting for the bureau, oldest deadline first."""
     from models import SlaClock
 
-    with read_scope(actor, "catalog.review") as (session, _scope):
+    with read_scope(actor, "catalog.review") as (session, scope):
         clock = (select(SlaClock.case_id, func.min(SlaClock.due_on).label("due_on"))
                  .where(SlaClock.case_kind == CaseKind.CATALOG_ENTRY, SlaClock.step == ClockStep.CATALOG_REVIEW,
                         SlaClock.closed_at.is_(None))  # type: ignore[union-attr]
@@ -221,6 +221,8 @@ def review_queue(actor: Actor, *, unit_id: int | None = None) -> pd.DataFrame:
                 .order_by(clock.c.due_on.is_(None), clock.c.due_on, CatalogEntry.submitted_at))
         if unit_id:
             stmt = stmt.where(CatalogEntry.provider_unit_id == unit_id)
+        if scope is Scope.REGION:
+            stmt = stmt.where(Unit.region_id.in_(actor.region_ids))  # type: ignore[attr-defined]
         rows = []
         for entry, provider_name, due_on in session.exec(stmt).all():
             fields_json = (pending_of(entry) or {}).get("fields") or {}
@@ -277,13 +279,15 @@ RESTRICTED_COLUMNS = ["id", "resource_code", "name", "provider", "share_type", "
 
 def restricted_entries(actor: Actor, *, share_type: str | None = None, unfiled_only: bool = False) -> pd.DataFrame:
     """Published conditional and not-shared entries for the bureau's review (Shanxi §12) and filings (备案)."""
-    with read_scope(actor, "catalog.review") as (session, _scope):
+    with read_scope(actor, "catalog.review") as (session, scope):
         stmt = (select(CatalogEntry, Unit.name).join(Unit, Unit.id == CatalogEntry.provider_unit_id)
                 .where(CatalogEntry.is_published.is_(True),  # type: ignore[attr-defined]
                        CatalogEntry.share_type.in_([str(s) for s in RESTRICTED_SHARE]))  # type: ignore[union-attr]
                 .order_by(CatalogEntry.share_type.desc(), Unit.name, CatalogEntry.resource_code))  # type: ignore[union-attr]
         if share_type:
             stmt = stmt.where(CatalogEntry.share_type == share_type)
+        if scope is Scope.REGION:
+            stmt = stmt.where(Unit.region_id.in_(actor.region_ids))  # type: ignore[attr-defined]
         if unfiled_only:
             filed_types = [str(s) for s in policy.active_profile().filing_share_types]
             stmt = stmt.where(CatalogEntry.share_type.in_(filed_types), CatalogEntry.filed_at.is_(None))  # type: ignore[union-attr]

@@ -378,9 +378,9 @@ def submission_errors(data: EntryInput, rulings: dict[str, int],
                     and normalise_name(i.name) not in ruled]
             if held:
                 errors["data_items"] = _("Another unit is already registered as the source of: {names}. Clear the "
-                                         "source flag, or ask the bureau to rule on the source (catalog quality, "
-                                         "one-source conflicts) and submit after its ruling.",
-                                         names="、".join(held))
+                                         "source flag, or save the entry as a draft: the bureau then sees the claim "
+                                         "among the one-source conflicts (catalog quality) and rules; submit after "
+                                         "its ruling.", names="、".join(held))
     return errors
 
 

@@ -194,7 +194,7 @@ def _read_sheet(ws: workbook_reader.Sheet, headers: dict[str, str], sheet: str, 
 
 
 def read_workbook(source: str | Path | IO[bytes], progress: Progress | None = None) -> ParsedWorkbook:
-    """Read both sheets to their last row (services/workbook_reader.py); problems with the file itself are
+    """Read both sheets to their last row (services/core/workbook_reader.py); problems with the file itself are
     reported, not raised."""
     s = spec()
     parsed = ParsedWorkbook()

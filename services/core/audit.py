@@ -337,7 +337,7 @@ def purge_before(session: Session, actor: Actor, before: date, *, now: datetime 
     earliest_allowed, retention = retention_limit(local_date(now), retention_days)
     if before > earliest_allowed:
         raise ValidationError({"before": _(
-            "Audit events must be kept at least {days} days: the date must be on or before {limit}.",
+            "Audit events must be kept at least {days} days and six calendar months: the date must be on or before {limit}.",
             days=retention, limit=earliest_allowed.isoformat())})
     # Dates before 1900 hold no event (and date.min would overflow on the way to UTC).
     cutoff = datetime.combine(max(before, date(1900, 1, 1)), datetime.min.time(), tzinfo=tz())

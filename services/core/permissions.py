@@ -48,8 +48,8 @@ PERMISSIONS: dict[str, dict[str, Scope]] = {
     "catalog.edit": {R.UNIT_STEWARD: U},
     "catalog.submit": {R.UNIT_STEWARD: U},
     "catalog.trigger": {R.UNIT_STEWARD: U},
-    "catalog.review": {R.BUREAU_REVIEWER: A},
-    "catalog.file": {R.BUREAU_REVIEWER: A},
+    "catalog.review": {R.BUREAU_REVIEWER: G},  # the provider's competent bureau (services.core.jurisdiction)
+    "catalog.file": {R.BUREAU_REVIEWER: G},
     "catalog.import": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: A},
     "catalog.export": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: A, R.ASSESSOR: A, R.LEADER: A},
     "catalog.responsibility": {R.BUREAU_REVIEWER: A},
@@ -78,7 +78,7 @@ PERMISSIONS: dict[str, dict[str, Scope]] = {
 def allowed_scope(actor: Actor, action: str) -> Scope | None:
     """The widest scope the actor holds for `action`, or None."""
     if action not in PERMISSIONS:
-        raise KeyError(f"unknown action {action!r}: add it to services/permissions.py")
+        raise KeyError(f"unknown action {action!r}: add it to services/core/permissions.py")
     if actor.is_system:
         return Scope.ALL
     rule = PERMISSIONS[action]

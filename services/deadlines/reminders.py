@@ -16,7 +16,7 @@ from sqlmodel import Session, func, select
 
 from models import Notification, PolicySetting, ShareRequest, SlaClock, Unit, User, UserRole
 from models.clock import CaseKind, ClockStep
-from models.sharing import Route
+from models.sharing import Party, Route, ShareDecision
 from models.user import Role
 from services.core import audit
 from services.core.actor import Actor
@@ -36,6 +36,7 @@ MSG_OVERDUE = N_("{step} for {case} was due on {due} and is overdue.")
 # Who acts on a clock of a unit: its stewards, the bureau's reviewers and the county approvers of a county office.
 RESPONSIBLE_ROLES = (Role.UNIT_STEWARD, Role.BUREAU_REVIEWER, Role.COUNTY_APPROVER)
 SHOWN_IN_SIDEBAR = 20
+TRANSLATED_PARAMS = ("outcome", "result")
 
 
 @dataclass
@@ -108,6 +109,12 @@ def _route_parties(session: Session, due) -> dict[int, list[int]]:
                                  ShareRequest.bureau_unit_id)
                           .where(ShareRequest.id.in_(list(request_clocks)),  # type: ignore[union-attr]
                                  ShareRequest.route.in_([Route.COUNTY, Route.BUREAU_CO]))).all()  # type: ignore[attr-defined]
+    # A party that already answered the current round has nothing left to do on it.
+    answered = set(session.exec(
+        select(ShareDecision.request_id, ShareDecision.party)
+        .join(ShareRequest, (ShareRequest.id == ShareDecision.request_id)
+              & (ShareRequest.resubmissions == ShareDecision.round))
+        .where(ShareDecision.request_id.in_([r[0] for r in routes] or [-1]))).all())  # type: ignore[attr-defined]
     regions = {r for _i, route, r, _b in routes if route == Route.COUNTY and r is not None}
     bureaus = {b for _i, route, _r, b in routes if route == Route.BUREAU_CO and b is not None}
     approvers: dict[int, list[int]] = {}
@@ -125,6 +132,9 @@ def _route_parties(session: Session, due) -> dict[int, list[int]]:
             reviewers.setdefault(unit_id, []).append(user_id)
     extra: dict[int, list[int]] = {}
     for request_id, route, region_id, bureau_id in routes:
+        party = Party.COUNTY if route == Route.COUNTY else Party.BUREAU
+        if (request_id, party) in answered:
+            continue
         users = approvers.get(region_id, []) if route == Route.COUNTY else reviewers.get(bureau_id, [])
         extra[request_clocks[request_id]] = users
     return extra
@@ -186,6 +196,9 @@ def render_text(message: str, params: str | None) -> str:
     values = json.loads(params) if params else {}
     if "step" in values:
         values["step"] = policy.step_label(values["step"])
+    for key in TRANSLATED_PARAMS:  # stored as msgids (an outcome, a result), read in the reader's language
+        if isinstance(values.get(key), str):
+            values[key] = _(values[key])
     try:
         return _(message, **values)
     except (KeyError, IndexError):

@@ -1,7 +1,7 @@
 """Seed step: the demo catalog — believable entries per unit from data/demo_catalog.json in every state, data
 items, published versions, review and update clocks, responsibility and demand lists, one-source conflicts.
 
-Everything is drawn from ctx.rng and written with services/seed/bulk.py, so the province preset (100k entries,
+Everything is drawn from ctx.rng and written with services/core/bulk.py, so the province preset (100k entries,
 2M data items) stays a bulk load. ctx.ids["entries"] lists (entry_id, provider_unit_id, share_type, item ids)
 of the published entries for the sharing seed."""
 

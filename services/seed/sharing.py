@@ -97,7 +97,10 @@ class Story:
         self.facts = {u: UnitFacts(u, lvl, reg) for u, lvl, reg, _k in units}
         self.requesters = [u for u, _l, _r, kind in units if kind in (UnitKind.DEPARTMENT, UnitKind.PUBLIC_SERVICE)]
         parents = dict(session.execute(select(Region.id, Region.parent_id)).all())
-        bureaus = {reg: u for u, _l, reg, kind in units if kind == UnitKind.BUREAU}
+        bureaus: dict[int, int] = {}
+        for u, _l, reg, kind in sorted(units):  # the lowest-id active bureau, as services.core.jurisdiction picks
+            if kind == UnitKind.BUREAU:
+                bureaus.setdefault(reg, u)
         self.bureau_of_region = {r: self._nearest(r, parents, bureaus) for r in parents}
         self.steward: dict[int, int] = {}
         self.approver: dict[int, int] = {}

@@ -1,9 +1,9 @@
 """Sharing between units (共享, RULES.md §4): getting access, applications, routing, decisions on least
 authorisation, agreements, implementation, grants, usage reports and disputes.
 
-Every function here changes state through the transition table in services/sharing_rules.py, starts and
+Every function here changes state through the transition table in services/sharing/rules.py, starts and
 closes the SLA clocks of the waiting states, notifies the unit that must act next, and writes its audit event
-in the same transaction. Reads live in services/sharing_queries.py."""
+in the same transaction. Reads live in services/sharing/queries.py."""
 
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ from services.core.uow import UnitOfWork, unit_of_work
 from services.deadlines import clocks, policy
 from services.sharing import attachments as sharing_files
 from services.sharing.rules import (
+    METHOD_LABELS,
     OPEN_STATUSES,
     ROUTE_PARTIES,
     SYSTEM,
@@ -262,12 +263,23 @@ class EntryFacts:
     sensitive_item_ids: frozenset[int]
 
 
-def _require_published(session: Session, entry_id: int | None) -> None:
-    """Longyan §8, Shanghai §9: nothing is shared unless it is catalogued and published."""
+def _require_shareable(session: Session, entry_id: int | None) -> None:
+    """Longyan §8, Shanghai §9: nothing is shared unless it is catalogued and published; and not-shared data is
+    only ever verified (Qingyuan ch.4), also when an entry became not shared after the request was made."""
     entry = session.get(CatalogEntry, entry_id) if entry_id else None
     if entry is None or not entry.is_published:
         raise ValidationError({"entry_id": _("The data is not published in the catalog: nothing is shared before "
                                              "its entry is reviewed and published.")})
+    if entry.share_type == ShareType.NOT_SHARED:
+        raise ValidationError({"entry_id": _("The entry is not shared: refuse citing its legal basis; the requester "
+                                             "may ask for verification instead.")})
+
+
+def _method_within_entry(errors: dict[str, str], entry: EntryFacts, method: str | None) -> None:
+    """Least authorisation starts at the entry: nobody asks for more than the method it declares."""
+    if method and method_widens(entry.share_method, method):
+        errors["share_method"] = _("This entry is shared by {method} at most: choose that or a narrower method.",
+                                   method=_(METHOD_LABELS.get(entry.share_method or "", entry.share_method or "")))
 
 
 def _lock_unit(session: Session, unit_id: int | None) -> None:
@@ -412,7 +424,8 @@ def get_access(actor: Actor, entry_id: int, *, purpose: str, scenario: str | Non
                            requester=requester, provider=provider, today=today, moment=moment, entry_id=entry.id,
                            requested_items=_dumps(chosen), approved_items=_dumps(chosen), scenario=clean_scenario,
                            purpose=clean_purpose, end_date=ends_on, approved_end_date=ends_on,
-                           share_method=method, approved_method=method, bureau_unit_id=None,
+                           share_method=method, approved_method=method,
+                           bureau_unit_id=getattr(competent_bureau(session, provider.region_id), "id", None),
                            answered_at=moment, implemented_at=moment)
         grant = ShareGrant(request_id=req.id, entry_id=entry.id, consumer_unit_id=actor.unit_id,  # type: ignore[arg-type]
                            provider_unit_id=entry.provider_unit_id, items=_dumps(chosen),
@@ -444,12 +457,17 @@ def apply(actor: Actor, data: ApplicationInput, *, attachment: sharing_files.Upl
                                                  "records instead (Qingyuan ch.4).")})
         errors: dict[str, str] = {}
         clean = _validate_common(errors, data, today)
+        _method_within_entry(errors, entry, data.share_method)
         chosen = _check_items(errors, data.items, entry.item_ids)
         checked = sharing_files.check(attachment) if attachment is not None else None
         if errors:
             raise ValidationError(errors)
         _lock_unit(session, actor.unit_id)
         _no_open_duplicate(session, actor.unit_id, entry.id)  # type: ignore[arg-type]
+        existing = _active_grant(session, actor.unit_id, entry.id, today)  # type: ignore[arg-type]
+        if existing is not None:
+            raise ValidationError({"entry_id": _("Your unit already has access to this entry until {day}.",
+                                                 day=existing.ends_on)})
         status, _party = transition(None, Act.APPLY, parties_of_new(actor))
         kind = RequestKind.APPLY
         req = _submit(uow, actor, kind=kind, status=status, entry=entry, provider_unit_id=entry.provider_unit_id,
@@ -475,11 +493,13 @@ def _submit(uow: UnitOfWork, actor: Actor, *, kind: str, status: str, entry: Ent
     requester = _unit_facts(session, actor.unit_id)
     provider = _unit_facts(session, provider_unit_id)
     county_has_approver = bool(_recipients(session, Role.COUNTY_APPROVER, region_id=provider.region_id))
+    bureau = competent_bureau(session, provider.region_id)
+    bureau_has_reviewer = bureau is not None and bool(_recipients(session, Role.BUREAU_REVIEWER, unit_ids=[bureau.id]))
     route, note = choose_route(requester, provider, bureau_co_decides=bool(profile.bureau_co_decides),
-                               county_approval=bool(profile.county_approval), county_has_approver=county_has_approver)
+                               county_approval=bool(profile.county_approval), county_has_approver=county_has_approver,
+                               bureau_has_reviewer=bureau_has_reviewer)
     if kind == RequestKind.VERIFY:
         route, note = Route.PROVIDER, None  # the source unit answers a verification itself
-    bureau = competent_bureau(session, provider.region_id)
     cross = bool(profile.cross_level_filing) and is_cross_level(requester, provider)
     req = _new_request(session, actor, kind=kind, status=status, route=route, requester=requester,
                        provider=provider, today=today, moment=moment, entry_id=entry.id if entry else None,
@@ -546,6 +566,13 @@ def request_uncatalogued(actor: Actor, data: ApplicationInput, *, attachment: sh
             raise ValidationError(errors)
         _unit_facts(session, data.provider_unit_id)
         _lock_unit(session, actor.unit_id)
+        same = session.exec(select(ShareRequest.code).where(
+            ShareRequest.requester_unit_id == actor.unit_id, ShareRequest.provider_unit_id == data.provider_unit_id,
+            ShareRequest.kind == RequestKind.UNCATALOGUED, ShareRequest.uncatalogued_title == title,
+            ShareRequest.status.in_(OPEN_STATUSES))).first()  # type: ignore[attr-defined]
+        if same:
+            raise ValidationError({"title": _("Your unit already has an open request {code} for this data.",
+                                              code=same)})
         status, _party = transition(None, Act.REQUEST_UNCATALOGUED, parties_of_new(actor))
         req = _submit(uow, actor, kind=RequestKind.UNCATALOGUED, status=status, entry=None,
                       provider_unit_id=data.provider_unit_id,  # type: ignore[arg-type]
@@ -697,7 +724,7 @@ def answer_verification(actor: Actor, request_id: int, *, result: str, note: str
         session.add(req)
         _close(session, req, ClockStep.SHARE_VERIFY, now)
         _notify(session, _stewards(session, req.requester_unit_id), MSG_VERIFIED,
-                {"code": req.code, "result": VERIFY_RESULT_LABELS[result]}, case_id=req.id, now=now)
+                {"code": req.code, "result": VERIFY_RESULT_LABELS[result]}, case_id=req.id, now=now)  # a msgid
         uow.audit("share.verify_answer", object_type="share_request", object_id=req.code,
                   detail={"result": result, "note": clean_note})
         uow.commit()
@@ -751,7 +778,7 @@ def decide(actor: Actor, request_id: int, decision: DecisionInput, *, expected_v
         next_status, party = transition(req.status, act, parties_of(actor, req), req.route)
         _not_own_request(actor, req, "share.decide")
         if act == Act.APPROVE:
-            _require_published(session, req.entry_id)
+            _require_shareable(session, req.entry_id)
         today, moment = local_date(now), now_utc(now)
         errors: dict[str, str] = {}
         before = _snapshot(req)
@@ -851,10 +878,12 @@ def resubmit(actor: Actor, request_id: int, *, scenario: str, purpose: str, lega
         clean = _validate_common(errors, data, today)
         requested = _loads(req.requested_items)
         chosen = requested
-        if items is not None and req.entry_id is not None:
+        if req.entry_id is not None:
             entry = _entry_facts(session, req.entry_id, published=False)
-            chosen = _check_items(errors, items, entry.item_ids)
-            req.needs_confidentiality = _needs_confidentiality(entry, chosen)
+            _method_within_entry(errors, entry, share_method)
+            if items is not None:
+                chosen = _check_items(errors, items, entry.item_ids)
+                req.needs_confidentiality = _needs_confidentiality(entry, chosen)
         checked = sharing_files.check(attachment) if attachment is not None else None
         if errors:
             raise ValidationError(errors)
@@ -965,10 +994,15 @@ def implement(actor: Actor, request_id: int, *, note: str, use_agreement: str | 
         if req.entry_id is None:
             errors["entry_id"] = _("The data must be catalogued before access is given.")
         else:
-            entry = session.get(CatalogEntry, req.entry_id)
-            if entry is None or not entry.is_published:
-                errors["entry_id"] = _("The data is not published in the catalog: nothing is shared before its "
-                                       "entry is reviewed and published.")
+            try:
+                _require_shareable(session, req.entry_id)
+            except ValidationError as exc:
+                errors.update(exc.errors)
+            _lock_unit(session, req.requester_unit_id)
+            existing = _active_grant(session, req.requester_unit_id, req.entry_id, today)
+            if existing is not None:
+                errors["entry_id"] = _("The requesting unit already has access to this entry until {day}.",
+                                       day=existing.ends_on)
         if req.approved_end_date is not None and req.approved_end_date <= today:
             errors["end_date"] = _("The approved end date has passed: the request cannot be implemented.")
         if errors:
@@ -1113,6 +1147,14 @@ def resolve_dispute(actor: Actor, dispute_id: int, *, outcome: str, note: str, e
             raise ValidationError({"outcome": _("Choose whether the refusal is upheld or overturned.")})
         uow.check_version(dispute, expected_version)
         next_status, _party = transition(req.status, act, parties_of(actor, req), req.route)
+        _not_own_request(actor, req, "share.coordinate")
+        refused_by = session.exec(select(ShareDecision.decided_by).where(
+            ShareDecision.request_id == req.id, ShareDecision.decision == Decision.REJECT)).all()
+        if actor.user_id in refused_by:
+            raise PermissionDenied(_("You took part in the refusal: another reviewer coordinates the dispute."),
+                                   action="share.coordinate")
+        if act == Act.OVERTURN:
+            _require_shareable(session, req.entry_id)
         errors: dict[str, str] = {}
         clean = _require_text(errors, "note", note, _("Record the coordination result and its grounds."))
         if dispute.status != DisputeStatus.OPEN:

@@ -1,7 +1,7 @@
 """Sharing rules without I/O: the request state machine, who is a party to a request, and routing by profile.
 
 The transition table is the one place that says which action may move a request from which status and which
-party may take it; the service functions in services/sharing.py only call `transition` and never test
+party may take it; the service functions in services/sharing/commands.py only call `transition` and never test
 statuses themselves."""
 
 from __future__ import annotations
@@ -27,6 +27,14 @@ OPEN_STATUSES = (RequestStatus.PENDING_CONFIRM, RequestStatus.AWAITING_CATALOG, 
                  RequestStatus.VERIFYING, RequestStatus.NEEDS_INFO, RequestStatus.APPROVED, RequestStatus.DISPUTED)
 CLOSED_STATUSES = (RequestStatus.REJECTED, RequestStatus.WITHDRAWN, RequestStatus.EXPIRED, RequestStatus.REVOKED,
                    RequestStatus.VERIFIED)
+# What a provider's "incoming requests" groups show: requests the provider must act on, and those it waits on.
+PROVIDER_GROUPS = {
+    "answer": (RequestStatus.PENDING_CONFIRM, RequestStatus.SUBMITTED, RequestStatus.VERIFYING),
+    "implement": (RequestStatus.APPROVED,),
+    "waiting": (RequestStatus.AWAITING_CATALOG, RequestStatus.NEEDS_INFO, RequestStatus.DISPUTED),
+    "granted": (RequestStatus.IMPLEMENTED,),
+    "closed": CLOSED_STATUSES,
+}
 
 
 class Act(StrEnum):
@@ -249,19 +257,26 @@ class UnitFacts:
 
 
 def choose_route(requester: UnitFacts, provider: UnitFacts, *, bureau_co_decides: bool, county_approval: bool,
-                 county_has_approver: bool = True) -> tuple[str, str | None]:
+                 county_has_approver: bool = True, bureau_has_reviewer: bool = True) -> tuple[str, str | None]:
     """Longyan §12 para 2: two county-level units of the same county go to the county e-gov department with
     the provider; Longyan §12: otherwise the bureau decides with the provider; elsewhere the provider decides.
-    A county route with nobody to approve would strand the request: it goes to the competent bureau instead,
-    with a note saying why. Returns (route, note)."""
+    A route with nobody to take its decision would strand the request: a county route without an approver goes
+    to the competent bureau, and a bureau route without a reviewer to the provider alone, each with a note
+    saying why. Returns (route, note)."""
     if county_approval and requester.level == UnitLevel.COUNTY and provider.level == UnitLevel.COUNTY \
             and requester.region_id == provider.region_id:
         if county_has_approver:
             return Route.COUNTY, None
-        return Route.BUREAU_CO, N_("The county has no approver on the platform: the competent bureau decides "
-                                   "with the provider.")
+        if bureau_has_reviewer:
+            return Route.BUREAU_CO, N_("The county has no approver on the platform: the competent bureau decides "
+                                       "with the provider.")
+        return Route.PROVIDER, N_("Neither the county nor the competent bureau has anyone on the platform to "
+                                  "decide: the provider decides alone.")
     if bureau_co_decides:
-        return Route.BUREAU_CO, None
+        if bureau_has_reviewer:
+            return Route.BUREAU_CO, None
+        return Route.PROVIDER, N_("The competent bureau has no reviewer on the platform: the provider decides "
+                                  "alone.")
     return Route.PROVIDER, None
 
 

@@ -561,3 +561,123 @@ def _make_source(entry_id: int) -> None:
         session.add(row)
         session.commit()
 
+
+
+# --- loopholes closed after review -------------------------------------------------------------------------------
+def test_an_entry_that_became_not_shared_is_never_granted(world):
+    """Qingyuan ch.4: once an entry is not shared, an application on it can be refused but not approved or
+    implemented (only verification reaches not-shared data)."""
+    use(world, "qingyuan")
+    entry_id = entry(world, share_type="conditional")
+    request_id = sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)), now=at(DAY))
+    catalog.fix_share_type(world["reviewer"], entry_id, "not_shared", "涉及个人敏感信息", now=at(DAY))
+    with pytest.raises(ValidationError):
+        sharing.decide(world["police"], request_id, APPROVE, now=at(DAY))
+    sharing.decide(world["police"], request_id, refusal(), now=at(DAY))
+    assert _request(request_id).status == S.REJECTED and _grants() == 0
+
+
+def test_an_application_asks_for_no_wider_method_than_the_entry_declares(world):
+    """Least authorisation starts at the entry: an interface-only entry is never downloaded."""
+    use(world, "qingyuan")
+    entry_id = entry(world, share_method="interface")
+    with pytest.raises(ValidationError) as refused:
+        sharing.apply(world["civil"], application(entry_id, item_ids(entry_id), share_method="file_download"),
+                      now=at(DAY))
+    assert "share_method" in refused.value.errors
+
+
+def test_a_draft_a_confirmed_request_waits_for_cannot_be_deleted(world):
+    """The request would be stranded on a deleted entry."""
+    use(world, "qingyuan")
+    request_id = _uncatalogued(world)
+    entry_id = sharing.confirm_uncatalogued(world["police"], request_id, now=at(DAY))
+    with pytest.raises(ValidationError):
+        catalog.discard_draft(world["police"], entry_id, now=at(DAY))
+    assert _request(request_id).status == S.AWAITING_CATALOG
+
+
+def test_a_unit_with_access_gets_no_second_grant(world):
+    use(world, "qingyuan")
+    entry_id = entry(world)
+    ids = item_ids(entry_id)
+    first = sharing.apply(world["civil"], application(entry_id, ids), now=at(DAY))
+    sharing.decide(world["police"], first, APPROVE, now=at(DAY))
+    sharing.implement(world["police"], first, note="开通接口", use_agreement="SJXY-1", now=at(DAY))
+    with pytest.raises(ValidationError):
+        sharing.apply(world["civil"], application(entry_id, ids), now=at(DAY))
+    assert _grants() == 1
+
+
+def test_the_same_uncatalogued_data_is_not_requested_twice_while_open(world):
+    use(world, "qingyuan")
+    _uncatalogued(world)
+    with pytest.raises(ValidationError):
+        _uncatalogued(world)
+
+
+def test_nobody_coordinates_a_dispute_over_their_own_refusal(world):
+    """The bureau reviewer who refused (Longyan co-decision) does not coordinate the objection to it."""
+    use(world, "longyan")
+    entry_id = entry(world)
+    request_id = sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)), now=at(DAY))
+    sharing.decide(world["reviewer"], request_id, refusal(), now=at(DAY))
+    dispute_id = sharing.raise_dispute(world["civil"], request_id, reason="属于履行法定职责所需", now=at(DAY))
+    with pytest.raises(PermissionDenied):
+        sharing.resolve_dispute(world["reviewer"], dispute_id, outcome="upheld", note="维持", now=at(DAY))
+    colleague = add_user("reviewer2", world.units["bureau"], [Role.BUREAU_REVIEWER])
+    sharing.resolve_dispute(colleague, dispute_id, outcome="upheld", note="维持原决定", now=at(DAY))
+
+
+def test_only_the_competent_bureau_reviews_a_units_catalog(world):
+    """A county with a bureau of its own reviews its units' entries; the city bureau does not."""
+    county_bureau = add_unit("东山县大数据局", world.regions["county"], "990121", kind="bureau", level="county")
+    county_reviewer = add_user("county_reviewer", county_bureau, [Role.BUREAU_REVIEWER])
+    entry_id = catalog.save_and_submit(world["county_police"], None, entry_input(world, "county_police"), now=at(DAY))
+    assert entry_id not in set(catalog.review_queue(_second_city(world))["id"])
+    with pytest.raises(PermissionDenied):
+        catalog.approve_entry(world["reviewer"], entry_id, now=at(DAY))
+    catalog.approve_entry(county_reviewer, entry_id, now=at(DAY))
+
+
+def test_a_held_source_claim_saved_as_a_draft_reaches_the_bureau(world):
+    """The held unit saves its draft; the bureau sees the two claims among the one-source conflicts."""
+    from services.catalog import quality
+
+    first = catalog.create_entry(world["police"], entry_input(world, "police", items=["公民身份号码"]), now=at(DAY))
+    _make_source(first)
+    catalog.submit_entry(world["police"], first, now=at(DAY))
+    catalog.approve_entry(world["reviewer"], first, now=at(DAY))
+    second = catalog.create_entry(world["civil"], entry_input(world, "civil", name="低保人员信息",
+                                                              items=["公民身份号码"]), now=at(DAY))
+    _make_source(second)
+    conflicts = quality.one_source_conflicts(world["reviewer"])
+    assert "公民身份号码" in set(conflicts["norm_name"])
+
+
+def test_a_route_with_nobody_to_decide_falls_back_to_the_provider_with_a_note(world):
+    """Longyan co-decision without any reviewer at the competent bureau would strand the request."""
+    use(world, "longyan")
+    with write_session() as session:
+        from models import User
+
+        user = session.get(User, world["reviewer"].user_id)
+        user.is_active = False
+        session.add(user)
+        session.commit()
+    entry_id = entry(world)
+    request_id = sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)), now=at(DAY))
+    req = _request(request_id)
+    assert req.route == Route.PROVIDER and req.route_note
+    assert sharing.decide(world["police"], request_id, APPROVE, now=at(DAY)) == S.APPROVED
+
+
+def test_notifications_read_their_outcome_in_the_readers_language(world):
+    """A stored outcome is a msgid, shown translated."""
+    use(world, "qingyuan")
+    entry_id = entry(world)
+    request_id = sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)), now=at(DAY))
+    sharing.decide(world["police"], request_id, refusal(), now=at(DAY))
+    note = [n for n in notifications_for(world["civil"]) if n.message == sharing.MSG_DECIDED][0]
+    text = reminders.render_text(note.message, note.params)
+    assert "不予共享" in text and "refused" not in text
