@@ -44,7 +44,7 @@ class BenchContext:
         """A seeded account as an Actor (loaded once)."""
         if username not in self._actors:
             from models import User
-            from services.core.actor import load_actor
+            from services.core.actor_store import load_actor
 
             with db.read_session() as session:
                 user = session.exec(select(User).where(User.username == username)).first()

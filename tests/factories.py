@@ -8,7 +8,8 @@ from sqlmodel import select
 
 from models import Region, Role, Unit, User, UserRole
 from services.administration.auth import hash_password
-from services.core.actor import Actor, load_actor
+from services.core.actor import Actor
+from services.core.actor_store import load_actor
 from services.core.db import write_session
 from services.core.timeutil import now_utc
 from services.core.validators import make_uscc

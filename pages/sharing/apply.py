@@ -49,30 +49,30 @@ with from_catalog:
                                             _("Sensitive"): "⚠" if i["is_sensitive"] else ""}
                                            for i in entry.data_items]), hide_index=True, height=160)
             access = sharing_queries.my_access(actor, entry.id)
-            if not entry.is_published:
+            if access.state == "not_published":
                 st.warning(_("This entry is not published: it cannot be requested."))
-            elif entry.provider_unit_id == actor.unit_id:
+            elif access.state == "own_unit":
                 st.info(_("Your unit provides this data itself."))
-            elif access.grant_id:
+            elif access.state == "granted":
                 st.success(_("Your unit has access to this entry until {day}.", day=access.grant_ends_on))
-            elif access.open_request_id:
+            elif access.state == "open_request":
                 st.info(_("Your unit already has an open request {code} for this entry.",
                           code=access.open_request_code))
                 if st.button(_("Open the request")):
                     st.session_state["share_request_id"] = access.open_request_id
                     st.switch_page("pages/sharing/request.py")
-            elif entry.share_type == "unconditional":
+            elif "access" in access.options:
                 access_form(actor, entry)
-            elif entry.share_type == "not_shared":
+            elif "apply" in access.options:
+                application_form(actor, entry)
+                with st.expander(_("Your unit does not meet the share conditions? Ask for verification instead")):
+                    verification_form(actor, entry)
+            elif "verify" in access.options:
                 st.error(_("Not shared. Legal basis: {basis}", basis=entry.restriction_basis or "—"),
                          icon=":material/block:")
                 st.markdown(_("You may ask the provider to verify or compare your data against it "
                               "instead of receiving it."))
                 verification_form(actor, entry)
-            else:
-                application_form(actor, entry)
-                with st.expander(_("Your unit does not meet the share conditions? Ask for verification instead")):
-                    verification_form(actor, entry)
     else:
         st.caption(_("Search above, or choose “Apply” on an entry in the published catalog."))
 

@@ -18,7 +18,8 @@ from sqlmodel import func, select
 
 from models import User, UserRole, UserSession
 from services.core import audit
-from services.core.actor import Actor, load_actor
+from services.core.actor import Actor
+from services.core.actor_store import load_actor
 from services.core.db import read_session, write_session
 from services.core.errors import AuthError, ValidationError
 from services.core.i18n import gettext as _

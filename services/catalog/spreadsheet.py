@@ -649,7 +649,7 @@ def template_bytes() -> bytes:
 def actor_by_username(username: str) -> Actor:
     """The account an operator's command-line import acts as (its unit and roles decide what it may import)."""
     from models import User
-    from services.core.actor import load_actor
+    from services.core.actor_store import load_actor
     from services.core.db import read_session
     from services.core.errors import ValidationError
 

@@ -10,7 +10,8 @@ from datetime import datetime
 from sqlmodel import Session
 
 from services.core import audit, permissions
-from services.core.actor import Actor, current
+from services.core.actor import Actor
+from services.core.actor_store import current
 from services.core.db import read_session, write_session
 from services.core.errors import Conflict, NotFound, PermissionDenied
 from services.core.permissions import Scope

@@ -15,7 +15,8 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from sqlmodel import Session, select
 
 from models import AuditHead, KpiTarget, Region, Unit
-from services.core.actor import Actor, region_descendants
+from services.core.actor import Actor
+from services.core.actor_store import region_descendants
 from services.core.errors import NotFound, PermissionDenied
 from services.core.i18n import gettext as _
 from services.core.permissions import Scope

@@ -605,19 +605,30 @@ def unit_options(actor: Actor, *, exclude_own: bool = False) -> dict[int, str]:
         return {int(i): n for i, n in session.exec(stmt.order_by(Unit.level, Unit.name)).all()}
 
 
+# What a unit may ask of an entry by its share type (RULES §4): direct access, an application, a verification.
+ACCESS_OPTIONS = {"unconditional": ("access",), "conditional": ("apply", "verify"), "not_shared": ("verify",)}
+
+
 @dataclass
 class EntryAccess:
     grant_id: int | None = None
     grant_ends_on: date | None = None
     open_request_id: int | None = None
     open_request_code: str | None = None
+    # not_published | own_unit | granted | open_request | open — and, when open, what the unit may ask for.
+    state: str = "open"
+    options: tuple[str, ...] = ()
 
 
 def my_access(actor: Actor, entry_id: int, *, now: datetime | None = None) -> EntryAccess:
-    """Whether the actor's unit already holds access to, or has an open request for, an entry."""
+    """Whether the actor's unit already holds access to, or has an open request for, an entry, and otherwise
+    what it may ask for (the get-data page draws exactly these forms)."""
 
     with read_scope(actor, "share.view", now=now) as (session, _scope):
         today = local_date(now)
+        entry = session.get(CatalogEntry, entry_id)
+        if entry is None:
+            raise NotFound()
         grant = session.exec(select(ShareGrant.id, ShareGrant.ends_on).where(
             ShareGrant.consumer_unit_id == actor.unit_id, ShareGrant.entry_id == entry_id,
             ShareGrant.revoked_at.is_(None),  # type: ignore[union-attr]
@@ -625,8 +636,19 @@ def my_access(actor: Actor, entry_id: int, *, now: datetime | None = None) -> En
         req = session.exec(select(ShareRequest.id, ShareRequest.code).where(
             ShareRequest.requester_unit_id == actor.unit_id, ShareRequest.entry_id == entry_id,
             ShareRequest.status.in_(OPEN_STATUSES))).first()  # type: ignore[attr-defined]
-        return EntryAccess(grant[0] if grant else None, grant[1] if grant else None,
-                           req[0] if req else None, req[1] if req else None)
+        access = EntryAccess(grant[0] if grant else None, grant[1] if grant else None,
+                             req[0] if req else None, req[1] if req else None)
+        if not entry.is_published:
+            access.state = "not_published"
+        elif entry.provider_unit_id == actor.unit_id:
+            access.state = "own_unit"
+        elif access.grant_id:
+            access.state = "granted"
+        elif access.open_request_id:
+            access.state = "open_request"
+        else:
+            access.options = ACCESS_OPTIONS.get(entry.share_type or "", ())
+        return access
 
 
 def application_form_html(actor: Actor, request_id: int) -> bytes:

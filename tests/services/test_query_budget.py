@@ -18,7 +18,8 @@ from sqlalchemy import event, select
 
 from models import User
 from services.core import db as dbmod
-from services.core.actor import Actor, load_actor
+from services.core.actor import Actor
+from services.core.actor_store import load_actor
 from services.seed import seed
 
 NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
