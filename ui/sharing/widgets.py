@@ -158,9 +158,12 @@ def show_request(actor: Actor, request_id: int, *, actions: bool = True) -> Requ
         if view.cross_level:
             left_rows.append((_("Filed with the bureaus"), fmt_local(view.submitted_at)))
         left.markdown(fields_md(left_rows))
-        right.markdown(fields_md([
-            (_("Scenario"), view.scenario), (_("Purpose"), view.purpose), (_("Duty or legal basis"), view.legal_basis),
-            (_("Share method"), label(METHOD_LABELS, view.share_method)), (_("Needed until"), view.end_date)]))
+        right_rows = [(_("Scenario"), view.scenario), (_("Purpose"), view.purpose),
+                      (_("Duty or legal basis"), view.legal_basis)]
+        if view.kind != "verify":  # a verification hands nothing over: no method, no period
+            right_rows += [(_("Share method"), label(METHOD_LABELS, view.share_method)),
+                           (_("Needed until"), view.end_date)]
+        right.markdown(fields_md([(k, v) for k, v in right_rows if v or k != _("Scenario")]))
         rows = [(_("Data items requested"), _items_text(view.requested_items))]
         if view.uncatalogued_description:
             rows.append((_("Description of the data"), view.uncatalogued_description))
@@ -556,7 +559,8 @@ def verification_form(actor: Actor, entry) -> None:
     """核验比对 (Qingyuan ch.4): the records the source unit checks against its data; nothing is handed over."""
     names = {i["id"]: i["name"] for i in entry.data_items}
     with st.form("share_verify"):
-        items = st.multiselect(_("Data items to compare"), list(names), default=list(names), format_func=names.get)
+        items = st.multiselect(_("Data items to compare (all when none is chosen)"), list(names),
+                               format_func=names.get)
         records = st.text_area(_("Records to verify, one per line (for example ID number and name)"),
                                max_chars=5000, height=120)
         cols = st.columns(2)
