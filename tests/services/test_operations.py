@@ -64,7 +64,8 @@ def test_second_factor_reset_ends_the_users_open_sessions_and_is_audited(world):
     assert auth.resume_session(token) is not None
     version = user_row("secadmin").version
 
-    users.reset_totp(world["sysadmin"], secadmin.user_id)
+    request_id = users.request_reset(world["sysadmin"], secadmin.user_id, "totp")  # an administrator: dual control
+    users.decide_reset(world["auditadmin"], request_id, True)
 
     assert auth.resume_session(token) is None
     with read_session() as session:
