@@ -46,6 +46,7 @@ class User(UserBase, table=True):
     locked_until: datetime | None = ts_field()
     last_login_at: datetime | None = ts_field()
     totp_secret: str | None = Field(default=None, max_length=64)
+    totp_last_step: int | None = Field(default=None)  # 30-second step of the last accepted code: each code works once
     created_at: datetime = ts_field(nullable=False, default_now=True)
     version: int = version_field()
 

@@ -174,6 +174,7 @@ def _apply_password_reset(user: User, now: datetime) -> str:
 def _apply_totp_reset(session, user: User, now: datetime) -> int:
     """Removes the second factor and ends the user's open sessions; returns how many were ended."""
     user.totp_secret = None
+    user.totp_last_step = None
     user.version += 1
     live = session.exec(select(UserSession).where(UserSession.user_id == user.id,
                                                   UserSession.ended_at.is_(None))).all()  # type: ignore[union-attr]
