@@ -42,6 +42,24 @@ def init_db() -> None:
 
     bootstrap.reference_data()
     typer.echo("database is at the latest schema")
+    _check_demo_mode()
+
+
+def _check_demo_mode() -> None:
+    """Demo mode only on a database built by seed-demo: elsewhere it would list real accounts on the sign-in page
+    and skip second-factor enrolment, so init-db refuses it (exit 1) and says so loudly."""
+    from services import seed as seeding
+    from services.core.settings import get_settings
+
+    if not get_settings().demo_mode:
+        typer.echo("demo mode: off (second-factor enrolment enforced, no accounts listed on the sign-in page)")
+        return
+    if seeding.has_data() and not seeding.is_demo_database():
+        fail("!!! GOVDATA_DEMO_MODE is on, but this database holds real data (it was not built by seed-demo).\n"
+             "!!! Demo mode would list its accounts on the sign-in page and not force second-factor enrolment.\n"
+             "!!! Unset GOVDATA_DEMO_MODE (the default is off) or set it to false.", 1)
+    typer.echo("!!! DEMO MODE IS ON: demo accounts are listed on the sign-in page and second-factor enrolment is "
+               "not forced. Never use it with real data; unset GOVDATA_DEMO_MODE in production.", err=True)
 
 
 @app.command("seed-demo")
