@@ -32,7 +32,7 @@ def _database_ready() -> bool:
 
 _database_ready()
 if get_settings().demo_mode:  # on every page, signed in or not, so demo mode is never left on unnoticed
-    st.error(_("**Demo mode** — demo accounts are listed on the sign-in page and second-factor enrolment is not "
+    st.warning(_("**Demo mode** — demo accounts are listed on the sign-in page and second-factor enrolment is not "
                "forced. Never use it with real data (unset GOVDATA_DEMO_MODE)."), icon=":material/science:")
 
 

@@ -11,9 +11,9 @@ from tests.ui.test_pages import TIMEOUT, _texts, sign_in
 
 def test_demo_mode_shows_a_banner_on_the_sign_in_page_and_after_sign_in(app_db):
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
-    assert any("GOVDATA_DEMO_MODE" in e for e in _texts(at.error)), _texts(at.error)
+    assert any("GOVDATA_DEMO_MODE" in e for e in _texts(at.warning)), _texts(at.warning)
     at = sign_in("leader")
-    assert any("GOVDATA_DEMO_MODE" in e for e in _texts(at.error))
+    assert any("GOVDATA_DEMO_MODE" in e for e in _texts(at.warning))
 
 
 def test_no_banner_outside_demo_mode(app_db, monkeypatch):
@@ -21,4 +21,4 @@ def test_no_banner_outside_demo_mode(app_db, monkeypatch):
     get_settings.cache_clear()
     at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
     assert not at.exception
-    assert not any("GOVDATA_DEMO_MODE" in e for e in _texts(at.error))
+    assert not any("GOVDATA_DEMO_MODE" in e for e in _texts(at.warning))
