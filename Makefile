@@ -28,6 +28,8 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(PY)
 	$(PIP) install --quiet -r requirements-dev.txt
 	touch $(VENV)/.runtime $@
 
+# The demo database runs in demo mode (demo accounts listed, banner on every page); the application's default is off.
+run: export GOVDATA_DEMO_MODE ?= true
 run: $(VENV)/.runtime
 	$(PY) manage.py init-db
 	$(PY) manage.py seed-demo --scale demo --if-empty

@@ -31,6 +31,9 @@ def _database_ready() -> bool:
 
 
 _database_ready()
+if get_settings().demo_mode:  # on every page, signed in or not, so demo mode is never left on unnoticed
+    st.warning(_("**Demo mode** — demo accounts are listed on the sign-in page and second-factor enrolment is not "
+               "forced. Never use it with real data (unset GOVDATA_DEMO_MODE)."), icon=":material/science:")
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)

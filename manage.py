@@ -12,7 +12,8 @@ import typer
 from services.core import db, schema
 from services.core.errors import ServiceError
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, help="GovData Hub operations.")
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="GovData Hub operations.",
+                  pretty_exceptions_enable=False)
 audit_app = typer.Typer(no_args_is_help=True, help="Audit log: verify the hash chain, purge past retention.")
 app.add_typer(audit_app, name="audit")
 
@@ -42,6 +43,24 @@ def init_db() -> None:
 
     bootstrap.reference_data()
     typer.echo("database is at the latest schema")
+    _check_demo_mode()
+
+
+def _check_demo_mode() -> None:
+    """Demo mode only on a database built by seed-demo: elsewhere it would list real accounts on the sign-in page
+    and skip second-factor enrolment, so init-db refuses it (exit 1) and says so loudly."""
+    from services import seed as seeding
+    from services.core.settings import get_settings
+
+    if not get_settings().demo_mode:
+        typer.echo("demo mode: off (second-factor enrolment enforced, no accounts listed on the sign-in page)")
+        return
+    if seeding.has_data() and not seeding.is_demo_database():
+        fail("!!! GOVDATA_DEMO_MODE is on, but this database holds real data (it was not built by seed-demo).\n"
+             "!!! Demo mode would list its accounts on the sign-in page and not force second-factor enrolment.\n"
+             "!!! Unset GOVDATA_DEMO_MODE (the default is off) or set it to false.", 1)
+    typer.echo("!!! DEMO MODE IS ON: demo accounts are listed on the sign-in page and second-factor enrolment is "
+               "not forced. Never use it with real data; unset GOVDATA_DEMO_MODE in production.", err=True)
 
 
 @app.command("seed-demo")
@@ -224,6 +243,8 @@ def kpi_cmd(
     _ready()
     try:
         period = kpi_cli.parse_period(date_from, date_to)
+    except ServiceError as exc:  # e.g. --to before --from
+        fail(exc.message, 2)
     except ValueError as exc:
         fail(str(exc), 2)
     try:
@@ -231,6 +252,8 @@ def kpi_cmd(
         results = kpi.compute(kpi_cli.CLI_ACTOR, period, region_id=region_id)
     except ServiceError as exc:
         fail(exc.message, 1)
+    except OverflowError:  # the comparison period would start before year 1
+        fail("--from/--to: the period is too close to the first representable date to compare with the one before", 2)
     if as_json:
         typer.echo(json.dumps(kpi_cli.as_json(results, period), ensure_ascii=False, indent=2))
     else:
@@ -496,8 +519,37 @@ def catalog_export(
         count = catalog_io.export_catalog(CLI_ACTOR, file, unit_id=unit_id, working=drafts)
     except ServiceError as exc:
         fail(exc.message, 1)
+    except OSError as exc:
+        fail(f"cannot write {file}: {exc.strerror}", 1)
     typer.echo(f"exported {count} entries to {file}")
 
 
+def main() -> None:
+    """Entry point. An error no command foresaw ends in one line with an incident id and exit 1; the traceback
+    goes to data/manage-errors.log (or GOVDATA_CLI_ERROR_LOG), never to the terminal."""
+    import logging
+    import os
+    import secrets
+    from pathlib import Path
+
+    from services.core.settings import DATA_DIR
+
+    log_file = Path(os.environ.get("GOVDATA_CLI_ERROR_LOG") or DATA_DIR / "manage-errors.log")
+    try:
+        app()
+    except Exception:  # noqa: BLE001 - the last line of defence; every foreseen error is handled by its command
+        incident = secrets.token_hex(4)
+        try:
+            log_file.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(log_file, encoding="utf-8")
+            log = logging.getLogger("manage")
+            log.addHandler(handler)
+            log.error("incident %s: %s", incident, " ".join(sys.argv[1:]), exc_info=True)
+        except OSError:
+            pass
+        typer.echo(f"unexpected error (incident {incident}); details in {log_file}", err=True)
+        sys.exit(1)
+
+
 if __name__ == "__main__":
-    app()
+    main()

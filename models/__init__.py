@@ -23,11 +23,20 @@ from models.sharing import (
     ShareRequest,
     UsageReport,
 )
-from models.user import ADMIN_ROLES, Role, User, UserRole, UserSession
+from models.user import (
+    ADMIN_ROLES,
+    CredentialReset,
+    ResetKind,
+    ResetStatus,
+    Role,
+    User,
+    UserRole,
+    UserSession,
+)
 
 __all__ = [
     "ADMIN_ROLES", "Attachment", "AuditEvent", "AuditHead", "CalendarDay", "CaseKind", "CatalogEntry",
-    "CatalogTrigger", "CatalogVersion", "ClockOutcome", "ClockStep", "DataItem", "DaySource", "DemandItem",
+    "CatalogTrigger", "CatalogVersion", "CredentialReset", "ResetKind", "ResetStatus", "ClockOutcome", "ClockStep", "DataItem", "DaySource", "DemandItem",
     "Dispute", "KpiTarget", "Notification", "PolicySetting", "Region", "RegionLevel", "ResponsibilityItem",
     "Role", "ShareDecision", "ShareGrant", "ShareRequest", "SlaClock", "Unit", "UnitKind", "UnitLevel",
     "UsageReport", "User", "UserRole", "UserSession",

@@ -46,6 +46,7 @@ class User(UserBase, table=True):
     locked_until: datetime | None = ts_field()
     last_login_at: datetime | None = ts_field()
     totp_secret: str | None = Field(default=None, max_length=64)
+    totp_last_step: int | None = Field(default=None)  # 30-second step of the last accepted code: each code works once
     created_at: datetime = ts_field(nullable=False, default_now=True)
     version: int = version_field()
 
@@ -75,3 +76,32 @@ class UserSession(SQLModel, table=True):
     last_seen_at: datetime = ts_field(nullable=False)
     ended_at: datetime | None = ts_field()
     ended_reason: str | None = Field(default=None, max_length=20)  # user | idle | deactivated | locked | ended
+
+
+class ResetKind(StrEnum):
+    PASSWORD = "password"
+    TOTP = "totp"
+
+
+class ResetStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class CredentialReset(SQLModel, table=True):
+    """Dual control: a reset of an administrator's password or second factor waits here until a second
+    administrator approves it (or rejects it); only the approval changes the account."""
+
+    __tablename__ = "credential_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="app_user.id", index=True)
+    kind: str = Field(max_length=10)  # ResetKind
+    status: str = Field(default=ResetStatus.PENDING, max_length=10, index=True)  # ResetStatus
+    reason: str = Field(default="", max_length=200)
+    requested_by: int = Field(foreign_key="app_user.id")
+    requested_at: datetime = ts_field(nullable=False)
+    decided_by: int | None = Field(default=None, foreign_key="app_user.id")
+    decided_at: datetime | None = ts_field()
+    version: int = version_field()

@@ -89,3 +89,13 @@ def build_world() -> World:
 def user_row(username: str) -> User:
     with write_session() as session:
         return session.exec(select(User).where(User.username == username)).one()
+
+
+def previous_code(secret: str) -> str:
+    """The TOTP code of the previous 30-second step (still accepted, for clock drift). Enrolling with it leaves the
+    current code unused, since every code is accepted once."""
+    import time
+
+    import pyotp
+
+    return pyotp.TOTP(secret).at(time.time() - 30)

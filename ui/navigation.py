@@ -84,8 +84,9 @@ PAGES: list[PageSpec] = [
              "regions"),
     PageSpec("pages/administration/units.py", N_("Units"), SECTION_ADMIN, frozenset({R.SYS_ADMIN}), ":material/apartment:",
              "units"),
-    PageSpec("pages/administration/accounts.py", N_("Accounts"), SECTION_ADMIN, frozenset({R.SYS_ADMIN}), ":material/group:",
-             "accounts"),
+    # The security and audit administrators see only the credential resets waiting for a second administrator.
+    PageSpec("pages/administration/accounts.py", N_("Accounts"), SECTION_ADMIN,
+             frozenset({R.SYS_ADMIN, R.SECURITY_ADMIN, R.AUDIT_ADMIN}), ":material/group:", "accounts"),
     PageSpec("pages/administration/role_grants.py", N_("Role grants"), SECTION_ADMIN, frozenset({R.SECURITY_ADMIN}),
              ":material/admin_panel_settings:", "roles"),
     PageSpec("pages/administration/policy_profile.py", N_("Policy profile"), SECTION_ADMIN, frozenset({R.SECURITY_ADMIN}),

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 07:55:56.317100
+Create Date: 2026-11-28 08:29:39.729458
 """
 from collections.abc import Sequence
 
@@ -118,6 +118,7 @@ def upgrade() -> None:
     sa.Column('locked_until', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('last_login_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('totp_secret', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('totp_last_step', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
@@ -237,6 +238,26 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_catalog_entry_resource_code'), ['resource_code'], unique=True)
         batch_op.create_index('ix_catalog_entry_share_type', ['share_type'], unique=False)
         batch_op.create_index('ix_catalog_entry_status_provider', ['status', 'provider_unit_id'], unique=False)
+
+    op.create_table('credential_reset',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('requested_by', sa.Integer(), nullable=False),
+    sa.Column('requested_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['decided_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['requested_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['user_id'], ['app_user.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('credential_reset', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_credential_reset_status'), ['status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_credential_reset_user_id'), ['user_id'], unique=False)
 
     op.create_table('kpi_target',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -647,6 +668,11 @@ def downgrade() -> None:
 
     op.drop_table('notification')
     op.drop_table('kpi_target')
+    with op.batch_alter_table('credential_reset', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_credential_reset_user_id'))
+        batch_op.drop_index(batch_op.f('ix_credential_reset_status'))
+
+    op.drop_table('credential_reset')
     with op.batch_alter_table('catalog_entry', schema=None) as batch_op:
         batch_op.drop_index('ix_catalog_entry_status_provider')
         batch_op.drop_index('ix_catalog_entry_share_type')

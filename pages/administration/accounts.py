@@ -1,11 +1,17 @@
 """Accounts (账号管理): create, edit, deactivate or reactivate, reset a password or a lost second factor, unlock;
-system administrator only. Roles are granted by the security administrator on the role-grants page."""
+system administrator only. Roles are granted by the security administrator on the role-grants page.
+
+An administrator's password or second factor is reset under dual control: the system administrator requests it here
+and another administrator (system, security or audit) approves it in the "waiting for approval" list on this page,
+which is all the security and audit administrators see of it."""
 
 import streamlit as st
 
+from models.user import ADMIN_ROLES
 from services.administration import orgs, users
 from services.core.i18n import LANGUAGES, N_
 from services.core.i18n import gettext as _
+from services.core.permissions import can
 from services.core.timeutil import fmt_local, now_utc
 from ui import session
 from ui.forms import choose, field_value, optional, yes_no
@@ -29,6 +35,47 @@ if secret:  # shown exactly once, right after it was generated
         icon=":material/key:",
     )
     st.code(secret[1], language=None)
+
+
+
+def approvals() -> None:
+    """Credential resets of administrators waiting for a second administrator (dual control)."""
+    pending = users.pending_resets(actor)
+    if pending.empty:
+        if not can(actor, "user.manage"):
+            st.info(_("No administrator password or second-factor reset is waiting for approval."))
+        return
+    st.subheader(_("Administrator resets waiting for approval"))
+    kinds = {"password": _("Password"), "totp": _("Second factor")}
+    for row in pending.itertuples():
+        with st.container(border=True):
+            st.markdown(_("**{what}** of **{user}** ({name}), requested by {requester} on {when}",
+                          what=kinds.get(row.kind, row.kind), user=md_escape(row.username),
+                          name=md_escape(row.display_name), requester=md_escape(row.requested_by),
+                          when=fmt_local(row.requested_at)))
+            if row.reason:
+                st.caption(md_escape(row.reason))
+            if actor.user_id in (row.user_id, row.requested_by_id):
+                st.caption(_("Another administrator must decide this request."))
+                continue
+            cols = st.columns(2)
+            approve = cols[0].button(_("Approve"), key=f"reset_ok_{row.id}", type="primary",
+                                     icon=":material/check:")
+            reject = cols[1].button(_("Reject"), key=f"reset_no_{row.id}", icon=":material/close:")
+            if approve or reject:
+                decision = session.run_action(users.decide_reset, actor, int(row.id), bool(approve),
+                                              expected_version=int(row.version))
+                if decision:
+                    if decision.one_time_password:
+                        st.session_state[SECRET_KEY] = (decision.username, decision.one_time_password)
+                    session.flash(_("Reset of {user} approved.", user=md_escape(decision.username)) if approve
+                                  else _("Reset of {user} rejected.", user=md_escape(decision.username)))
+                    st.rerun()
+
+
+approvals()
+if not can(actor, "user.manage"):
+    st.stop()
 
 unit_frame = orgs.list_units()
 unit_names = {int(u.id): f"{u.name}" for u in unit_frame.itertuples()}
@@ -152,6 +199,34 @@ def reset_totp(row) -> None:
         )
 
 
+@st.dialog(_("Request a reset"))
+def request_reset(row, kind: str) -> None:
+    st.write(
+        _(
+            "{user} ({name}) is an administrator: the reset takes effect only after another administrator "
+            "approves it. They and the other administrators are notified.",
+            user=md_escape(row["username"]),
+            name=md_escape(row["display_name"]),
+        )
+    )
+    reason = st.text_input(_("Reason"), max_chars=200, key="reset_reason")
+    if st.button(_("Request the reset"), type="primary", icon=":material/how_to_reg:"):
+        session.run_action(
+            users.request_reset,
+            actor,
+            int(row["id"]),
+            kind,
+            reason,
+            success=_("Reset of {user} requested: it waits for a second administrator.",
+                      user=md_escape(row["username"])),
+            rerun=True,
+        )
+
+
+def is_admin(row) -> bool:
+    return bool(set(row["roles"]) & {str(r) for r in ADMIN_ROLES})
+
+
 toolbar = st.container(horizontal=True)
 if toolbar.button(_("New account"), icon=":material/person_add:", type="primary"):
     new_account()
@@ -187,9 +262,9 @@ elif selected is not None:
     if clicked["edit"]:
         edit_account(selected)
     elif clicked["reset"]:
-        reset_password(selected)
+        request_reset(selected, "password") if is_admin(selected) else reset_password(selected)
     elif clicked["totp"]:
-        reset_totp(selected)
+        request_reset(selected, "totp") if is_admin(selected) else reset_totp(selected)
     elif clicked["active"]:
         activate = not bool(selected["is_active"])
         session.run_action(

@@ -109,6 +109,20 @@ def _burn_a_password_check(password: str) -> None:
     check_password(password, _dummy_hash[rounds])
 
 
+def _accepted_step(secret: str, code: str, now: datetime, last_step: int | None) -> int | None:
+    """The 30-second time step whose code `code` is (this one or a neighbour, for clock drift), or None.
+
+    A step at or before `last_step` — the last code this account used — is refused: a code seen over a shoulder or
+    in a proxy log cannot be replayed within its window."""
+    totp = pyotp.TOTP(secret)
+    code = (code or "").strip()
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code) and (last_step is None or step > last_step):
+            return step
+    return None
+
+
 def totp_required_for(roles) -> bool:
     return bool(set(roles) & set(get_settings().totp_roles))
 
@@ -209,9 +223,11 @@ def verify_second_factor(ticket: str, code: str, *, now: datetime | None = None)
         if user.locked_until and user.locked_until > now:
             raise AuthError(_("The account is locked after repeated failures. Try again after {until}.",
                               until=fmt_local(user.locked_until)))
-        if not pyotp.TOTP(user.totp_secret).verify((code or "").strip(), for_time=now, valid_window=1):
+        step = _accepted_step(user.totp_secret, code, now, user.totp_last_step)
+        if step is None:
             raise AuthError(_count_failure(session, user, "wrong second-factor code", now)
                             or _("The code is wrong or has expired."))
+        user.totp_last_step = step  # spent with the sign-in it completes, under the row lock
         return _complete(session, user, now)
 
 
@@ -351,13 +367,15 @@ def has_totp(actor: Actor) -> bool:
 def enrol_totp(actor: Actor, secret: str, code: str, *, now: datetime | None = None) -> None:
     """Store a new TOTP secret once the user proves their app produces its codes."""
     now = now_utc(now)
-    if not pyotp.TOTP(secret).verify((code or "").strip(), for_time=now, valid_window=1):
+    step = _accepted_step(secret, code, now, None)
+    if step is None:
         raise ValidationError({"code": _("The code is wrong or has expired.")})
     with write_session() as session:
         user = session.get(User, actor.user_id)
         if user is None:
             raise AuthError(_("Wrong user name or password."))
         user.totp_secret = secret
+        user.totp_last_step = step  # the enrolment code cannot be used again to sign in
         user.version += 1
         session.add(user)
         audit.record(session, actor, "auth.totp_enrol", object_type="user", object_id=actor.user_id, now=now)

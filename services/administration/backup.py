@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy import Date, DateTime, Table, bindparam, func, inspect, select, text, update
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DataError, IntegrityError
+from sqlalchemy.exc import StatementError
 from sqlmodel import SQLModel
 
 import models  # noqa: F401  (registers every table)
@@ -328,17 +328,22 @@ def restore_backup(actor: Actor, path: str | Path, *, force: bool = False, allow
             "only if you know where it comes from (--allow-unsigned).")})
     try:
         return _restore(actor, path, manifest, force=force, now=now)
-    except (IntegrityError, DataError, zlib.error, ValueError, TypeError, KeyError, zipfile.BadZipFile) as exc:
+    except (StatementError, zlib.error, ValueError, TypeError, KeyError, AttributeError, zipfile.BadZipFile,
+            EOFError) as exc:
+        # StatementError covers the driver's refusals (IntegrityError, DataError) and values of the wrong type
+        # (a string where a boolean belongs) rejected before they reach the database.
         if isinstance(exc, ValidationError):
             raise
+        _record_refusal(actor, path, now, reason=f"could not be loaded: {type(exc).__name__}")
         raise ValidationError({"file": _(
             "The backup could not be loaded ({problem}); nothing was restored.", problem=type(exc).__name__)}) from exc
 
 
-def _record_refusal(actor: Actor, path: str | Path, now: datetime) -> None:
+def _record_refusal(actor: Actor, path: str | Path, now: datetime,
+                    reason: str = "unsigned or wrongly signed manifest") -> None:
     with write_session() as session:
         audit.record(session, actor, "backup.restore", object_type="database", result="failure", now=now,
-                     detail={"file": Path(path).name, "reason": "unsigned or wrongly signed manifest"})
+                     detail={"file": Path(path).name, "reason": reason})
         session.commit()
 
 

@@ -11,12 +11,22 @@ from datetime import datetime
 import pandas as pd
 from sqlmodel import select
 
-from models import ADMIN_ROLES, Role, Unit, User, UserRole, UserSession
+from models import (
+    ADMIN_ROLES,
+    CredentialReset,
+    ResetKind,
+    ResetStatus,
+    Role,
+    Unit,
+    User,
+    UserRole,
+    UserSession,
+)
 from services.administration.auth import hash_password, password_problem
 from services.core.actor import Actor
 from services.core.audit import diff
-from services.core.errors import ValidationError
-from services.core.i18n import LANGUAGES
+from services.core.errors import PermissionDenied, ValidationError
+from services.core.i18n import LANGUAGES, N_
 from services.core.i18n import gettext as _
 from services.core.search import clean, contains
 from services.core.timeutil import now_utc
@@ -133,20 +143,57 @@ def generate_password(length: int = 14) -> str:
     return "".join(chars)
 
 
+def _admin_roles(session, user_id: int) -> set[str]:
+    return user_roles(session, user_id) & {r.value for r in ADMIN_ROLES}
+
+
+def _needs_dual_control(session, user_id: int) -> bool:
+    """Administrators' credentials are reset only with a second administrator's approval (dual control), so the
+    system administrator cannot take over the security or audit administrator's account alone."""
+    return bool(_admin_roles(session, user_id))
+
+
+def _refuse_one_step_reset(uow, user: User) -> None:
+    if _needs_dual_control(uow.session, user.id):  # type: ignore[arg-type]
+        raise PermissionDenied(_("{user} is an administrator: request the reset, and a second administrator "
+                                 "approves it.", user=user.username), action="user.manage")
+
+
+def _apply_password_reset(user: User, now: datetime) -> str:
+    password = generate_password()
+    user.password_hash = hash_password(password)
+    user.password_changed_at = now
+    user.must_change_password = True
+    user.locked_until = None
+    user.failed_attempts = 0
+    user.first_failed_at = None
+    user.version += 1
+    return password
+
+
+def _apply_totp_reset(session, user: User, now: datetime) -> int:
+    """Removes the second factor and ends the user's open sessions; returns how many were ended."""
+    user.totp_secret = None
+    user.totp_last_step = None
+    user.version += 1
+    live = session.exec(select(UserSession).where(UserSession.user_id == user.id,
+                                                  UserSession.ended_at.is_(None))).all()  # type: ignore[union-attr]
+    for row in live:
+        row.ended_at, row.ended_reason = now, "totp_reset"
+        session.add(row)
+    return len(live)
+
+
 def reset_password(actor: Actor, user_id: int, *, now: datetime | None = None) -> str:
-    """Sets a one-time random password (returned once for hand-over) and unlocks the account."""
+    """Sets a one-time random password (returned once for hand-over) and unlocks the account.
+
+    Not for administrators: their resets go through `request_reset` and a second administrator's approval."""
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
         uow.require("user.manage", object_type="user", object_id=user_id)
         user = uow.get(User, user_id)
-        password = generate_password()
-        user.password_hash = hash_password(password)
-        user.password_changed_at = now
-        user.must_change_password = True
-        user.locked_until = None
-        user.failed_attempts = 0
-        user.first_failed_at = None
-        user.version += 1
+        _refuse_one_step_reset(uow, user)
+        password = _apply_password_reset(user, now)
         uow.session.add(user)
         uow.audit("user.reset_password", object_type="user", object_id=user_id)
         uow.commit()
@@ -156,24 +203,149 @@ def reset_password(actor: Actor, user_id: int, *, now: datetime | None = None) -
 def reset_totp(actor: Actor, user_id: int, *, now: datetime | None = None) -> None:
     """Lost phone: remove the user's second factor so they enrol a new one at their next sign-in.
 
-    The user's open browser sessions end as well, so nobody goes on working on the old enrolment."""
+    The user's open browser sessions end as well, so nobody goes on working on the old enrolment.
+    Not for administrators (dual control, see `request_reset`)."""
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
         uow.require("user.manage", object_type="user", object_id=user_id)
         user = uow.get(User, user_id)
         if not user.totp_secret:
             raise ValidationError(_("{user} has no second factor to reset.", user=user.username))
-        user.totp_secret = None
-        user.version += 1
+        _refuse_one_step_reset(uow, user)
+        ended = _apply_totp_reset(uow.session, user, now)
         uow.session.add(user)
-        live = uow.session.exec(select(UserSession).where(UserSession.user_id == user_id,
-                                                          UserSession.ended_at.is_(None))).all()  # type: ignore[union-attr]
-        for row in live:
-            row.ended_at, row.ended_reason = now, "totp_reset"
-            uow.session.add(row)
         uow.audit("user.reset_totp", object_type="user", object_id=user_id,
-                  detail={"username": user.username, "sessions_ended": len(live)})
+                  detail={"username": user.username, "sessions_ended": ended})
         uow.commit()
+
+
+# Stored msgids (translated when read); one per kind and outcome so that no parameter needs translating.
+RESET_REQUESTED_MSG = {
+    ResetKind.PASSWORD: N_("{requester} asked to reset the password of administrator {user}; it takes effect only "
+                           "once another administrator approves it."),
+    ResetKind.TOTP: N_("{requester} asked to reset the second factor of administrator {user}; it takes effect only "
+                       "once another administrator approves it."),
+}
+RESET_DECIDED_MSG = {
+    (ResetKind.PASSWORD, True): N_("{decider} approved the reset of the password of administrator {user}."),
+    (ResetKind.PASSWORD, False): N_("{decider} rejected the reset of the password of administrator {user}."),
+    (ResetKind.TOTP, True): N_("{decider} approved the reset of the second factor of administrator {user}."),
+    (ResetKind.TOTP, False): N_("{decider} rejected the reset of the second factor of administrator {user}."),
+}
+
+
+def _admin_ids(session) -> set[int]:
+    return set(session.exec(select(UserRole.user_id).join(User, User.id == UserRole.user_id)
+                            .where(User.is_active, UserRole.role.in_([r.value for r in ADMIN_ROLES]))  # type: ignore[attr-defined]
+                            ).all())
+
+
+def _refuse_unnamed(actor: Actor) -> None:
+    if actor.user_id is None:  # the command line or a job: dual control needs two named administrators
+        raise PermissionDenied(_("Dual control needs two signed-in administrators."), action="user.reset_approve")
+
+
+def request_reset(actor: Actor, user_id: int, kind: str, reason: str = "", *, now: datetime | None = None) -> int:
+    """First step of dual control: the system administrator asks to reset an administrator's password or second
+    factor. Nothing changes on the account; the affected administrator and the possible approvers are notified."""
+    from services.deadlines.reminders import notify
+
+    now = now_utc(now)
+    with unit_of_work(actor, now) as uow:
+        uow.require("user.manage", object_type="user", object_id=user_id)
+        _refuse_unnamed(actor)
+        user = uow.get(User, user_id)
+        if kind not in {k.value for k in ResetKind}:
+            raise ValidationError({"kind": _("Choose what to reset.")})
+        if not _needs_dual_control(uow.session, user_id):
+            raise ValidationError(_("{user} is not an administrator: reset it directly.", user=user.username))
+        if kind == ResetKind.TOTP and not user.totp_secret:
+            raise ValidationError(_("{user} has no second factor to reset.", user=user.username))
+        open_one = uow.session.exec(select(CredentialReset.id).where(
+            CredentialReset.user_id == user_id, CredentialReset.kind == kind,
+            CredentialReset.status == ResetStatus.PENDING)).first()
+        if open_one is not None:
+            raise ValidationError(_("A reset of this kind for {user} is already waiting for approval.",
+                                    user=user.username))
+        row = CredentialReset(user_id=user_id, kind=kind, reason=(reason or "").strip()[:200],
+                              requested_by=actor.user_id, requested_at=now)
+        uow.session.add(row)
+        uow.session.flush()
+        notify(uow.session, user_ids=(_admin_ids(uow.session) - {actor.user_id}) | {user_id}, kind="info",
+               message=RESET_REQUESTED_MSG[ResetKind(kind)],
+               params={"requester": actor.username, "user": user.username}, case_kind="credential_reset", case_id=row.id, now=now)
+        uow.audit("user.reset_request", object_type="user", object_id=user_id,
+                  detail={"request": row.id, "kind": kind, "username": user.username})
+        uow.commit()
+        return row.id  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class ResetDecision:
+    request_id: int
+    username: str
+    kind: str
+    approved: bool
+    one_time_password: str | None = None  # password resets: shown once to the approver for hand-over
+
+
+def decide_reset(actor: Actor, request_id: int, approve: bool, *, expected_version: int | None = None,
+                 now: datetime | None = None) -> ResetDecision:
+    """Second step of dual control: another administrator approves (the reset takes effect now) or rejects it.
+
+    The approver is neither the requester nor the affected administrator; both steps are audited and the affected
+    administrator is notified of the outcome."""
+    from services.deadlines.reminders import notify
+
+    now = now_utc(now)
+    with unit_of_work(actor, now) as uow:
+        uow.require("user.reset_approve", object_type="credential_reset", object_id=request_id)
+        _refuse_unnamed(actor)
+        row = uow.get(CredentialReset, request_id, for_update=True)
+        uow.check_version(row, expected_version)
+        if row.status != ResetStatus.PENDING:
+            raise ValidationError(_("This reset request was already decided."))
+        if actor.user_id in (row.requested_by, row.user_id):
+            raise PermissionDenied(_("A second administrator must decide: not the one who asked for the reset, "
+                                     "nor the administrator concerned."), action="user.reset_approve")
+        user = uow.get(User, row.user_id, for_update=True)
+        password = None
+        detail: dict = {"request": row.id, "kind": row.kind, "username": user.username,
+                        "requested_by": row.requested_by}
+        if approve:
+            if row.kind == ResetKind.PASSWORD:
+                password = _apply_password_reset(user, now)
+                uow.audit("user.reset_password", object_type="user", object_id=user.id, detail=detail)
+            else:
+                detail["sessions_ended"] = _apply_totp_reset(uow.session, user, now)
+                uow.audit("user.reset_totp", object_type="user", object_id=user.id, detail=detail)
+            uow.session.add(user)
+        row.status = ResetStatus.APPROVED if approve else ResetStatus.REJECTED
+        row.decided_by, row.decided_at = actor.user_id, now
+        uow.session.add(row)
+        uow.audit("user.reset_approve" if approve else "user.reset_reject", object_type="user", object_id=user.id,
+                  detail=detail)
+        notify(uow.session, user_ids={row.user_id, row.requested_by}, kind="info",
+               message=RESET_DECIDED_MSG[(ResetKind(row.kind), approve)],
+               params={"user": user.username, "decider": actor.username}, case_kind="credential_reset", case_id=row.id, now=now)
+        uow.commit()
+        return ResetDecision(row.id, user.username, row.kind, approve, password)  # type: ignore[arg-type]
+
+
+def pending_resets(actor: Actor) -> pd.DataFrame:
+    """Reset requests waiting for a second administrator, for the approval screen."""
+    with read_scope(actor, "user.reset_approve") as (session, _scope):
+        rows = session.exec(select(CredentialReset, User.username, User.display_name)
+                            .join(User, User.id == CredentialReset.user_id)
+                            .where(CredentialReset.status == ResetStatus.PENDING)
+                            .order_by(CredentialReset.requested_at)).all()
+        names = dict(session.exec(select(User.id, User.username)).all()) if rows else {}
+        return pd.DataFrame(
+            [{"id": r.id, "user_id": r.user_id, "username": uname, "display_name": dname, "kind": r.kind,
+              "reason": r.reason, "requested_by": names.get(r.requested_by, ""), "requested_by_id": r.requested_by,
+              "requested_at": r.requested_at, "version": r.version} for r, uname, dname in rows],
+            columns=["id", "user_id", "username", "display_name", "kind", "reason", "requested_by",
+                     "requested_by_id", "requested_at", "version"])
 
 
 def unlock(actor: Actor, user_id: int, *, now: datetime | None = None) -> None:

@@ -31,7 +31,9 @@ PERMISSIONS: dict[str, dict[str, Scope]] = {
     "region.manage": {R.SYS_ADMIN: A},
     "unit.manage": {R.SYS_ADMIN: A},
     "user.view": {R.SYS_ADMIN: A, R.SECURITY_ADMIN: A},
-    "user.manage": {R.SYS_ADMIN: A},  # create, edit, deactivate, reset password
+    "user.manage": {R.SYS_ADMIN: A},  # create, edit, deactivate, reset password (an administrator's: request it)
+    # dual control: a second administrator approves the reset of an administrator's credentials
+    "user.reset_approve": {R.SYS_ADMIN: A, R.SECURITY_ADMIN: A, R.AUDIT_ADMIN: A},
     "role.grant": {R.SECURITY_ADMIN: A},
     "policy.manage": {R.SECURITY_ADMIN: A},
     "calendar.manage": {R.SECURITY_ADMIN: A},

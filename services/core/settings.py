@@ -19,7 +19,9 @@ class Settings(BaseSettings):
 
     database_url: str = "sqlite:///data/govdata.db"
     language: str = "zh_CN"
-    demo_mode: bool = True
+    # Demo mode lists demo accounts on the sign-in page and does not force second-factor enrolment: off unless
+    # GOVDATA_DEMO_MODE=true (`make run` sets it for the demo database).
+    demo_mode: bool = False
     # Signs session tokens; taken from GOVDATA_SECRET_KEY or generated once into data/.secret_key.
     secret_key: str | None = None
     secret_key_file: Path = DATA_DIR / ".secret_key"

@@ -87,6 +87,13 @@ def has_data() -> bool:
         return (session.exec(select(func.count()).select_from(models.Unit)).one() or 0) > 0
 
 
+def is_demo_database() -> bool:
+    """True when `seed-demo` built this database (its audit event is there): demo mode fits only such a database."""
+    with write_session() as session:
+        return session.exec(select(models.AuditEvent.id).where(models.AuditEvent.action == "seed.demo")).first() \
+            is not None
+
+
 def reset_data() -> None:
     """Empty every table (schema stays); used by --reset and by tests."""
     engine = get_engine()

@@ -35,3 +35,11 @@ def _(w):
 @probe("backup.restore")
 def _(w):
     backup.restore_backup(w["secadmin"], "/nonexistent/backup.zip", force=True)
+
+
+@probe("user.reset_approve")
+def _(w):
+    from services.administration import users
+
+    request_id = users.request_reset(w["sysadmin"], w["auditadmin"].user_id, "password")
+    users.decide_reset(w["reviewer"], request_id, True)

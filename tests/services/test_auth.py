@@ -7,7 +7,7 @@ from models import AuditEvent
 from services.administration import auth
 from services.core.db import read_session
 from services.core.errors import AuthError, ValidationError
-from tests.factories import PASSWORD, user_row
+from tests.factories import PASSWORD, previous_code, user_row
 
 T0 = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
 
@@ -102,7 +102,7 @@ def test_totp_account_needs_the_code_after_the_password(world):
     secret = auth.new_totp_secret()
     with pytest.raises(ValidationError):
         auth.enrol_totp(actor, secret, "000000" if pyotp.TOTP(secret).now() != "000000" else "111111")
-    auth.enrol_totp(actor, secret, pyotp.TOTP(secret).now())
+    auth.enrol_totp(actor, secret, previous_code(secret))
     with pytest.raises(auth.SecondFactorRequired) as step:
         auth.sign_in("secadmin", PASSWORD)
     with pytest.raises(AuthError):
@@ -112,10 +112,9 @@ def test_totp_account_needs_the_code_after_the_password(world):
 
 
 def test_wrong_second_factor_codes_count_toward_the_lockout(world):
-    import pyotp
 
     secret = auth.new_totp_secret()
-    auth.enrol_totp(world["sysadmin"], secret, pyotp.TOTP(secret).now())
+    auth.enrol_totp(world["sysadmin"], secret, previous_code(secret))
     for _i in range(5):
         with pytest.raises(auth.SecondFactorRequired) as step:
             auth.sign_in("sysadmin", PASSWORD)
@@ -235,12 +234,38 @@ def test_a_sign_in_ticket_is_redeemed_once(world):
     import pyotp
 
     secret = auth.new_totp_secret()
-    auth.enrol_totp(world["secadmin"], secret, pyotp.TOTP(secret).now())
+    auth.enrol_totp(world["secadmin"], secret, previous_code(secret))
     with pytest.raises(auth.SecondFactorRequired) as step:
         auth.sign_in("secadmin", PASSWORD)
     auth.verify_second_factor(step.value.ticket, pyotp.TOTP(secret).now())
     with pytest.raises(AuthError):
         auth.verify_second_factor(step.value.ticket, pyotp.TOTP(secret).now())
+
+
+def test_a_totp_code_signs_in_once_within_its_window(world):
+    """A code read over a shoulder (or from a proxy log) cannot be replayed with a fresh password sign-in."""
+    import pyotp
+
+    secret = auth.new_totp_secret()
+    totp = pyotp.TOTP(secret)
+    auth.enrol_totp(world["secadmin"], secret, totp.at(T0), now=T0)
+    with pytest.raises(AuthError):  # the code that enrolled the app does not sign in
+        _second_step("secadmin", totp.at(T0), T0 + timedelta(seconds=5))
+    later = T0 + timedelta(seconds=30)
+    assert _second_step("secadmin", totp.at(later), later).actor.username == "secadmin"
+    with pytest.raises(AuthError):  # same code, new ticket, same window
+        _second_step("secadmin", totp.at(later), later + timedelta(seconds=10))
+    with pytest.raises(AuthError):  # an older code still inside the drift window
+        _second_step("secadmin", totp.at(T0), later + timedelta(seconds=10))
+    next_step = later + timedelta(seconds=30)
+    assert _second_step("secadmin", totp.at(next_step), next_step).actor.username == "secadmin"
+    assert user_row("secadmin").totp_last_step == totp.timecode(next_step)
+
+
+def _second_step(username: str, code: str, now):
+    with pytest.raises(auth.SecondFactorRequired) as step:
+        auth.sign_in(username, PASSWORD, now=now)
+    return auth.verify_second_factor(step.value.ticket, code, now=now)
 
 
 def test_unknown_user_names_cost_a_password_check(world, monkeypatch):

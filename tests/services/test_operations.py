@@ -18,13 +18,13 @@ from services.core.db import read_session, write_session
 from services.core.errors import PermissionDenied, ValidationError
 from services.deadlines import clocks
 from services.sharing import DecisionInput
-from tests.factories import PASSWORD, user_row
+from tests.factories import PASSWORD, previous_code, user_row
 from tests.services.sharing_fixtures import application, at, entry, item_ids, use
 
 
 def _enrol(actor) -> str:
     secret = auth.new_totp_secret()
-    auth.enrol_totp(actor, secret, pyotp.TOTP(secret).now())
+    auth.enrol_totp(actor, secret, previous_code(secret))  # the current code stays free for the sign-in
     return secret
 
 
@@ -64,7 +64,8 @@ def test_second_factor_reset_ends_the_users_open_sessions_and_is_audited(world):
     assert auth.resume_session(token) is not None
     version = user_row("secadmin").version
 
-    users.reset_totp(world["sysadmin"], secadmin.user_id)
+    request_id = users.request_reset(world["sysadmin"], secadmin.user_id, "totp")  # an administrator: dual control
+    users.decide_reset(world["auditadmin"], request_id, True)
 
     assert auth.resume_session(token) is None
     with read_session() as session:
