@@ -15,7 +15,7 @@ session.show_flash()
 st.title(_("Catalog quality"))
 bureau = can(actor, "catalog.responsibility")
 units = catalog.unit_options(actor)
-own_unit = None if bureau else actor.unit_id
+own_unit = catalog_quality.quality_unit(actor)
 
 t_units, t_resp, t_demand, t_source = st.tabs([_("Completeness and coverage"), _("Responsibility list"),
                                                _("Demand list"), _("One source per item")])
