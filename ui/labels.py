@@ -92,6 +92,7 @@ ACTION_LABELS = {
     "catalog.file": N_("Record filing"), "catalog.trigger": N_("Record catalog trigger"),
     "catalog.trigger_resolve": N_("Resolve catalog trigger"), "catalog.confirm_maintained": N_("Confirm maintenance"),
     "catalog.import": N_("Import catalog spreadsheet"), "catalog.export": N_("Export catalog spreadsheet"),
+    "catalog.review_export": N_("Export review queue"),
     "catalog.responsibility_add": N_("Add responsibility item"),
     "catalog.responsibility_link": N_("Link responsibility item"),
     "catalog.responsibility_remove": N_("Remove responsibility item"), "catalog.responsibility": N_("Manage responsibility list"),

@@ -137,10 +137,13 @@ def show_flash() -> None:
         getattr(st, kind, st.info)(message)
 
 
-def run_action(fn: Callable[..., T], *args, success: str | None = None, rerun: bool = False, **kwargs) -> T | None:
+def run_action(fn: Callable[..., T], *args, success: str | None = None, rerun: bool = False,
+               after: Callable[[], None] | None = None, **kwargs) -> T | None:
     """Call a service and show its typed errors next to the form.
 
-    Returns the service's result (True when the service returns nothing), or None when it was refused."""
+    `after` runs once the service succeeded, before the rerun (a page clears its selection there, so the next
+    run never shows a row the decision just moved). Returns the service's result (True when the service
+    returns nothing), or None when it was refused."""
     try:
         result = fn(*args, **kwargs)
     except ValidationError as exc:
@@ -158,6 +161,8 @@ def run_action(fn: Callable[..., T], *args, success: str | None = None, rerun: b
     except ServiceError as exc:
         st.error(md_escape(exc.message))
         return None
+    if after is not None:
+        after()
     if success:
         if rerun:
             flash(success)

@@ -1,0 +1,82 @@
+"""The screens as users meet them (issue 13): review-queue selection, drill-down to a case, validation next to
+the field, one escaping rule, no internal names on Chinese screens."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from services.seed.orgs import DEMO_PASSWORD
+from tests.ui.conftest import APP
+
+TIMEOUT = 90
+
+
+def sign_in(username: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=TIMEOUT).run()
+    fields = {t.label: t for t in at.text_input}
+    fields["用户名"].input(username)
+    fields["密码"].input(DEMO_PASSWORD)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def button(at: AppTest, label: str):
+    found = [b for b in at.button if b.label == label]
+    assert found, f"no button {label!r} in {[b.label for b in at.button]}"
+    return found[0]
+
+
+def select_row(at: AppTest, key: str, row: int) -> AppTest:
+    at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
+    return at.run()
+
+
+def _review(at: AppTest) -> AppTest:
+    at.switch_page("pages/catalog/review.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _queue_table_key(at: AppTest) -> str:
+    keys = [d.key for d in at.dataframe if d.key and d.key.startswith("review_table")]
+    assert keys, [d.key for d in at.dataframe]
+    return keys[0]
+
+
+def test_approving_the_last_row_of_the_queue_publishes_it_and_clears_the_selection(app_db):
+    at = _review(sign_in("reviewer"))
+    queue = at.dataframe[0].value
+    assert len(queue) >= 2
+    last = len(queue) - 1
+    at = select_row(at, _queue_table_key(at), last)
+    assert not at.exception, at.exception
+    button(at, "审核通过并发布").click().run()
+    assert not at.exception, at.exception
+    assert [s.value for s in at.success] == ["已审核通过。"]
+    assert len(at.dataframe[0].value) == len(queue) - 1
+    assert not [b for b in at.button if b.label == "审核通过并发布"], "the panel must be empty after a decision"
+
+
+def test_returning_an_entry_leaves_no_other_submission_in_the_panel(app_db):
+    at = _review(sign_in("reviewer"))
+    queue = at.dataframe[0].value
+    at = select_row(at, _queue_table_key(at), 0)
+    shown = at.subheader[0].value
+    [reason] = [t for t in at.text_area if t.label == "退回理由"]
+    reason.input("缺少更新周期").run()
+    button(at, "退回修改").click().run()
+    assert not at.exception, at.exception
+    assert len(at.dataframe[0].value) == len(queue) - 1
+    assert not at.subheader or at.subheader[0].value != shown
+    assert not [b for b in at.button if b.label in ("审核通过并发布", "退回修改")]
+
+
+def test_leader_and_assessor_see_every_units_catalog_quality(app_db):
+    for username in ("leader", "assessor"):
+        at = sign_in(username)
+        at.switch_page("pages/catalog/quality.py").run()
+        assert not at.exception, at.exception
+        rollup, responsibility = at.dataframe[0].value, at.dataframe[1].value
+        assert len(rollup) >= 10, username
+        assert len(responsibility) >= 10, username
