@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from streamlit.testing.v1 import AppTest
 
+from services.core.db import read_session
 from services.seed.orgs import DEMO_PASSWORD
 from tests.ui.conftest import APP
 
@@ -30,6 +31,11 @@ def button(at: AppTest, label: str):
 def select_row(at: AppTest, key: str, row: int) -> AppTest:
     at.session_state[key] = {"selection": {"rows": [row], "columns": [], "cells": []}}
     return at.run()
+
+
+def page_text(at: AppTest) -> str:
+    parts = [*at.title, *at.subheader, *at.markdown, *at.caption, *at.info, *at.error, *at.success, *at.warning]
+    return " ".join(str(p.value) for p in parts)
 
 
 def _review(at: AppTest) -> AppTest:
@@ -80,3 +86,41 @@ def test_leader_and_assessor_see_every_units_catalog_quality(app_db):
         rollup, responsibility = at.dataframe[0].value, at.dataframe[1].value
         assert len(rollup) >= 10, username
         assert len(responsibility) >= 10, username
+
+
+def test_a_case_in_the_overdue_list_opens_the_case_not_the_unit(app_db):
+    at = sign_in("leader")
+    at.query_params["mode"] = "open"
+    at.switch_page("pages/supervision/overdue_cases.py").run()
+    assert not at.exception, at.exception
+    [table] = [d for d in at.dataframe if d.key == "cases_table"]
+    frame = table.value
+    kind_title = "共享申请"
+    assert kind_title in set(frame["case_kind"]), set(frame["case_kind"])
+    row = int(frame.index[frame["case_kind"] == kind_title][0])
+    reference = frame.iloc[row]["reference"]
+    at = select_row(at, "cases_table", row)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "共享申请", [t.value for t in at.title]
+    assert reference in page_text(at)
+
+
+def test_a_request_in_the_unit_profile_opens_the_request(app_db):
+    at = sign_in("reviewer")
+    at.switch_page("pages/supervision/unit_profile.py").run()
+    with read_session() as s:
+        from sqlmodel import func, select
+
+        from models import ShareRequest
+        provider = s.exec(select(ShareRequest.provider_unit_id, func.count()).group_by(ShareRequest.provider_unit_id)
+                          .order_by(func.count().desc())).first()[0]
+    at.query_params["unit"] = str(provider)
+    at.switch_page("pages/supervision/unit_profile.py").run()
+    assert not at.exception, at.exception
+    [table] = [d for d in at.dataframe if d.key == "unit_requests"]
+    assert len(table.value) >= 1
+    code = table.value.iloc[0]["code"]
+    at = select_row(at, "unit_requests", 0)
+    assert not at.exception, at.exception
+    assert at.title[0].value == "共享申请"
+    assert code in page_text(at)
