@@ -124,3 +124,33 @@ def test_a_request_in_the_unit_profile_opens_the_request(app_db):
     assert not at.exception, at.exception
     assert at.title[0].value == "共享申请"
     assert code in page_text(at)
+
+
+def flat(node) -> list:
+    """The elements of a block in the order the user sees them (depth first)."""
+    children = getattr(node, "children", None)
+    if children is None:
+        return [node]
+    out = []
+    for key in sorted(children):
+        out.extend(flat(children[key]))
+    return out
+
+
+def test_validation_messages_name_the_field_as_labelled_and_sit_under_it(app_db):
+    at = sign_in("steward_gaj")
+    at.switch_page("pages/sharing/apply.py").run()
+    assert not at.exception, at.exception
+    [send] = [b for b in at.button if b.label == "提交需求"]
+    send.click().run()
+    assert not at.exception, at.exception
+    errors = [e.value for e in at.error]
+    assert errors, "an empty request must be refused"
+    internal = ("title", "purpose", "legal_basis", "provider_unit_id", "wanted_items", "scenario", "end_date")
+    assert not [e for e in errors if e.split("：")[0] in internal], errors
+    elements = flat(at.main)
+    for label in ("数据名称", "使用用途"):
+        [index] = [i for i, e in enumerate(elements) if getattr(e, "label", None) == label]
+        following = elements[index + 1]
+        assert following.type == "alert" or getattr(following, "value", "").startswith(label), following
+        assert str(following.value).startswith(f"{label}："), following.value

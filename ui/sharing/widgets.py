@@ -285,8 +285,10 @@ def _decide(actor: Actor, view: RequestView, default: str) -> None:
             st.caption(_("Least authorisation: keep only the data items, method and period the duty needs."))
             names = {i.id: i.name for i in ceiling if i.id is not None}
             items = st.multiselect(_("Data items granted"), list(names), default=list(names), format_func=names.get)
+            session.field_slot("items", _("Data items granted"))
             cols = st.columns(2)
             end = cols[0].date_input(_("Access ends on"), value=view.approved_end_date or view.end_date)
+            session.field_slot("end_date", _("Access ends on"), cols[0])
             methods = list(METHOD_LABELS)
             current = view.approved_method or view.share_method
             method = cols[1].selectbox(_("Share method"), methods, format_func=lambda m: label(METHOD_LABELS, m),
@@ -297,6 +299,7 @@ def _decide(actor: Actor, view: RequestView, default: str) -> None:
         else:
             reason_label = _("What information is missing")
         reason = st.text_area(reason_label, max_chars=1000)
+        session.field_slot("reason", reason_label)
         if st.button(_("Submit answer"), type="primary"):
             session.run_action(sharing.decide, actor, view.id,
                                sharing.DecisionInput(decision, reason=reason, items=items, end_date=end,
@@ -319,14 +322,19 @@ def _resubmit(actor: Actor, view: RequestView) -> None:
     def body():
         st.info(_("Information requested: {text}", text=md_escape(view.info_request)))
         scenario = st.text_input(_("Scenario"), value=view.scenario or "", max_chars=300)
+        session.field_slot("scenario", _("Scenario"))
         purpose = st.text_area(_("Purpose"), value=view.purpose or "", max_chars=1000)
+        session.field_slot("purpose", _("Purpose"))
         basis = st.text_area(_("Duty or legal basis"), value=view.legal_basis or "", max_chars=1000)
+        session.field_slot("legal_basis", _("Duty or legal basis"))
         cols = st.columns(2)
         methods = list(METHOD_LABELS)
         method = cols[0].selectbox(_("Share method"), methods, format_func=lambda m: label(METHOD_LABELS, m),
                                    index=methods.index(view.share_method) if view.share_method in methods else 0)
         end = cols[1].date_input(_("Needed until"), value=view.end_date)
+        session.field_slot("end_date", _("Needed until"), cols[1])
         upload = st.file_uploader(_("Written application (PDF or image)"), type=UPLOAD_TYPES)
+        session.field_slot("attachment", _("Written application (PDF or image)"))
         if st.button(_("Resubmit"), type="primary"):
             session.run_action(sharing.resubmit, actor, view.id, scenario=scenario, purpose=purpose,
                                legal_basis=basis, share_method=method, end_date=end,
@@ -340,6 +348,7 @@ def _simple(title: str, text_label: str | None, call, success: str):
     def opener(actor: Actor, view: RequestView) -> None:
         def body():
             text = st.text_area(_(text_label), max_chars=1000) if text_label else None
+            session.field_slot("reason", _(text_label) if text_label else "")
             if st.button(_("Confirm"), type="primary"):
                 call(actor, view, text, _(success))
         _dialog(_(title, code=view.code))(body)()
@@ -364,9 +373,11 @@ def _revoke(actor, view, text, success):
 def _agreements(actor: Actor, view: RequestView) -> None:
     def body():
         use = st.text_input(_("Data use agreement (number or title)"), value=view.use_agreement or "", max_chars=200)
+        session.field_slot("use_agreement", _("Data use agreement (number or title)"))
         conf = st.text_input(_("Confidentiality agreement (number or title)"),
                              value=view.confidentiality_agreement or "", max_chars=200,
                              disabled=not view.needs_confidentiality)
+        session.field_slot("confidentiality_agreement", _("Confidentiality agreement (number or title)"))
         if st.button(_("Save agreements"), type="primary"):
             session.run_action(sharing.record_agreements, actor, view.id, use_agreement=use,
                                confidentiality_agreement=conf or None, expected_version=view.version,
@@ -377,11 +388,14 @@ def _agreements(actor: Actor, view: RequestView) -> None:
 def _implement(actor: Actor, view: RequestView) -> None:
     def body():
         note = st.text_area(_("How access was given (account, interface, file, delivery)"), max_chars=1000)
+        session.field_slot("note", _("How access was given (account, interface, file, delivery)"))
         use = st.text_input(_("Data use agreement (number or title)"), value=view.use_agreement or "", max_chars=200)
+        session.field_slot("use_agreement", _("Data use agreement (number or title)"))
         conf = None
         if view.needs_confidentiality:
             conf = st.text_input(_("Confidentiality agreement (number or title)"),
                                  value=view.confidentiality_agreement or "", max_chars=200)
+            session.field_slot("confidentiality_agreement", _("Confidentiality agreement (number or title)"))
         if st.button(_("Record implementation"), type="primary"):
             session.run_action(sharing.implement, actor, view.id, note=note, use_agreement=use or None,
                                confidentiality_agreement=conf or None, expected_version=view.version,
@@ -395,6 +409,7 @@ def _coordinate(outcome: str):
             st.markdown(fields_md([(_("Objection"), view.dispute["reason"] if view.dispute else ""),
                                    (_("Refusal"), view.decision_reason)]))
             note = st.text_area(_("Coordination result and grounds"), max_chars=1000)
+            session.field_slot("note", _("Coordination result and grounds"))
             if st.button(_("Record the decision"), type="primary") and view.dispute:
                 session.run_action(sharing.resolve_dispute, actor, view.dispute["id"], outcome=outcome, note=note,
                                    expected_version=view.dispute["version"],
@@ -407,7 +422,9 @@ def _usage(actor: Actor, view: RequestView) -> None:
     def body():
         grant = next(g for g in view.grants if not g["revoked_at"])
         period = st.text_input(_("Period (e.g. 2025Q3)"), max_chars=20)
+        session.field_slot("period", _("Period (e.g. 2025Q3)"))
         content = st.text_area(_("How the data was used"), max_chars=2000)
+        session.field_slot("content", _("How the data was used"))
         if st.button(_("Submit report"), type="primary"):
             session.run_action(sharing.report_usage, actor, grant["id"], content=content, period=period,
                                success=_("The usage report was submitted."), rerun=True)
@@ -417,6 +434,7 @@ def _usage(actor: Actor, view: RequestView) -> None:
 def _attach(actor: Actor, view: RequestView) -> None:
     def body():
         upload = st.file_uploader(_("Written application (PDF or image)"), type=UPLOAD_TYPES)
+        session.field_slot("attachment", _("Written application (PDF or image)"))
         if st.button(_("Attach"), type="primary", disabled=upload is None):
             session.run_action(sharing.attach_application, actor, view.id, to_upload(upload),
                                success=_("The file was attached."), rerun=True)
@@ -474,10 +492,14 @@ def access_form(actor: Actor, entry) -> None:
     names = {i["id"]: i["name"] for i in entry.data_items}
     with st.form("share_access"):
         items = st.multiselect(_("Data items"), list(names), default=list(names), format_func=names.get)
+        session.field_slot("items", _("Data items"))
         purpose = st.text_input(_("Purpose"), max_chars=1000)
+        session.field_slot("purpose", _("Purpose"))
         cols = st.columns(2)
         scenario = cols[0].text_input(_("Scenario (optional)"), max_chars=300)
+        session.field_slot("scenario", _("Scenario (optional)"), cols[0])
         end = cols[1].date_input(_("Needed until"), value=default_end_date())
+        session.field_slot("end_date", _("Needed until"), cols[1])
         if st.form_submit_button(_("Get access"), type="primary"):
             result = session.run_action(sharing.get_access, actor, entry.id, purpose=purpose, scenario=scenario,
                                         items=items, end_date=end)
@@ -491,15 +513,21 @@ def application_form(actor: Actor, entry, *, verification: bool = False) -> None
     methods = list(METHOD_LABELS)
     with st.form("share_apply"):
         items = st.multiselect(_("Data items wanted (only what the duty needs)"), list(names), format_func=names.get)
+        session.field_slot("items", _("Data items wanted (only what the duty needs)"))
         cols = st.columns(2)
         scenario = cols[0].text_input(_("Scenario"), max_chars=300)
+        session.field_slot("scenario", _("Scenario"), cols[0])
         method = cols[1].selectbox(_("Share method"), methods, format_func=lambda m: label(METHOD_LABELS, m),
                                    index=methods.index(entry.share_method) if entry.share_method in methods else 0)
         purpose = st.text_area(_("Purpose"), max_chars=1000, height=80)
+        session.field_slot("purpose", _("Purpose"))
         basis = st.text_area(_("Duty or legal basis that needs the data"), max_chars=1000, height=80)
+        session.field_slot("legal_basis", _("Duty or legal basis that needs the data"))
         cols = st.columns(2)
         end = cols[0].date_input(_("Needed until"), value=default_end_date())
+        session.field_slot("end_date", _("Needed until"), cols[0])
         upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES)
+        session.field_slot("attachment", _("Written application (PDF or image, optional)"), cols[1])
         label_text = _("Submit verification request") if verification else _("Submit application")
         if st.form_submit_button(label_text, type="primary"):
             data = sharing.ApplicationInput(entry_id=entry.id, items=items, scenario=scenario, purpose=purpose,
@@ -515,17 +543,26 @@ def uncatalogued_form(actor: Actor) -> None:
     with st.form("share_uncatalogued"):
         provider = st.selectbox(_("Unit that holds the data"), [None, *units],
                                 format_func=lambda v: _("Choose…") if v is None else units[v])
+        session.field_slot("provider_unit_id", _("Unit that holds the data"))
         title = st.text_input(_("Name of the data"), max_chars=120)
+        session.field_slot("title", _("Name of the data"))
         description = st.text_area(_("Description of the data"), max_chars=1000, height=80)
+        session.field_slot("description", _("Description of the data"))
         wanted = st.text_area(_("Data items wanted, one per line"), height=90)
+        session.field_slot(("wanted_items", "items"), _("Data items wanted, one per line"))
         cols = st.columns(2)
         scenario = cols[0].text_input(_("Scenario"), max_chars=300)
+        session.field_slot("scenario", _("Scenario"), cols[0])
         method = cols[1].selectbox(_("Share method"), methods, format_func=lambda m: label(METHOD_LABELS, m))
         purpose = st.text_area(_("Purpose"), max_chars=1000, height=70)
+        session.field_slot("purpose", _("Purpose"))
         basis = st.text_area(_("Duty or legal basis that needs the data"), max_chars=1000, height=70)
+        session.field_slot("legal_basis", _("Duty or legal basis that needs the data"))
         cols = st.columns(2)
         end = cols[0].date_input(_("Needed until"), value=default_end_date())
+        session.field_slot("end_date", _("Needed until"), cols[0])
         upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES)
+        session.field_slot("attachment", _("Written application (PDF or image, optional)"), cols[1])
         if st.form_submit_button(_("Send request"), type="primary"):
             data = sharing.ApplicationInput(provider_unit_id=provider, title=title, description=description,
                                             wanted_items=wanted.splitlines(), scenario=scenario, purpose=purpose,
