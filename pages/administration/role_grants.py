@@ -56,8 +56,7 @@ with right:
                 _("Roles"),
                 [r.value for r in Role],
                 default=list(selected["roles"]),
-                format_func=lambda r: label(ROLE_LABELS, r),
-            )
+                format_func=lambda r: label(ROLE_LABELS, r), placeholder=_("Choose…"), select_all=False)
             if st.form_submit_button(_("Save roles"), type="primary"):
                 session.run_action(
                     users.set_roles,

@@ -50,7 +50,7 @@ with tab_queue:
     st.caption(_("{n} submissions waiting, earliest deadline first", n=len(queue)))
     table_key = f"review_table_{st.session_state.get('review_table_gen', 0)}"
     event = st.dataframe(_present(queue), hide_index=True, width="stretch", on_select="rerun",
-                         selection_mode="single-row", key=table_key)
+                         selection_mode="single-row", key=table_key, height=250)  # the panel stays in view
     wanted = st.session_state.get("catalog_review_id")
     rows = [r for r in event.selection.rows if r < len(queue)]
     if rows:
@@ -59,8 +59,6 @@ with tab_queue:
         chosen = queue[queue["id"] == wanted].iloc[0]
     else:
         chosen = None
-    export_control("review_queue", lambda fmt: exports.export_review_queue(actor, fmt, present=_present, **filters),
-                   signature=filters)
     if chosen is None and len(queue):
         st.info(_("Select a submission in the table to review it."), icon=":material/touch_app:")
     if chosen is not None:
@@ -91,6 +89,8 @@ with tab_queue:
                 if st.button(_("Return for revision"), icon=":material/undo:", key=f"back_{entry_id}"):
                     session.run_action(catalog.return_entry, actor, entry_id, reason, expected_version=version,
                                        success=_("Returned to the unit."), rerun=True, after=_forget_selection)
+    export_control("review_queue", lambda fmt: exports.export_review_queue(actor, fmt, present=_present, **filters),
+                   signature=filters)
 
 with tab_restricted:
     c1, c2 = st.columns([1, 1])

@@ -19,7 +19,8 @@ KEY = "share_all"
 units = sharing_queries.unit_options(actor)
 row1 = st.columns([2, 1.3, 1.5, 2.2], vertical_alignment="bottom")
 status = row1[0].multiselect(_("Status"), list(STATUS_LABELS), format_func=lambda v: label(STATUS_LABELS, v),
-                             key=f"{KEY}_status", on_change=reset_page, args=(KEY,))
+                             key=f"{KEY}_status", on_change=reset_page, args=(KEY,),
+                             placeholder=_("Choose…"), select_all=False)
 kind = row1[1].selectbox(_("Kind"), [None, *KIND_LABELS], key=f"{KEY}_kind", on_change=reset_page, args=(KEY,),
                          format_func=lambda v: _("All") if v is None else label(KIND_LABELS, v))
 route = row1[2].selectbox(_("Decided by"), [None, *ROUTE_LABELS], key=f"{KEY}_route", on_change=reset_page,

@@ -49,6 +49,13 @@ REQUEST_COLUMNS = {"code": N_("Tracking number"), "status_text": N_("Status"), "
 UPLOAD_TYPES = ["pdf", "png", "jpg", "jpeg"]
 
 
+def upload_limit_mb() -> int:
+    """The uploader shows and enforces the attachment limit of the settings (Streamlit's default is 200 MB)."""
+    from services.core.settings import get_settings
+
+    return max(1, int(get_settings().share_attachment_max_mb))
+
+
 # --- formatting -------------------------------------------------------------------------------------------
 def fields_md(rows) -> str:
     """Bold label, colon in the UI language, escaped value; one per line."""
@@ -284,7 +291,8 @@ def _decide(actor: Actor, view: RequestView, default: str) -> None:
         if decision == Decision.APPROVE:
             st.caption(_("Least authorisation: keep only the data items, method and period the duty needs."))
             names = {i.id: i.name for i in ceiling if i.id is not None}
-            items = st.multiselect(_("Data items granted"), list(names), default=list(names), format_func=names.get)
+            items = st.multiselect(_("Data items granted"), list(names), default=list(names), format_func=names.get,
+                                   placeholder=_("Choose…"), select_all=False)
             session.field_slot("items", _("Data items granted"))
             cols = st.columns(2)
             end = cols[0].date_input(_("Access ends on"), value=view.approved_end_date or view.end_date)
@@ -333,7 +341,8 @@ def _resubmit(actor: Actor, view: RequestView) -> None:
                                    index=methods.index(view.share_method) if view.share_method in methods else 0)
         end = cols[1].date_input(_("Needed until"), value=view.end_date)
         session.field_slot("end_date", _("Needed until"), cols[1])
-        upload = st.file_uploader(_("Written application (PDF or image)"), type=UPLOAD_TYPES)
+        upload = st.file_uploader(_("Written application (PDF or image)"), type=UPLOAD_TYPES,
+                                      max_upload_size=upload_limit_mb())
         session.field_slot("attachment", _("Written application (PDF or image)"))
         if st.button(_("Resubmit"), type="primary"):
             session.run_action(sharing.resubmit, actor, view.id, scenario=scenario, purpose=purpose,
@@ -433,7 +442,8 @@ def _usage(actor: Actor, view: RequestView) -> None:
 
 def _attach(actor: Actor, view: RequestView) -> None:
     def body():
-        upload = st.file_uploader(_("Written application (PDF or image)"), type=UPLOAD_TYPES)
+        upload = st.file_uploader(_("Written application (PDF or image)"), type=UPLOAD_TYPES,
+                                      max_upload_size=upload_limit_mb())
         session.field_slot("attachment", _("Written application (PDF or image)"))
         if st.button(_("Attach"), type="primary", disabled=upload is None):
             session.run_action(sharing.attach_application, actor, view.id, to_upload(upload),
@@ -491,7 +501,8 @@ def access_form(actor: Actor, entry) -> None:
     """Unconditional entry: access is granted at once; the purpose is recorded (Longyan §21)."""
     names = {i["id"]: i["name"] for i in entry.data_items}
     with st.form("share_access"):
-        items = st.multiselect(_("Data items"), list(names), default=list(names), format_func=names.get)
+        items = st.multiselect(_("Data items"), list(names), default=list(names), format_func=names.get,
+                               placeholder=_("Choose…"), select_all=False)
         session.field_slot("items", _("Data items"))
         purpose = st.text_input(_("Purpose"), max_chars=1000)
         session.field_slot("purpose", _("Purpose"))
@@ -512,7 +523,8 @@ def application_form(actor: Actor, entry, *, verification: bool = False) -> None
     names = {i["id"]: i["name"] + (" ⚠" if i["is_sensitive"] else "") for i in entry.data_items}
     methods = list(METHOD_LABELS)
     with st.form("share_apply"):
-        items = st.multiselect(_("Data items wanted (only what the duty needs)"), list(names), format_func=names.get)
+        items = st.multiselect(_("Data items wanted (only what the duty needs)"), list(names), format_func=names.get,
+                               placeholder=_("Choose…"), select_all=False)
         session.field_slot("items", _("Data items wanted (only what the duty needs)"))
         cols = st.columns(2)
         scenario = cols[0].text_input(_("Scenario"), max_chars=300)
@@ -526,7 +538,8 @@ def application_form(actor: Actor, entry, *, verification: bool = False) -> None
         cols = st.columns(2)
         end = cols[0].date_input(_("Needed until"), value=default_end_date())
         session.field_slot("end_date", _("Needed until"), cols[0])
-        upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES)
+        upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES,
+                                      max_upload_size=upload_limit_mb())
         session.field_slot("attachment", _("Written application (PDF or image, optional)"), cols[1])
         label_text = _("Submit verification request") if verification else _("Submit application")
         if st.form_submit_button(label_text, type="primary"):
@@ -561,7 +574,8 @@ def uncatalogued_form(actor: Actor) -> None:
         cols = st.columns(2)
         end = cols[0].date_input(_("Needed until"), value=default_end_date())
         session.field_slot("end_date", _("Needed until"), cols[0])
-        upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES)
+        upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES,
+                                      max_upload_size=upload_limit_mb())
         session.field_slot("attachment", _("Written application (PDF or image, optional)"), cols[1])
         if st.form_submit_button(_("Send request"), type="primary"):
             data = sharing.ApplicationInput(provider_unit_id=provider, title=title, description=description,
