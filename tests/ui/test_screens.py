@@ -154,3 +154,28 @@ def test_validation_messages_name_the_field_as_labelled_and_sit_under_it(app_db)
         following = elements[index + 1]
         assert following.type == "alert" or getattr(following, "value", "").startswith(label), following
         assert str(following.value).startswith(f"{label}："), following.value
+
+
+def test_a_providers_answer_on_a_co_decided_request_says_the_bureau_is_awaited(app_db):
+    from sqlmodel import select
+
+    from models import ShareDecision, ShareRequest, User
+    from services import sharing
+    from services.core.actor import load_actor
+
+    with read_session() as s:
+        user = s.exec(select(User).where(User.username == "steward_gaj")).one()
+        steward = load_actor(s, user)
+        decided = select(ShareDecision.request_id)
+        req = s.exec(select(ShareRequest).where(ShareRequest.status == "submitted", ShareRequest.route == "bureau_co",
+                                                ShareRequest.provider_unit_id == user.unit_id,
+                                                ShareRequest.id.not_in(decided))).first()  # type: ignore[union-attr]
+    assert req is not None, "the demo has a co-decided request waiting for this provider"
+    sharing.decide(steward, req.id, sharing.DecisionInput("approve"))
+    at = sign_in("steward_gaj")
+    at.session_state["share_request_id"] = req.id
+    at.switch_page("pages/sharing/request.py").run()
+    assert not at.exception, at.exception
+    assert "提供单位已答复，等待主管部门答复" in page_text(at)
+    labels = [b.label for b in at.button]
+    assert "同意" not in labels and "不予共享" not in labels, labels

@@ -29,9 +29,11 @@ from services.sharing.rules import (
     OPEN_STATUSES,
     PARTY_LABELS,
     ROUTE_LABELS,
+    ROUTE_PARTIES,
     STATUS_LABELS,
     Act,
     label,
+    round_answers,
 )
 from ui import session
 from ui.markdown import md_escape
@@ -141,6 +143,23 @@ def _items_text(items) -> str:
     return _(", ").join(names)
 
 
+def _answers(view: RequestView) -> tuple[set[str], set[str]]:
+    if view.status != "submitted":
+        return set(), set()
+    return round_answers(view.route, view.decisions, view.resubmissions)
+
+
+def waiting_note(view: RequestView) -> None:
+    """A co-decided request stays "awaiting answer" until every party approved: say who answered and who is
+    awaited, so a provider's answer does not look ignored."""
+    answered, waiting = _answers(view)
+    if not answered or not waiting:
+        return
+    st.markdown(md_escape(_("{answered} answered; waiting for {waiting}",
+                            answered=_(", ").join(label(PARTY_LABELS, p) for p in sorted(answered)),
+                            waiting=_(", ").join(label(PARTY_LABELS, p) for p in sorted(waiting)))))
+
+
 def show_request(actor: Actor, request_id: int, *, actions: bool = True) -> RequestView | None:
     """The whole case: what was asked, who decides, the clocks, decisions, agreements, grants and dispute,
     with the moves the user may make now."""
@@ -155,6 +174,7 @@ def show_request(actor: Actor, request_id: int, *, actions: bool = True) -> Requ
         head[0].subheader(f"{md_escape(view.code)} · {md_escape(view.entry or view.uncatalogued_title or '')}")
         with head[1]:
             status_badge(view.status)
+            waiting_note(view)
             clock = view.open_clock
             if clock is not None:
                 st.markdown(f"{policy.step_label(clock.step)}：{deadline_markdown(clock.due_on, today)}")
@@ -258,6 +278,9 @@ def _download(view: RequestView, attachment: dict) -> None:
 def action_bar(actor: Actor, view: RequestView) -> None:
     """One button per move the state machine offers this user now; each opens its dialog."""
     acts = [a for a in view.acts if a != Act.EXPIRE]
+    answered, _waiting = _answers(view)
+    if answered and not (set(view.parties) & set(ROUTE_PARTIES.get(view.route, ())) - answered):
+        acts = [a for a in acts if a not in (Act.APPROVE, Act.REJECT, Act.ASK_INFO)]  # this side has answered
     extra = []
     active_grants = [g for g in view.grants if not g["revoked_at"]]
     if "requester" in view.parties and active_grants:
