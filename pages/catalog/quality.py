@@ -9,6 +9,7 @@ from services.core.i18n import gettext as _
 from services.core.permissions import can
 from ui import session
 from ui.catalog import widgets as cw
+from ui.markdown import md_text
 
 actor = session.require_actor()
 session.show_flash()
@@ -52,7 +53,7 @@ with t_resp:
                           key="resp_table")
     if bureau and picked.selection.rows:
         row = resp.iloc[picked.selection.rows[0]]
-        if st.button(_("Remove {name} from the list", name=row["resource_name"]), icon=":material/delete:"):
+        if st.button(md_text("Remove {name} from the list", name=row["resource_name"]), icon=":material/delete:"):
             session.run_action(catalog_quality.remove_responsibility, actor, int(row["id"]), success=_("Removed."),
                                rerun=True)
 

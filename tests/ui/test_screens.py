@@ -179,3 +179,26 @@ def test_a_providers_answer_on_a_co_decided_request_says_the_bureau_is_awaited(a
     assert "提供单位已答复，等待主管部门答复" in page_text(at)
     labels = [b.label for b in at.button]
     assert "同意" not in labels and "不予共享" not in labels, labels
+
+
+def test_an_entry_name_with_markdown_is_shown_as_typed_on_its_button(app_db):
+    from sqlmodel import select
+
+    from models import User
+    from services import catalog
+    from services.core.actor import load_actor
+
+    with read_session() as s:
+        steward = load_actor(s, s.exec(select(User).where(User.username == "steward_gaj")).one())
+    name = "**粗体** [链接](http://x)"
+    with read_session() as s:
+        code = catalog.suggest_resource_code(s, steward.unit_id)
+    catalog.create_entry(steward, catalog.EntryInput(resource_code=code, name=name, provider_unit_id=steward.unit_id))
+    at = sign_in("steward_gaj")
+    at.switch_page("pages/catalog/mine.py").run()
+    [search] = [t for t in at.text_input if t.key == "mine_text"]
+    search.input("粗体").run()
+    at = select_row(at, "mine_table", 0)
+    assert not at.exception, at.exception
+    [opener] = [b for b in at.button if b.label.startswith("打开")]
+    assert "\\*\\*粗体\\*\\*" in opener.label and "\\[链接\\]" in opener.label and "http\\:" in opener.label

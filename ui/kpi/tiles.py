@@ -18,6 +18,7 @@ from services.core.i18n import gettext as _
 from services.core.timeutil import local_date
 from services.kpi import Direction, KpiResult, KpiUnit, Period, PeriodKind, Status
 from ui import case_links, session
+from ui.markdown import md_text
 
 CACHE_TTL_S = 300  # a safety net: the data generation in the key already invalidates on every change
 PERIOD_LABELS = {PeriodKind.MONTH: N_("This month"), PeriodKind.QUARTER: N_("This quarter"),
@@ -328,5 +329,5 @@ def case_table(cases, key: str, filters: Filters, *, unit_page: bool = False) ->
     elif not unit_page and not pd.isna(picked["unit_id"]):
         open_unit(int(picked["unit_id"]), filters)
     else:
-        st.info(_("{reference} is handled on a page your role does not have.", reference=picked["reference"]),
+        st.info(md_text("{reference} is handled on a page your role does not have.", reference=picked["reference"]),
                 icon=":material/info:")

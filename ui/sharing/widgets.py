@@ -36,7 +36,7 @@ from services.sharing.rules import (
     round_answers,
 )
 from ui import session
-from ui.markdown import md_escape
+from ui.markdown import md_escape, md_text
 from ui.tables import current_page, data_table, pager
 
 OPEN = [str(s) for s in OPEN_STATUSES]
@@ -336,7 +336,7 @@ def _decide(actor: Actor, view: RequestView, default: str) -> None:
                                sharing.DecisionInput(decision, reason=reason, items=items, end_date=end,
                                                      method=method),
                                expected_version=view.version, success=_("Your answer was recorded."), rerun=True)
-    _dialog(_("Answer request {code}", code=view.code))(body)()
+    _dialog(md_text("Answer request {code}", code=view.code))(body)()
 
 
 def _confirm(actor: Actor, view: RequestView) -> None:
@@ -346,7 +346,7 @@ def _confirm(actor: Actor, view: RequestView) -> None:
         if st.button(_("Confirm and create the draft entry"), type="primary"):
             session.run_action(sharing.confirm_uncatalogued, actor, view.id, expected_version=view.version,
                                success=_("Confirmed: complete the draft entry in the catalog."), rerun=True)
-    _dialog(_("Confirm request {code}", code=view.code))(body)()
+    _dialog(md_text("Confirm request {code}", code=view.code))(body)()
 
 
 def _resubmit(actor: Actor, view: RequestView) -> None:
@@ -372,7 +372,7 @@ def _resubmit(actor: Actor, view: RequestView) -> None:
                                legal_basis=basis, share_method=method, end_date=end,
                                attachment=to_upload(upload), expected_version=view.version,
                                success=_("The request was resubmitted."), rerun=True)
-    _dialog(_("Amend and resubmit {code}", code=view.code))(body)()
+    _dialog(md_text("Amend and resubmit {code}", code=view.code))(body)()
 
 
 def _simple(title: str, text_label: str | None, call, success: str):
@@ -383,7 +383,7 @@ def _simple(title: str, text_label: str | None, call, success: str):
             session.field_slot("reason", _(text_label) if text_label else "")
             if st.button(_("Confirm"), type="primary"):
                 call(actor, view, text, _(success))
-        _dialog(_(title, code=view.code))(body)()
+        _dialog(md_text(title, code=view.code))(body)()
     return opener
 
 
@@ -414,7 +414,7 @@ def _agreements(actor: Actor, view: RequestView) -> None:
             session.run_action(sharing.record_agreements, actor, view.id, use_agreement=use,
                                confidentiality_agreement=conf or None, expected_version=view.version,
                                success=_("The agreements were recorded."), rerun=True)
-    _dialog(_("Agreements for {code}", code=view.code))(body)()
+    _dialog(md_text("Agreements for {code}", code=view.code))(body)()
 
 
 def _implement(actor: Actor, view: RequestView) -> None:
@@ -432,7 +432,7 @@ def _implement(actor: Actor, view: RequestView) -> None:
             session.run_action(sharing.implement, actor, view.id, note=note, use_agreement=use or None,
                                confidentiality_agreement=conf or None, expected_version=view.version,
                                success=_("Access was given and recorded."), rerun=True)
-    _dialog(_("Implement {code}", code=view.code))(body)()
+    _dialog(md_text("Implement {code}", code=view.code))(body)()
 
 
 def _coordinate(outcome: str):
@@ -460,7 +460,7 @@ def _usage(actor: Actor, view: RequestView) -> None:
         if st.button(_("Submit report"), type="primary"):
             session.run_action(sharing.report_usage, actor, grant["id"], content=content, period=period,
                                success=_("The usage report was submitted."), rerun=True)
-    _dialog(_("Usage report for {code}", code=view.code))(body)()
+    _dialog(md_text("Usage report for {code}", code=view.code))(body)()
 
 
 def _attach(actor: Actor, view: RequestView) -> None:
@@ -471,7 +471,7 @@ def _attach(actor: Actor, view: RequestView) -> None:
         if st.button(_("Attach"), type="primary", disabled=upload is None):
             session.run_action(sharing.attach_application, actor, view.id, to_upload(upload),
                                success=_("The file was attached."), rerun=True)
-    _dialog(_("Attach to {code}", code=view.code))(body)()
+    _dialog(md_text("Attach to {code}", code=view.code))(body)()
 
 
 def to_upload(uploaded) -> sharing_files.Upload | None:
@@ -538,7 +538,7 @@ def access_form(actor: Actor, entry) -> None:
             result = session.run_action(sharing.get_access, actor, entry.id, purpose=purpose, scenario=scenario,
                                         items=items, end_date=end)
             if result:
-                _after_submit(_("Access to {name} was granted.", name=entry.name))
+                _after_submit(md_text("Access to {name} was granted.", name=entry.name))
 
 
 def application_form(actor: Actor, entry, *, verification: bool = False) -> None:
@@ -569,7 +569,7 @@ def application_form(actor: Actor, entry, *, verification: bool = False) -> None
             data = sharing.ApplicationInput(entry_id=entry.id, items=items, scenario=scenario, purpose=purpose,
                                             legal_basis=basis, share_method=method, end_date=end)
             if session.run_action(sharing.apply, actor, data, attachment=to_upload(upload)):
-                _after_submit(_("Your request was sent to {unit}.", unit=entry.provider))
+                _after_submit(md_text("Your request was sent to {unit}.", unit=entry.provider))
 
 
 def uncatalogued_form(actor: Actor) -> None:
@@ -605,4 +605,4 @@ def uncatalogued_form(actor: Actor) -> None:
                                             wanted_items=wanted.splitlines(), scenario=scenario, purpose=purpose,
                                             legal_basis=basis, share_method=method, end_date=end)
             if session.run_action(sharing.request_uncatalogued, actor, data, attachment=to_upload(upload)):
-                _after_submit(_("Your request was sent to {unit}.", unit=units.get(provider, "")))
+                _after_submit(md_text("Your request was sent to {unit}.", unit=units.get(provider, "")))
