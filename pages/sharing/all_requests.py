@@ -8,7 +8,7 @@ from services.sharing import queries as sharing_queries
 from services.sharing.queries import RequestFilter
 from services.sharing.rules import KIND_LABELS, ROUTE_LABELS, STATUS_LABELS, label
 from ui import session
-from ui.sharing.widgets import request_table, show_request
+from ui.sharing.widgets import request_export, request_table, show_request
 from ui.tables import reset_page
 
 actor = session.require_actor()
@@ -40,5 +40,6 @@ flt = RequestFilter(view="all", status=status, kind=kind, route=route, provider_
                     submitted_from=period[0] if len(period) > 0 else None,
                     submitted_to=period[1] if len(period) > 1 else None)
 selected = request_table(actor, flt, key=KEY, height=360)
+request_export(actor, flt, KEY)
 if selected is not None:
     show_request(actor, selected)

@@ -23,3 +23,16 @@ def export_review_queue(actor: Actor, fmt: str, *, search: str | None = None, ch
                         object_type="catalog_entry", stem="review-queue", sheet=_("Catalog review"),
                         filters={"search": search, "change_kind": change_kind, "share_type": share_type},
                         present=present, now=now)
+
+
+def export_quality(actor: Actor, fmt: str, *, unit_id: int | None = None,
+                   present: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+                   now: datetime | None = None) -> ExportFile:
+    """Completeness and coverage per unit, for the units the reader sees (catalog.quality.quality_unit)."""
+    from services.catalog import quality
+
+    narrowed = quality.quality_unit(actor, unit_id)
+    frame = quality.unit_rollup(actor, unit_id=narrowed)
+    return export_frame(actor, frame, fmt, permission="catalog.view", action="catalog.quality_export",
+                        object_type="catalog_entry", stem="catalog-quality", sheet=_("Catalog quality"),
+                        filters={"unit_id": narrowed}, present=present, now=now)

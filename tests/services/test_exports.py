@@ -52,3 +52,29 @@ def test_review_queue_export_applies_the_filter_and_is_audited(world):
 def test_review_queue_export_is_refused_outside_the_bureau(world):
     with pytest.raises(PermissionDenied):
         catalog_exports.export_review_queue(world["police"], "xlsx")
+
+
+def test_share_request_exports_follow_the_filter_and_the_scope(world):
+    from services.sharing import exports as sharing_exports
+    from services.sharing.queries import RequestFilter, list_requests
+    from services import sharing
+    from tests.services.sharing_fixtures import application, entry, item_ids
+
+    entry_id = entry(world)
+    sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)[:1]))
+    everything = sharing_exports.export_requests(world["reviewer"], RequestFilter(view="all"), "xlsx")
+    _rows, total = list_requests(world["reviewer"], RequestFilter(view="all"), page_size=1000)
+    assert everything.rows == total >= 1
+    none = sharing_exports.export_requests(world["reviewer"], RequestFilter(view="all", status=["expired"]), "csv")
+    assert none.rows == 0
+    detail = json.loads(_last_event("share.export").detail)
+    assert detail["filter"]["status"] == ["expired"] and detail["rows"] == 0
+
+
+def test_catalog_quality_export_covers_every_unit_for_the_leader(world):
+    from services.catalog import quality as catalog_quality
+
+    catalog_quality.add_responsibility(world["reviewer"], world.units["police"], "户籍人口信息")
+    file = catalog_exports.export_quality(world["leader"], "csv")
+    assert file.rows == len(catalog_quality.unit_rollup(world["leader"])) >= 1
+    assert _last_event("catalog.quality_export") is not None

@@ -118,6 +118,20 @@ def format_requests(df: pd.DataFrame, today: date) -> pd.DataFrame:
     return df
 
 
+def request_export(actor: Actor, flt: RequestFilter, key: str, columns: dict[str, str] | None = None) -> None:
+    """XLSX/CSV of every request the filter matches, with the table's columns and names (an audited export)."""
+    from services.sharing import exports as sharing_exports
+    from ui.exports import export_control
+
+    shown = columns or REQUEST_COLUMNS
+
+    def present(rows: pd.DataFrame) -> pd.DataFrame:
+        return format_requests(rows, local_date())[list(shown)].rename(columns={k: _(v) for k, v in shown.items()})
+
+    export_control(key, lambda fmt: sharing_exports.export_requests(actor, flt, fmt, present=present),
+                   signature=flt)
+
+
 def request_table(actor: Actor, flt: RequestFilter, *, key: str, columns: dict[str, str] | None = None,
                   height: int = 380) -> int | None:
     """A server-paged table of requests; returns the selected request id."""
