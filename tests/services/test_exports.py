@@ -55,9 +55,9 @@ def test_review_queue_export_is_refused_outside_the_bureau(world):
 
 
 def test_share_request_exports_follow_the_filter_and_the_scope(world):
+    from services import sharing
     from services.sharing import exports as sharing_exports
     from services.sharing.queries import RequestFilter, list_requests
-    from services import sharing
     from tests.services.sharing_fixtures import application, entry, item_ids
 
     entry_id = entry(world)
