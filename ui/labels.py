@@ -81,6 +81,7 @@ FIELD_LABELS = {
     "responsible_unit_id": N_("Responsible unit"),
     "norm_name": N_("Data item"),
     # dashboard, policy, calendar, audit and backup forms
+    "data_admin_phone": N_("Data administrator's phone"),
     "kpi_key": N_("Indicator"),
     "value": N_("Value"),
     "start": N_("First day"),
