@@ -6,6 +6,7 @@ import streamlit as st
 
 from services import catalog
 from services.catalog import exports
+from services.core import i18n
 from services.core.i18n import gettext as _
 from ui import session
 from ui.catalog import widgets as cw
@@ -40,10 +41,11 @@ with tab_queue:
     search = f1.text_input(_("Search name, resource code or unit"), key="review_search", max_chars=100,
                            on_change=_forget_selection)
     kinds = {None: _("All submissions"), **{k: cw.name_of("change_kind", k) for k in cw.CHANGE_KIND}}
-    change_kind = f2.selectbox(_("Submission"), list(kinds), format_func=kinds.get, key="review_kind",
+    lang = i18n.current_language()  # a select box keeps its value as shown: one key per language
+    change_kind = f2.selectbox(_("Submission"), list(kinds), format_func=kinds.get, key=f"review_kind_{lang}",
                                on_change=_forget_selection)
     shares = {None: _("All share types"), **cw.options("share_type")}
-    share_type = f3.selectbox(_("Share type"), list(shares), format_func=shares.get, key="review_share",
+    share_type = f3.selectbox(_("Share type"), list(shares), format_func=shares.get, key=f"review_share_{lang}",
                               on_change=_forget_selection)
     filters = {"search": search or None, "change_kind": change_kind, "share_type": share_type}
     queue = catalog.review_queue(actor, **filters)

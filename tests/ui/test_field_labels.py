@@ -34,5 +34,9 @@ def test_an_unknown_field_is_never_shown_by_its_internal_name():
     from services.core import i18n
     from ui.session import field_label
 
+    before = i18n.current_language()
     i18n.set_language("zh_CN")
-    assert field_label("no_such_field") == "此项"
+    try:
+        assert field_label("no_such_field") == "此项"
+    finally:
+        i18n.set_language(before)

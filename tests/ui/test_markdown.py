@@ -46,6 +46,10 @@ def test_a_message_escapes_its_user_text_but_not_itself():
     from services.core import i18n
     from ui.markdown import md_text
 
+    before = i18n.current_language()
     i18n.set_language("en")
-    assert md_text("Unit {name} saved.", name="**bold** [link](http://x)") == \
-        "Unit \\*\\*bold\\*\\* \\[link\\]\\(http\\:\\/\\/x\\) saved.".replace("\\/", "/")
+    try:
+        assert md_text("Unit {name} saved.", name="**bold** [link](http://x)") == \
+            "Unit \\*\\*bold\\*\\* \\[link\\]\\(http\\:\\/\\/x\\) saved.".replace("\\/", "/")
+    finally:
+        i18n.set_language(before)  # the language is per process: AppTests later in this worker read it
