@@ -50,6 +50,7 @@ def _daily_jobs(today_iso: str) -> threading.Thread:
 if get_settings().daily_jobs_in_app:
     _daily_jobs(local_date().isoformat())
 sidebar.inject_css()
+session.begin_run()
 session.restore_from_cookie()
 session.enforce_idle_timeout() or session.revalidate()
 session.apply_language()

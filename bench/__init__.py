@@ -64,5 +64,8 @@ for _b in (
               "importing 10,000 entries with 200,000 data items (rolled back); peak memory in the note"),
     Benchmark("pages.render", "bench.pages:render_pages", 2000, "AppTest render of every page, slowest page",
               scales=("demo", "city")),
+    Benchmark("pages.dashboard_first_visit", "bench.pages:dashboard_first_visit", 3000,
+              "the leader's dashboard in a new session with nothing cached, then again (cached)",
+              scales=("demo", "city")),
 ):
     add(_b)

@@ -55,3 +55,32 @@ def render_pages(ctx) -> dict[str, float]:
             slowest[label] = max(slowest.get(label, 0.0), elapsed)
     db.configure(ctx.url)  # AppTest may have rebound the engine; leave it where the harness put it
     return slowest
+
+
+def dashboard_first_visit(ctx) -> dict[str, float]:
+    """Seconds from a new session to the leader's rendered dashboard with nothing cached (the first visit of
+    the day: every KPI, chart and table computed), then the same dashboard again in that session (cached)."""
+    import streamlit as st
+    from streamlit import logger as st_logger
+    from streamlit.testing.v1 import AppTest
+
+    from ui import session as ui_session
+
+    _bind_app_to(ctx.url)
+    st_logger.set_log_level("error")
+    actor = ctx.actor("leader")
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=RENDER_TIMEOUT_S)
+    at.session_state[ui_session.ACTOR_KEY] = actor
+    at.session_state[ui_session.LAST_SEEN_KEY] = datetime.now(UTC)
+    started = time.perf_counter()
+    at.run()  # the leader's first page is the dashboard
+    first = time.perf_counter() - started
+    if at.exception:
+        ctx.notes.append(f"dashboard first visit: {at.exception[0].message[:120]}")
+    at.session_state[ui_session.LAST_SEEN_KEY] = datetime.now(UTC)
+    started = time.perf_counter()
+    at.run()
+    again = time.perf_counter() - started
+    db.configure(ctx.url)
+    return {"first_visit": first, "cached": again}

@@ -29,6 +29,7 @@ TOKEN_KEY = "govdata_token"
 SIGNED_OUT_KEY = "govdata_signed_out"
 LAST_TOUCH_KEY = "govdata_last_touch"
 COOKIE_NAME = "govdata_session"
+SLOTS_KEY = "govdata_field_slots"
 TOUCH_EVERY = timedelta(seconds=60)  # server-side activity is recorded at most once a minute
 
 
@@ -161,17 +162,44 @@ def show_flash() -> None:
         getattr(st, kind, st.info)(message)
 
 
-def run_action(fn: Callable[..., T], *args, success: str | None = None, rerun: bool = False, **kwargs) -> T | None:
+def begin_run() -> None:
+    """Called by app.py at the top of every run: message places of the previous run are gone."""
+    st.session_state[SLOTS_KEY] = {}
+
+
+def field_slot(field: str | tuple[str, ...], label: str, where=None) -> None:
+    """Mark the place, right under a widget, where a validation message about the service field `field`
+    appears; `label` is the widget's label as the user reads it, so the message names the field that way.
+    `where` is the column or container the widget is in (default: the current one); `field` may name several
+    service fields that this one widget answers."""
+    place = (where or st).container()
+    for name in (field,) if isinstance(field, str) else field:
+        st.session_state.setdefault(SLOTS_KEY, {})[name] = (place, label)
+
+
+def show_field_errors(errors: dict[str, str]) -> None:
+    """Each message beside its field when the form marked a place for it, otherwise where the action ran;
+    the field is named as its label reads (the form's label, else ui.labels.FIELD_LABELS)."""
+    colon = "：" if i18n.current_language() == "zh_CN" else ": "
+    slots = st.session_state.get(SLOTS_KEY) or {}
+    for field_name, message in errors.items():
+        slot = slots.get(field_name)
+        name = slot[1] if slot else field_label(field_name)
+        text = f"{name}{colon}{message}" if field_name else message
+        (slot[0] if slot else st).error(md_escape(text), icon=":material/error:")
+
+
+def run_action(fn: Callable[..., T], *args, success: str | None = None, rerun: bool = False,
+               after: Callable[[], None] | None = None, **kwargs) -> T | None:
     """Call a service and show its typed errors next to the form.
 
-    Returns the service's result (True when the service returns nothing), or None when it was refused."""
+    `after` runs once the service succeeded, before the rerun (a page clears its selection there, so the next
+    run never shows a row the decision just moved). Returns the service's result (True when the service
+    returns nothing), or None when it was refused."""
     try:
         result = fn(*args, **kwargs)
     except ValidationError as exc:
-        colon = "：" if i18n.current_language() == "zh_CN" else ": "
-        for field_name, message in exc.errors.items():
-            text = f"{field_label(field_name)}{colon}{message}" if field_name else message
-            st.error(md_escape(text), icon=":material/error:")
+        show_field_errors(exc.errors)
         return None
     except Conflict as exc:
         st.warning(md_escape(exc.message), icon=":material/sync_problem:")
@@ -182,6 +210,8 @@ def run_action(fn: Callable[..., T], *args, success: str | None = None, rerun: b
     except ServiceError as exc:
         st.error(md_escape(exc.message))
         return None
+    if after is not None:
+        after()
     if success:
         if rerun:
             flash(success)
@@ -215,4 +245,6 @@ def field_label(field_name: str) -> str:
     from ui.labels import FIELD_LABELS
 
     msgid = FIELD_LABELS.get(field_name)
-    return _(msgid) if msgid else field_name
+    if msgid:
+        return _(msgid)
+    return _("This field")  # never the internal name

@@ -13,16 +13,22 @@ from ui.labels import roles_text
 from ui.markdown import md_escape
 
 # Hides Streamlit's developer chrome (deploy button, main menu) and tightens spacing for 1366x768 screens.
+# The top bar (stHeader, fixed, above the page) is made lower, and the page starts below it: a padding
+# smaller than the bar hid flash messages and the first row of buttons under it. Streamlit writes the hint
+# under a text box ("Press Enter to submit form") in English whatever the language: it is hidden.
+HEADER_REM = 2.75
 _CSS = """
 <style>
 [data-testid="stAppDeployButton"], [data-testid="stMainMenu"], #MainMenu, footer {display: none !important;}
-.block-container {padding-top: 2.6rem; padding-bottom: 1rem; max-width: 100%;}
+[data-testid="stHeader"] {height: {header}rem; min-height: {header}rem;}
+[data-testid="stMainBlockContainer"], .block-container {padding-top: {top}rem; padding-bottom: 1rem; max-width: 100%;}
+[data-testid="InputInstructions"] {display: none;}
 h1 {font-size: 1.75rem !important; padding-bottom: 0.4rem !important;}
 h2, h3 {font-size: 1.2rem !important;}
 [data-testid="stSidebarUserContent"] {padding-top: 0.5rem;}
 div[data-testid="stMetric"] {background: #f7f9fc; border: 1px solid #e3e8ef; border-radius: 6px; padding: 0.5rem 0.8rem;}
 </style>
-"""
+""".replace("{header}", str(HEADER_REM)).replace("{top}", str(HEADER_REM + 0.75))
 
 def inject_css() -> None:
     st.html(_CSS)

@@ -57,6 +57,7 @@ with profile:
         st.code(secret, language=None)
         with st.form("enrol_totp", clear_on_submit=True):
             code = st.text_input(_("Verification code"), max_chars=6)
+            session.field_slot("code", _("Verification code"))
             if st.form_submit_button(_("Turn on the second factor")):
                 if session.run_action(auth.enrol_totp, actor, secret, code):
                     st.session_state.pop("govdata_totp_secret", None)

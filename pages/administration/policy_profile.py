@@ -6,6 +6,7 @@ import streamlit as st
 from services.core.i18n import gettext as _
 from services.deadlines import configuration, policy
 from ui import session
+from ui.markdown import md_escape
 
 actor = session.require_actor()
 session.show_flash()
@@ -30,7 +31,7 @@ with choose:
             session.flash(_("Profile {name} is active; {n} open deadlines moved.", name=titles[picked], n=moved))
             st.rerun()
 with facts:
-    st.markdown(f"**{active.title}**  \n{active.jurisdiction}")
+    st.markdown(f"**{md_escape(active.title)}**  \n{md_escape(active.jurisdiction)}")
     share = " / ".join(policy.share_type_label(c) for c in ("unconditional", "conditional", "not_shared"))
     opening = " / ".join(policy.open_attribute_label(c) for c in ("open", "conditional", "not_open"))
     st.markdown(_("Share types: {names}", names=share) + "  \n" + _("Open attributes: {names}", names=opening))

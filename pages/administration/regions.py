@@ -9,6 +9,7 @@ from services.core.i18n import gettext as _
 from ui import session
 from ui.forms import choose, field_value
 from ui.labels import LEVEL_LABELS, label
+from ui.markdown import md_text
 from ui.tables import data_table
 
 actor = session.require_actor()
@@ -48,7 +49,7 @@ def region_form(existing=None) -> None:
                 actor,
                 data,
                 None if existing is None else int(existing["id"]),
-                success=_("Region {code} saved.", code=code.strip()),
+                success=md_text("Region {code} saved.", code=code.strip()),
                 rerun=True,
             )
 

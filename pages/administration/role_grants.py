@@ -9,7 +9,7 @@ from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from ui import session
 from ui.labels import ROLE_LABELS, label, roles_text
-from ui.markdown import md_escape
+from ui.markdown import md_escape, md_text
 from ui.tables import data_table
 
 actor = session.require_actor()
@@ -56,8 +56,7 @@ with right:
                 _("Roles"),
                 [r.value for r in Role],
                 default=list(selected["roles"]),
-                format_func=lambda r: label(ROLE_LABELS, r),
-            )
+                format_func=lambda r: label(ROLE_LABELS, r), placeholder=_("Choose…"), select_all=False)
             if st.form_submit_button(_("Save roles"), type="primary"):
                 session.run_action(
                     users.set_roles,
@@ -65,5 +64,5 @@ with right:
                     int(selected["id"]),
                     set(chosen),
                     rerun=True,
-                    success=_("Roles of {user} saved.", user=selected["username"]),
+                    success=md_text("Roles of {user} saved.", user=selected["username"]),
                 )

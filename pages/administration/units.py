@@ -9,6 +9,7 @@ from services.core.i18n import gettext as _
 from ui import session
 from ui.forms import choose, field_value, optional, yes_no
 from ui.labels import LEVEL_LABELS, UNIT_KIND_LABELS, label
+from ui.markdown import md_text
 from ui.tables import data_table
 
 actor = session.require_actor()
@@ -87,7 +88,7 @@ def unit_form(existing=None) -> None:
                 data,
                 unit_id,
                 expected_version=version,
-                success=_("Unit {name} saved.", name=name.strip()),
+                success=md_text("Unit {name} saved.", name=name.strip()),
                 rerun=True,
             )
 

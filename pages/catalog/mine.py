@@ -10,7 +10,7 @@ from services.core.i18n import gettext as _
 from services.core.timeutil import local_date
 from ui import session
 from ui.catalog import widgets as cw
-from ui.markdown import md_escape
+from ui.markdown import md_escape, md_text
 
 actor = session.require_actor()
 session.show_flash()
@@ -44,9 +44,9 @@ with tab_entries:
                              enums={"status": "status", "change_kind": "change_kind", "share_type": "share_type"})
     event = st.dataframe(table, hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row",
                          key="mine_table")
-    if event.selection.rows:
+    if event.selection.rows and event.selection.rows[0] < len(rows):
         chosen = rows.iloc[event.selection.rows[0]]
-        if st.button(_("Open {name}", name=chosen["name"]), icon=":material/edit:"):
+        if st.button(md_text("Open {name}", name=chosen["name"]), icon=":material/edit:"):
             st.session_state["catalog_entry_id"] = int(chosen["id"])
             st.switch_page("pages/catalog/entry.py")
 

@@ -4,29 +4,41 @@ list (需求清单) and one source per data item (一数一源)."""
 import streamlit as st
 
 from services import catalog
+from services.catalog import exports as catalog_exports
 from services.catalog import quality as catalog_quality
 from services.core.i18n import gettext as _
 from services.core.permissions import can
 from ui import session
 from ui.catalog import widgets as cw
+from ui.exports import export_control
+from ui.markdown import md_text
 
 actor = session.require_actor()
 session.show_flash()
 st.title(_("Catalog quality"))
 bureau = can(actor, "catalog.responsibility")
 units = catalog.unit_options(actor)
-own_unit = None if bureau else actor.unit_id
+own_unit = catalog_quality.quality_unit(actor)
 
 t_units, t_resp, t_demand, t_source = st.tabs([_("Completeness and coverage"), _("Responsibility list"),
                                                _("Demand list"), _("One source per item")])
+ROLLUP_HEADERS = {"unit": "Unit", "entries": "Entries", "published": "Published", "submitted": "Under review",
+                  "returned": "Returned", "completeness": "Completeness", "incomplete": "Incomplete entries",
+                  "expected": "Expected entries", "covered": "Covered", "coverage": "Coverage"}
+
+
+def _rollup_shown(rollup):
+    rollup = rollup.assign(completeness=rollup["completeness"].map(cw.percent),
+                           coverage=rollup["coverage"].map(cw.percent))
+    return cw.display_frame(rollup, ROLLUP_HEADERS)
+
+
 with t_units:
     rollup = catalog_quality.unit_rollup(actor, unit_id=own_unit)
-    rollup = rollup.assign(completeness=rollup["completeness"].map(cw.percent), coverage=rollup["coverage"].map(cw.percent))
-    st.dataframe(cw.display_frame(rollup, {"unit": "Unit", "entries": "Entries", "published": "Published",
-                                           "submitted": "Under review", "returned": "Returned",
-                                           "completeness": "Completeness", "incomplete": "Incomplete entries",
-                                           "expected": "Expected entries", "covered": "Covered",
-                                           "coverage": "Coverage"}), hide_index=True, width="stretch")
+    st.dataframe(_rollup_shown(rollup), hide_index=True, width="stretch")
+    export_control("catalog_quality", lambda fmt: catalog_exports.export_quality(actor, fmt, unit_id=own_unit,
+                                                                                 present=_rollup_shown),
+                   signature=own_unit)
 
 with t_resp:
     st.caption(_("The entries each unit is expected to catalog; coverage counts those published."))
@@ -52,7 +64,7 @@ with t_resp:
                           key="resp_table")
     if bureau and picked.selection.rows:
         row = resp.iloc[picked.selection.rows[0]]
-        if st.button(_("Remove {name} from the list", name=row["resource_name"]), icon=":material/delete:"):
+        if st.button(md_text("Remove {name} from the list", name=row["resource_name"]), icon=":material/delete:"):
             session.run_action(catalog_quality.remove_responsibility, actor, int(row["id"]), success=_("Removed."),
                                rerun=True)
 

@@ -5,9 +5,12 @@ import pandas as pd
 import streamlit as st
 
 from services import catalog
+from services.catalog import exports
+from services.core import i18n
 from services.core.i18n import gettext as _
 from ui import session
 from ui.catalog import widgets as cw
+from ui.exports import export_control
 from ui.markdown import md_escape
 
 actor = session.require_actor()
@@ -16,23 +19,50 @@ st.title(_("Catalog review"))
 
 tab_queue, tab_restricted = st.tabs([_("Submissions"), _("Restricted entries and filings")])
 
+QUEUE_HEADERS = {"resource_code": "Resource code", "name": "Resource name", "due_on": "Review due",
+                 "provider": "Providing unit", "change_kind": "Submission", "share_type": "Share type",
+                 "submitted_at": "Submitted"}
+QUEUE_ENUMS = {"change_kind": "change_kind", "share_type": "share_type"}
+
+
+def _forget_selection() -> None:
+    """A decision or a new filter moves the rows: the next run starts with no row selected and no panel, so
+    a click can never act on a submission the reviewer has not looked at."""
+    st.session_state["review_table_gen"] = st.session_state.get("review_table_gen", 0) + 1
+    st.session_state.pop("catalog_review_id", None)
+
+
+def _present(frame: pd.DataFrame) -> pd.DataFrame:
+    return cw.display_frame(frame, QUEUE_HEADERS, enums=QUEUE_ENUMS)
+
+
 with tab_queue:
-    queue = catalog.review_queue(actor)
+    f1, f2, f3 = st.columns([2, 1, 1])
+    search = f1.text_input(_("Search name, resource code or unit"), key="review_search", max_chars=100,
+                           on_change=_forget_selection)
+    kinds = {None: _("All submissions"), **{k: cw.name_of("change_kind", k) for k in cw.CHANGE_KIND}}
+    lang = i18n.current_language()  # a select box keeps its value as shown: one key per language
+    change_kind = f2.selectbox(_("Submission"), list(kinds), format_func=kinds.get, key=f"review_kind_{lang}",
+                               on_change=_forget_selection)
+    shares = {None: _("All share types"), **cw.options("share_type")}
+    share_type = f3.selectbox(_("Share type"), list(shares), format_func=shares.get, key=f"review_share_{lang}",
+                              on_change=_forget_selection)
+    filters = {"search": search or None, "change_kind": change_kind, "share_type": share_type}
+    queue = catalog.review_queue(actor, **filters)
     st.caption(_("{n} submissions waiting, earliest deadline first", n=len(queue)))
-    event = st.dataframe(
-        cw.display_frame(queue, {"resource_code": "Resource code", "name": "Resource name", "due_on": "Review due",
-                                 "provider": "Providing unit", "change_kind": "Submission", "share_type": "Share type",
-                                 "submitted_at": "Submitted"},
-                         enums={"change_kind": "change_kind", "share_type": "share_type"}),
-        hide_index=True, width="stretch", on_select="rerun", selection_mode="single-row", key="review_table")
+    table_key = f"review_table_{st.session_state.get('review_table_gen', 0)}"
+    event = st.dataframe(_present(queue), hide_index=True, width="stretch", on_select="rerun",
+                         selection_mode="single-row", key=table_key, height=250)  # the panel stays in view
     wanted = st.session_state.get("catalog_review_id")
-    rows = event.selection.rows
+    rows = [r for r in event.selection.rows if r < len(queue)]
     if rows:
         chosen = queue.iloc[rows[0]]
     elif wanted is not None and wanted in set(queue["id"]):
         chosen = queue[queue["id"] == wanted].iloc[0]
     else:
         chosen = None
+    if chosen is None and len(queue):
+        st.info(_("Select a submission in the table to review it."), icon=":material/touch_app:")
     if chosen is not None:
         entry_id, version = int(chosen["id"]), int(chosen["version"])
         with st.container(border=True):
@@ -54,12 +84,15 @@ with tab_queue:
                 note = st.text_input(_("Review note"), key=f"note_{entry_id}", max_chars=500)
                 if st.button(_("Approve and publish"), type="primary", icon=":material/check:", key=f"ok_{entry_id}"):
                     session.run_action(catalog.approve_entry, actor, entry_id, share_type=fix, note=note,
-                                       expected_version=version, success=_("Approved."), rerun=True)
+                                       expected_version=version, success=_("Approved."), rerun=True,
+                                       after=_forget_selection)
             with right:
                 reason = st.text_area(_("Reasons for return"), key=f"why_{entry_id}", max_chars=1000)
                 if st.button(_("Return for revision"), icon=":material/undo:", key=f"back_{entry_id}"):
                     session.run_action(catalog.return_entry, actor, entry_id, reason, expected_version=version,
-                                       success=_("Returned to the unit."), rerun=True)
+                                       success=_("Returned to the unit."), rerun=True, after=_forget_selection)
+    export_control("review_queue", lambda fmt: exports.export_review_queue(actor, fmt, present=_present, **filters),
+                   signature=filters)
 
 with tab_restricted:
     c1, c2 = st.columns([1, 1])

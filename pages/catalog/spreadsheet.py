@@ -19,8 +19,9 @@ st.title(_("Catalog spreadsheet"))
 download, upload = st.columns([1, 2], gap="large")
 with download:
     st.subheader(_("Download"))
-    st.download_button(_("Empty template"), catalog_io.template_bytes(), file_name="catalog_template.xlsx",
-                       icon=":material/description:", width="stretch")
+    st.download_button(_("Template (drop-down lists and an example row)"), catalog_io.template_for(actor),
+                       file_name="catalog_template.xlsx", icon=":material/description:", width="stretch",
+                       help=_("Every coded column offers its names in a drop-down list; overwrite the example."))
     working = can(actor, "catalog.view_unpublished") and st.toggle(
         _("Include drafts and changes not yet approved"), value=True, key="export_working")
     if st.button(_("Prepare the catalog workbook"), icon=":material/download:", width="stretch"):

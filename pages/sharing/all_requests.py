@@ -8,7 +8,7 @@ from services.sharing import queries as sharing_queries
 from services.sharing.queries import RequestFilter
 from services.sharing.rules import KIND_LABELS, ROUTE_LABELS, STATUS_LABELS, label
 from ui import session
-from ui.sharing.widgets import request_table, show_request
+from ui.sharing.widgets import request_export, request_table, show_request
 from ui.tables import reset_page
 
 actor = session.require_actor()
@@ -19,7 +19,8 @@ KEY = "share_all"
 units = sharing_queries.unit_options(actor)
 row1 = st.columns([2, 1.3, 1.5, 2.2], vertical_alignment="bottom")
 status = row1[0].multiselect(_("Status"), list(STATUS_LABELS), format_func=lambda v: label(STATUS_LABELS, v),
-                             key=f"{KEY}_status", on_change=reset_page, args=(KEY,))
+                             key=f"{KEY}_status", on_change=reset_page, args=(KEY,),
+                             placeholder=_("Choose…"), select_all=False)
 kind = row1[1].selectbox(_("Kind"), [None, *KIND_LABELS], key=f"{KEY}_kind", on_change=reset_page, args=(KEY,),
                          format_func=lambda v: _("All") if v is None else label(KIND_LABELS, v))
 route = row1[2].selectbox(_("Decided by"), [None, *ROUTE_LABELS], key=f"{KEY}_route", on_change=reset_page,
@@ -39,5 +40,6 @@ flt = RequestFilter(view="all", status=status, kind=kind, route=route, provider_
                     submitted_from=period[0] if len(period) > 0 else None,
                     submitted_to=period[1] if len(period) > 1 else None)
 selected = request_table(actor, flt, key=KEY, height=360)
+request_export(actor, flt, KEY)
 if selected is not None:
     show_request(actor, selected)

@@ -9,7 +9,7 @@ from services.core.i18n import gettext as _
 from services.deadlines import policy
 from services.sharing import queries as sharing_queries
 from ui import session
-from ui.markdown import md_escape
+from ui.markdown import md_escape, md_text
 from ui.sharing.widgets import access_form, application_form, fields_md, uncatalogued_form, verification_form
 from ui.tables import data_table
 
@@ -56,7 +56,7 @@ with from_catalog:
             elif access.state == "granted":
                 st.success(_("Your unit has access to this entry until {day}.", day=access.grant_ends_on))
             elif access.state == "open_request":
-                st.info(_("Your unit already has an open request {code} for this entry.",
+                st.info(md_text("Your unit already has an open request {code} for this entry.",
                           code=access.open_request_code))
                 if st.button(_("Open the request")):
                     st.session_state["share_request_id"] = access.open_request_id
@@ -68,7 +68,7 @@ with from_catalog:
                 with st.expander(_("Your unit does not meet the share conditions? Ask for verification instead")):
                     verification_form(actor, entry)
             elif "verify" in access.options:
-                st.error(_("Not shared. Legal basis: {basis}", basis=entry.restriction_basis or "—"),
+                st.error(md_text("Not shared. Legal basis: {basis}", basis=entry.restriction_basis or "—"),
                          icon=":material/block:")
                 st.markdown(_("You may ask the provider to verify or compare your data against it "
                               "instead of receiving it."))

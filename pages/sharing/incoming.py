@@ -7,7 +7,7 @@ from services.core.i18n import gettext as _
 from services.sharing.queries import RequestFilter
 from services.sharing.rules import PROVIDER_GROUPS
 from ui import session
-from ui.sharing.widgets import REQUEST_COLUMNS, request_table, show_request
+from ui.sharing.widgets import REQUEST_COLUMNS, request_export, request_table, show_request
 from ui.tables import reset_page
 
 actor = session.require_actor()
@@ -23,8 +23,9 @@ group = st.segmented_control(_("Show"), list(groups), format_func=groups.get, de
 overdue = st.toggle(_("Overdue only"), key="share_incoming_overdue", on_change=reset_page, args=("share_incoming",))
 
 columns = {k: v for k, v in REQUEST_COLUMNS.items() if k != "provider"}
-selected = request_table(actor, RequestFilter(view="incoming", status=statuses[group], overdue_only=overdue),
-                         key="share_incoming", columns=columns, height=320)
+flt = RequestFilter(view="incoming", status=statuses[group], overdue_only=overdue)
+selected = request_table(actor, flt, key="share_incoming", columns=columns, height=320)
+request_export(actor, flt, "share_incoming", columns)
 if selected is None:
     st.caption(_("Select a row to see the request, its deadlines and what you can do next."))
 else:

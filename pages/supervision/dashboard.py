@@ -28,7 +28,9 @@ filters = filter_bar(actor)
 if filters is None:
     st.stop()
 scope = dict(region_id=filters.region_id, unit_id=filters.unit_id)
-results = session.run_action(load, kpi.compute, actor, filters.period, **scope)
+# The first dashboard of the day computes every indicator (seconds at city scale); say so while it does.
+with st.spinner(_("Computing the indicators for this period…"), show_time=True):
+    results = session.run_action(load, kpi.compute, actor, filters.period, **scope)
 if results is None:
     st.stop()
 caption, action = st.columns([4, 1.2], vertical_alignment="center")

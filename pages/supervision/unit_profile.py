@@ -6,7 +6,7 @@ from services import kpi
 from services.core.i18n import gettext as _
 from services.kpi.cases import CaseMode, case_list, unit_catalog_issues, unit_profile, unit_requests
 from services.sharing.rules import STATUS_LABELS, label
-from ui import session
+from ui import case_links, session
 from ui.kpi.tiles import DASHBOARD, case_table, filter_bar, load, period_caption, tiles
 from ui.labels import UNIT_KIND_LABELS
 from ui.markdown import md_escape
@@ -49,9 +49,9 @@ late_tab, open_tab, catalog_tab, requests_tab = st.tabs([
     _("Catalog issues ({n})", n=len(issues)), _("Requests received ({n})", n=len(requests))])
 with late_tab:
     st.caption(_("Deadlines that fell due in the period and were not met: answered late or still open."))
-    case_table(late, "unit_late", filters)
+    case_table(late, "unit_late", filters, unit_page=True)
 with open_tab:
-    case_table(open_steps, "unit_open", filters)
+    case_table(open_steps, "unit_open", filters, unit_page=True)
 with catalog_tab:
     if issues.empty:
         st.success(_("No published entry of this unit has a quality issue."), icon=":material/task_alt:")
@@ -66,7 +66,8 @@ with catalog_tab:
         })
 with requests_tab:
     shown = requests.assign(status=requests["status"].map(lambda s: label(STATUS_LABELS, s)))
-    st.dataframe(shown, hide_index=True, width="stretch", column_config={
+    picked = st.dataframe(shown, hide_index=True, width="stretch", key="unit_requests", on_select="rerun",
+                          selection_mode="single-row", column_config={
         "request_id": None, "implemented_at": None,
         "code": st.column_config.TextColumn(_("Reference")),
         "requester": st.column_config.TextColumn(_("Requesting unit")),
@@ -74,3 +75,7 @@ with requests_tab:
         "submitted_at": st.column_config.DatetimeColumn(_("Submitted"), format="YYYY-MM-DD HH:mm"),
         "answered_at": st.column_config.DatetimeColumn(_("Answered"), format="YYYY-MM-DD HH:mm"),
     })
+    st.caption(_("Select a row to open the request."))
+    chosen = [r for r in picked.selection.rows if r < len(requests)]
+    if chosen and case_links.can_open("share_request", actor.roles):
+        case_links.open_case("share_request", int(requests.iloc[chosen[0]]["request_id"]))

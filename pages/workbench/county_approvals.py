@@ -11,6 +11,7 @@ from services.sharing import DecisionInput
 from services.sharing import queries as sharing_queries
 from services.sharing.rules import METHOD_LABELS, label
 from ui import session
+from ui.markdown import md_text
 from ui.sharing.widgets import deadline_markdown, fields_md, md_escape, refusal_fields
 
 actor = session.require_actor()
@@ -30,7 +31,7 @@ def refuse(item) -> None:
     if st.button(_("Refuse"), type="primary"):
         session.run_action(sharing.decide, actor, item.id,
                            DecisionInput(Decision.REJECT, reason=reasons, basis_law=law, basis_article=article),
-                           expected_version=item.version, success=_("Request {code} was refused.", code=item.code),
+                           expected_version=item.version, success=md_text("Request {code} was refused.", code=item.code),
                            rerun=True)
 
 
@@ -45,7 +46,7 @@ for item in queue:
         if top[2].button(_("Approve"), key=f"ok_{item.id}", type="primary", width="stretch"):
             session.run_action(sharing.decide, actor, item.id, DecisionInput(Decision.APPROVE),
                                expected_version=item.version,
-                               success=_("Request {code} was approved.", code=item.code), rerun=True)
+                               success=md_text("Request {code} was approved.", code=item.code), rerun=True)
         if top[3].button(_("Refuse"), key=f"no_{item.id}", width="stretch"):
             refuse(item)
         terms = " · ".join([label(METHOD_LABELS, item.share_method), _("until {day}", day=item.end_date)]

@@ -17,7 +17,7 @@ from services.core.i18n import gettext as _
 from services.core.search import clean, contains
 from services.core.timeutil import now_utc
 from services.core.uow import unit_of_work
-from services.core.validators import normalize_code, region_code_error, uscc_error
+from services.core.validators import normalize_code, phone_error, region_code_error, uscc_error
 
 
 @dataclass
@@ -144,6 +144,8 @@ def _validate_unit(data: UnitInput, session, unit_id: int | None) -> UnitInput:
         errors["uscc"] = _("Another unit already has this unified social credit code.")
     if not (data.name or "").strip():
         errors["name"] = _("The name is required.")
+    if (problem := phone_error(data.data_admin_phone)) is not None:
+        errors["data_admin_phone"] = problem
     if data.kind not in set(UnitKind):
         errors["kind"] = _("Choose a kind of unit.")
     if data.level not in set(UnitLevel):

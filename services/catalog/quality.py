@@ -379,3 +379,16 @@ def scope_unit(actor: Actor, action: str, unit_id: int | None) -> int | None:
     if scope is None:
         raise NotFound()
     return actor.unit_id if scope is Scope.UNIT else unit_id
+
+
+def quality_unit(actor: Actor, unit_id: int | None = None) -> int | None:
+    """The unit the quality lists show. Those who supervise every unit's catalog — reviewers, leadership and
+    assessors, who read the same figures on the dashboard (`kpi.view` for all units) — see every unit or the
+    one they pick; anyone else sees their own unit. (Leadership and assessors sit in the bureau, which
+    catalogs nothing: narrowing them to their own unit left the page empty.)"""
+    from services.core.permissions import allowed_scope, require
+
+    require(actor, "catalog.view")  # a reader of the catalog at all
+    if allowed_scope(actor, "kpi.view") is Scope.ALL or allowed_scope(actor, "catalog.responsibility") is Scope.ALL:
+        return unit_id
+    return actor.unit_id

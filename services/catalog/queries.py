@@ -205,8 +205,10 @@ REVIEW_COLUMNS = ["id", "resource_code", "name", "provider", "provider_unit_id",
                   "submitted_at", "due_on", "version"]
 
 
-def review_queue(actor: Actor, *, unit_id: int | None = None) -> pd.DataFrame:
-    """Submissions waiting for the bureau, oldest deadline first."""
+def review_queue(actor: Actor, *, unit_id: int | None = None, search: str | None = None,
+                 change_kind: str | None = None, share_type: str | None = None) -> pd.DataFrame:
+    """Submissions waiting for the bureau, oldest deadline first; `search` matches the submitted name or
+    resource code or the providing unit's name, the other filters the submitted values."""
     from models import SlaClock
 
     with read_scope(actor, "catalog.review") as (session, scope):
@@ -230,7 +232,24 @@ def review_queue(actor: Actor, *, unit_id: int | None = None) -> pd.DataFrame:
                          fields_json.get("name", entry.name), provider_name, entry.provider_unit_id,
                          entry.change_kind, fields_json.get("share_type", entry.share_type), entry.submitted_at,
                          due_on, entry.version])
-        return pd.DataFrame(rows, columns=REVIEW_COLUMNS)
+        frame = pd.DataFrame(rows, columns=REVIEW_COLUMNS)
+    return filter_review_queue(frame, search=search, change_kind=change_kind, share_type=share_type)
+
+
+def filter_review_queue(frame: pd.DataFrame, *, search: str | None = None, change_kind: str | None = None,
+                        share_type: str | None = None) -> pd.DataFrame:
+    """The queue narrowed on the submitted values (the working copy lives in JSON, so this runs on the rows)."""
+    keep = pd.Series(True, index=frame.index)
+    needle = normalise_name(search or "")
+    if needle:
+        text = (frame["name"].fillna("").map(normalise_name) + "\n" + frame["resource_code"].fillna("").map(normalise_name)
+                + "\n" + frame["provider"].fillna("").map(normalise_name))
+        keep &= text.str.contains(needle, regex=False)
+    if change_kind:
+        keep &= frame["change_kind"] == change_kind
+    if share_type:
+        keep &= frame["share_type"] == share_type
+    return frame[keep].reset_index(drop=True)
 
 
 def entry_diff(actor: Actor, entry_id: int) -> list[FieldChange]:

@@ -639,11 +639,97 @@ def export_bytes(actor: Actor, **kwargs) -> bytes:
     return buf.getvalue()
 
 
-def template_bytes() -> bytes:
-    """An empty workbook with both sheets and their headers (the same layout export writes)."""
+ITEM_ENUM_COLUMNS = {"data_type": "data_type", "is_sensitive": "flag", "is_source": "flag"}
+LISTS_SHEET = "选项"  # hidden sheet holding the drop-down lists of the template
+TEMPLATE_ROWS = 2000  # rows of the template that offer the drop-down lists
+
+
+def enum_choices(kind: str) -> list[str]:
+    """The names the template offers for a coded column: what export writes and import reads first."""
+    if kind == "flag":
+        return ["是", "否"]
+    if kind in ("share_type", "open_attribute"):
+        from models.catalog import OpenAttribute, ShareType
+
+        codes = ShareType if kind == "share_type" else OpenAttribute
+        return [enum_text(kind, str(c)) or str(c) for c in codes]
+    return [names[0] for names in _enum_names(kind).values() if names]
+
+
+def template_example(provider_uscc: str | None = None) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """One filled-in entry and its data items, in the contract's column keys (names as the import reads)."""
+    uscc = provider_uscc or "11350800MB0000000X"
+    entry = {"resource_code": "EXAMPLE-0001", "name": "示例：户籍人口基本信息", "summary": "本单位在户籍管理中产生的人口基本信息。",
+             "classification": enum_choices("classification")[0], "base_library": enum_choices("base_library")[0],
+             "provider_uscc": uscc, "resource_format": enum_choices("resource_format")[0],
+             "share_type": enum_text("share_type", "conditional"), "share_conditions": "用于履行法定职责，须签订数据使用协议",
+             "share_method": enum_choices("share_method")[0], "share_scope": "本市政务部门",
+             "open_attribute": enum_text("open_attribute", "not_open"),
+             "restriction_basis": "《中华人民共和国个人信息保护法》第三十四条",
+             "update_frequency": enum_text("update_frequency", "daily"),
+             "security_level": enum_text("security_level", "internal"), "source_uscc": uscc}
+    items = [{"resource_code": "EXAMPLE-0001", "name": "公民身份号码", "data_type": enum_text("data_type", "string"),
+              "length": 18, "is_sensitive": "是", "is_source": "是"},
+             {"resource_code": "EXAMPLE-0001", "name": "姓名", "data_type": enum_text("data_type", "string"),
+              "length": 50, "is_sensitive": "否", "is_source": "是"}]
+    return entry, items
+
+
+def template_bytes(provider_uscc: str | None = None, *, example: bool = True) -> bytes:
+    """The compilation template: both sheets with the contract's headers, a drop-down list on every coded
+    column (from the contract's enumerations and the active profile's names — the names import reads), and
+    an example entry with its data items, to overwrite."""
+    from openpyxl.styles import Font as _Font
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    s = spec()
+    wb = openpyxl.Workbook()
+    ws_e = wb.active
+    ws_e.title = s["entry_sheet"]
+    ws_i = wb.create_sheet(s["item_sheet"])
+    lists = wb.create_sheet(LISTS_SHEET)
+    lists.sheet_state = "hidden"
+    entry_example, item_examples = template_example(provider_uscc)
+    ranges: dict[str, str] = {}
+    kinds = [*ENUM_COLUMNS, "data_type", "flag"]
+    for col, kind in enumerate(kinds, start=1):
+        letter = get_column_letter(col)
+        choices = enum_choices(kind)
+        lists.cell(row=1, column=col, value=kind)
+        for row, name in enumerate(choices, start=2):
+            lists.cell(row=row, column=col, value=name)
+        ranges[kind] = f"'{LISTS_SHEET}'!${letter}$2:${letter}${len(choices) + 1}"
+    for ws, headers, enums, rows in ((ws_e, s["entry_headers"], {k: k for k in ENUM_COLUMNS}, [entry_example]),
+                                     (ws_i, s["item_headers"], ITEM_ENUM_COLUMNS, item_examples)):
+        for col, (key, header) in enumerate(headers.items(), start=1):
+            cell = ws.cell(row=1, column=col, value=header)
+            cell.font = _Font(bold=True, color="FFFFFF")
+            cell.fill = PatternFill("solid", fgColor="1F4E79")
+            ws.column_dimensions[get_column_letter(col)].width = max(12, len(header) * 2 + 4)
+            if key in enums:
+                letter = get_column_letter(col)
+                dv = DataValidation(type="list", formula1=f"={ranges[enums[key]]}", allow_blank=True,
+                                    showErrorMessage=True, errorTitle=header,
+                                    error="请从下拉列表中选择。", promptTitle=header, prompt="请从下拉列表中选择。")
+                dv.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
+                ws.add_data_validation(dv)
+        ws.freeze_panes = "A2"
+        if example:
+            for number, values in enumerate(rows, start=2):
+                for col, key in enumerate(headers, start=1):
+                    ws.cell(row=number, column=col, value=values.get(key))
     buf = io.BytesIO()
-    _write_workbook(buf, [])
+    wb.save(buf)
     return buf.getvalue()
+
+
+def template_for(actor: Actor) -> bytes:
+    """The template with the reader's own unit as the example's provider and source."""
+    with read_scope(actor, "catalog.view") as (session, _scope):
+        unit = session.get(Unit, actor.unit_id) if actor.unit_id else None
+        uscc = unit.uscc if unit is not None else None
+    return template_bytes(uscc)
 
 
 def actor_by_username(username: str) -> Actor:

@@ -50,6 +50,18 @@ def uscc_error(code: str | None) -> str | None:
     return None
 
 
+_PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}(-\d{1,6})?|\d{7,8}(-\d{1,6})?)$")
+
+
+def phone_error(number: str | None) -> str | None:
+    """None for an empty value or a mainland phone number: a mobile (11 digits), a landline with or without
+    its area code (0591-87654321) and an optional extension; spaces are ignored."""
+    text = "".join((number or "").split())
+    if not text or _PHONE_RE.match(text):
+        return None
+    return _("Enter a mobile number (11 digits) or a landline such as 0591-87654321.")
+
+
 def make_uscc(authority: str, kind: str, region_code: str, org_body: str) -> str:
     """Build a valid USCC from its parts (used by the demo generator and tests)."""
     org = org_body + org_code_check_char(org_body)

@@ -358,3 +358,12 @@ DISPUTE_STATUS_LABELS = {
     "upheld": N_("Refusal upheld"),
     "overturned": N_("Refusal overturned"),
 }
+
+
+def round_answers(route: str, decisions: list[dict], current_round: int) -> tuple[set[str], set[str]]:
+    """On a request waiting for its deciders: the parties of the route that answered the current round and
+    those still to answer. A co-decided request stays `submitted` until every party approved, so the first
+    answer is otherwise invisible in its status."""
+    parties = set(ROUTE_PARTIES.get(route, frozenset()))
+    answered = {str(d["party"]) for d in decisions if d.get("round") == current_round and d.get("party") in parties}
+    return answered, parties - answered

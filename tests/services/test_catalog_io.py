@@ -211,3 +211,39 @@ def test_unreadable_file_is_a_reported_problem(world):
 def test_leader_cannot_import(world):
     with pytest.raises(PermissionDenied):
         catalog_io.import_catalog(world["leader"], _workbook([], []))
+
+
+def test_the_template_offers_a_drop_down_list_on_every_coded_column_and_its_example_imports(world):
+    import io as _io
+
+    from openpyxl import load_workbook
+
+    from services.catalog import spreadsheet as catalog_io
+    from services.catalog.spreadsheet import ENUM_COLUMNS, ITEM_ENUM_COLUMNS, spec
+
+    data = catalog_io.template_for(world["police"])
+    wb = load_workbook(_io.BytesIO(data))
+    contract = spec()
+    for sheet, headers, coded in ((contract["entry_sheet"], contract["entry_headers"], ENUM_COLUMNS),
+                                  (contract["item_sheet"], contract["item_headers"], ITEM_ENUM_COLUMNS)):
+        ws = wb[sheet]
+        assert [c.value for c in ws[1]] == list(headers.values())
+        lists = {str(dv.sqref).split(":")[0].rstrip("0123456789"): dv for dv in ws.data_validations.dataValidation}
+        for key in coded:
+            letter = ws.cell(row=1, column=list(headers).index(key) + 1).column_letter
+            assert letter in lists, (sheet, key)
+            assert lists[letter].type == "list"
+        assert ws.max_row >= 2, "an example row"
+    # the drop-down names are names the import reads, and the example passes the import's checks
+    report = catalog_io.import_catalog(world["police"], _io.BytesIO(data), dry_run=True)
+    assert report.ok, report.problems
+    assert report.entries_read == 1 and report.items_read == 2
+
+
+def test_every_drop_down_name_is_read_back_by_the_import(world):
+    from services.catalog.spreadsheet import ENUM_COLUMNS, enum_choices, parse_enum
+
+    for kind in (*ENUM_COLUMNS, "data_type"):
+        for name in enum_choices(kind):
+            code, ok = parse_enum(kind, name)
+            assert ok and code, (kind, name)

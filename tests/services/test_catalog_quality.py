@@ -88,3 +88,17 @@ def test_unit_is_told_an_item_can_be_obtained_from_a_base_library(world):
     hints = catalog_quality.obtainable_by_sharing(world["civil"], world.units["civil"], ["姓名", "婚姻状况", "备注"])
     assert [(h.item_name, h.provider) for h in hints] == [("姓名", "示范市公安局")]
     assert catalog_quality.obtainable_by_sharing(world["police"], world.units["police"], ["姓名"]) == []
+
+
+def test_leadership_and_assessors_see_every_units_quality_and_a_steward_their_own(world):
+    police = world.units["police"]
+    catalog_quality.add_responsibility(world["reviewer"], police, "户籍人口信息")
+    published_entry(world, name="户籍人口信息")
+    for who in ("leader", "assessor", "reviewer"):
+        narrowed = catalog_quality.quality_unit(world[who])
+        assert narrowed is None, who
+        assert police in set(catalog_quality.unit_rollup(world[who], unit_id=narrowed)["unit_id"]), who
+        assert len(catalog_quality.list_responsibility(world[who], unit_id=narrowed)) == 1, who
+    assert catalog_quality.quality_unit(world["leader"], police) == police
+    assert catalog_quality.quality_unit(world["civil"]) == world.units["civil"]
+    assert catalog_quality.quality_unit(world["civil"], police) == world.units["civil"]

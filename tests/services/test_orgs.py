@@ -75,3 +75,13 @@ def test_region_codes_and_parents_are_checked(world):
     with pytest.raises(ValidationError):
         orgs.save_region(world["sysadmin"], orgs.RegionInput(
             code="990123", name="南湖县", level="county", parent_id=region_id), region_id)
+
+
+def test_a_unit_phone_must_be_a_phone_number():
+    from services.core.validators import phone_error
+
+    for good in (None, "", "13800138000", "0591-87654321", "059187654321", "87654321", "0591-87654321-806",
+                 "138 0013 8000"):
+        assert phone_error(good) is None, good
+    for bad in ("not a phone 😀", "12345", "1380013800", "+86 abc"):
+        assert phone_error(bad), bad

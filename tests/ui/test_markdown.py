@@ -30,3 +30,26 @@ def test_escaped_text_renders_as_exactly_the_typed_text(text):
 
 def test_none_is_empty_and_numbers_are_kept():
     assert md_escape(None) == "" and md_escape(0) == "0"
+
+
+@pytest.mark.parametrize("text", ["http://x\\", "https://example.com/a?b=1", "www.example.com", "a@b.cn",
+                                  ":red[红色]", ":material/home:", ":smile:", "&lt;b&gt;", "**bold** [link](http://x)"])
+def test_links_icons_colours_and_entities_stay_literal(text):
+    escaped = md_escape(text)
+    assert "www." not in escaped and "@" not in escaped.replace("\\@", "")
+    assert ":" not in escaped.replace("\\:", "") and "&" not in escaped.replace("\\&", "")
+    rendered = RENDER.render(escaped).strip()
+    assert html.unescape(rendered[len("<p>"):-len("</p>")]) == text
+
+
+def test_a_message_escapes_its_user_text_but_not_itself():
+    from services.core import i18n
+    from ui.markdown import md_text
+
+    before = i18n.current_language()
+    i18n.set_language("en")
+    try:
+        assert md_text("Unit {name} saved.", name="**bold** [link](http://x)") == \
+            "Unit \\*\\*bold\\*\\* \\[link\\]\\(http\\:\\/\\/x\\) saved.".replace("\\/", "/")
+    finally:
+        i18n.set_language(before)  # the language is per process: AppTests later in this worker read it

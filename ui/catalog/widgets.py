@@ -160,6 +160,20 @@ def items_table(items: list[dict]) -> None:
                  hide_index=True, width="stretch")
 
 
+def describe_item(item: dict | None) -> str:
+    """A data item in one line of the user's language: name (type, length, sensitive, source)."""
+    if item is None:
+        return ""
+    parts = [name_of("data_type", item["data_type"])]
+    if item.get("length"):
+        parts.append(_("length {n}", n=item["length"]))
+    if item.get("is_sensitive"):
+        parts.append(_("sensitive"))
+    if item.get("is_source"):
+        parts.append(_("source"))
+    return f"{item['name']}（{_(', ').join(parts)}）"
+
+
 def diff_table(changes: list[FieldChange]) -> None:
     """Field by field: the published value and the submitted one."""
     if not changes:
@@ -168,19 +182,15 @@ def diff_table(changes: list[FieldChange]) -> None:
     rows = []
     for change in changes:
         if change.field == "data_items":
-            describe = lambda item: "" if item is None else (  # noqa: E731
-                f"{item['name']}（{name_of('data_type', item['data_type'])}"
-                f"{'，' + str(item['length']) if item.get('length') else ''}"
-                f"{'，' + _('sensitive') if item.get('is_sensitive') else ''}"
-                f"{'，' + _('source') if item.get('is_source') else ''}）")
+            describe = describe_item
             rows.append({_("Field"): field_name("data_items"), _("Published"): describe(change.before),
-                         _("Submitted"): describe(change.after)})
+                         _("Submitted version"): describe(change.after)})
         elif change.field == "status":
             rows.append({_("Field"): _("Status"), _("Published"): name_of("status", change.before),
-                         _("Submitted"): name_of("status", change.after)})
+                         _("Submitted version"): name_of("status", change.after)})
         else:
             rows.append({_("Field"): field_name(change.field), _("Published"): _value_text(change.field, change.before),
-                         _("Submitted"): _value_text(change.field, change.after)})
+                         _("Submitted version"): _value_text(change.field, change.after)})
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
 
 

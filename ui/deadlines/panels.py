@@ -15,7 +15,7 @@ from services.deadlines import clocks, inbox, policy
 from services.deadlines import reminders as notifications
 from ui import badges, case_links, session
 from ui.home import register, register_reminders
-from ui.markdown import md_escape
+from ui.markdown import md_escape, md_text
 
 CASE_KIND_LABELS = {
     CaseKind.CATALOG_ENTRY: N_("Catalog entry"),
@@ -78,7 +78,7 @@ def _table(actor: Actor, page: inbox.InboxPage) -> None:
     if selected:
         row = rows.iloc[selected[0]]
         if case_links.can_open(row["case_kind"], actor.roles):
-            if st.button(_("Open {case}", case=row["case_ref"]), icon=":material/open_in_new:", type="primary"):
+            if st.button(md_text("Open {case}", case=row["case_ref"]), icon=":material/open_in_new:", type="primary"):
                 case_links.open_case(row["case_kind"], int(row["case_id"]))
         else:
             st.caption(_("This kind of case has no page you can open."))

@@ -17,7 +17,8 @@ from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from services.core.timeutil import local_date
 from services.kpi import Direction, KpiResult, KpiUnit, Period, PeriodKind, Status
-from ui import session
+from ui import case_links, session
+from ui.markdown import md_text
 
 CACHE_TTL_S = 300  # a safety net: the data generation in the key already invalidates on every change
 PERIOD_LABELS = {PeriodKind.MONTH: N_("This month"), PeriodKind.QUARTER: N_("This quarter"),
@@ -284,8 +285,10 @@ def period_caption(filters: Filters) -> str:
              prev_start=period.previous().start.isoformat(), prev_end=period.previous().end.isoformat())
 
 
-def case_table(cases, key: str, filters: Filters) -> None:
-    """Overdue or late steps, most overdue first; selecting a row opens the responsible unit."""
+def case_table(cases, key: str, filters: Filters, *, unit_page: bool = False) -> None:
+    """Overdue or late steps, most overdue first; selecting a row opens the case on its own page (the share
+    request, the submission under review …). A case whose page the user's role does not have opens the
+    responsible unit instead (on the unit page itself: a note, not a reload of the same unit)."""
     from services.kpi.cases import CASE_KIND_TITLES, STEP_TITLES, title_of
 
     frame = cases.rows.copy()
@@ -314,6 +317,17 @@ def case_table(cases, key: str, filters: Filters) -> None:
     if cases.total > len(frame):
         st.caption(_("Showing the first {shown} of {total}; export the list for all of them.",
                      shown=len(frame), total=cases.total))
-    rows = event.selection.rows if event else []
-    if rows and not pd.isna(frame.iloc[rows[0]]["unit_id"]):
-        open_unit(int(frame.iloc[rows[0]]["unit_id"]), filters)
+    st.caption(_("Select a row to open the case."))
+    rows = [r for r in (event.selection.rows if event else []) if r < len(frame)]
+    if not rows:
+        return
+    picked = cases.rows.iloc[rows[0]]
+    current = session.actor()
+    if current is not None and not pd.isna(picked["case_id"]) and case_links.can_open(picked["case_kind"],
+                                                                                        current.roles):
+        case_links.open_case(str(picked["case_kind"]), int(picked["case_id"]))
+    elif not unit_page and not pd.isna(picked["unit_id"]):
+        open_unit(int(picked["unit_id"]), filters)
+    else:
+        st.info(md_text("{reference} is handled on a page your role does not have.", reference=picked["reference"]),
+                icon=":material/info:")

@@ -29,13 +29,15 @@ from services.sharing.rules import (
     OPEN_STATUSES,
     PARTY_LABELS,
     ROUTE_LABELS,
+    ROUTE_PARTIES,
     STATUS_LABELS,
     VERIFY_RESULT_LABELS,
     Act,
     label,
+    round_answers,
 )
 from ui import session
-from ui.markdown import md_escape
+from ui.markdown import md_escape, md_text
 from ui.tables import current_page, data_table, pager
 
 OPEN = [str(s) for s in OPEN_STATUSES]
@@ -48,6 +50,13 @@ REQUEST_COLUMNS = {"code": N_("Tracking number"), "status_text": N_("Status"), "
                    "entry": N_("Data"), "kind_text": N_("Kind"), "requester": N_("Requesting unit"),
                    "provider": N_("Providing unit"), "submitted": N_("Submitted")}
 UPLOAD_TYPES = ["pdf", "png", "jpg", "jpeg"]
+
+
+def upload_limit_mb() -> int:
+    """The uploader shows and enforces the attachment limit of the settings (Streamlit's default is 200 MB)."""
+    from services.core.settings import get_settings
+
+    return max(1, int(get_settings().share_attachment_max_mb))
 
 
 # --- formatting -------------------------------------------------------------------------------------------
@@ -110,6 +119,20 @@ def format_requests(df: pd.DataFrame, today: date) -> pd.DataFrame:
     return df
 
 
+def request_export(actor: Actor, flt: RequestFilter, key: str, columns: dict[str, str] | None = None) -> None:
+    """XLSX/CSV of every request the filter matches, with the table's columns and names (an audited export)."""
+    from services.sharing import exports as sharing_exports
+    from ui.exports import export_control
+
+    shown = columns or REQUEST_COLUMNS
+
+    def present(rows: pd.DataFrame) -> pd.DataFrame:
+        return format_requests(rows, local_date())[list(shown)].rename(columns={k: _(v) for k, v in shown.items()})
+
+    export_control(key, lambda fmt: sharing_exports.export_requests(actor, flt, fmt, present=present),
+                   signature=flt)
+
+
 def request_table(actor: Actor, flt: RequestFilter, *, key: str, columns: dict[str, str] | None = None,
                   height: int = 380) -> int | None:
     """A server-paged table of requests; returns the selected request id."""
@@ -135,6 +158,23 @@ def _items_text(items) -> str:
     return _(", ").join(names)
 
 
+def _answers(view: RequestView) -> tuple[set[str], set[str]]:
+    if view.status != "submitted":
+        return set(), set()
+    return round_answers(view.route, view.decisions, view.resubmissions)
+
+
+def waiting_note(view: RequestView) -> None:
+    """A co-decided request stays "awaiting answer" until every party approved: say who answered and who is
+    awaited, so a provider's answer does not look ignored."""
+    answered, waiting = _answers(view)
+    if not answered or not waiting:
+        return
+    st.markdown(md_escape(_("{answered} answered; waiting for {waiting}",
+                            answered=_(", ").join(label(PARTY_LABELS, p) for p in sorted(answered)),
+                            waiting=_(", ").join(label(PARTY_LABELS, p) for p in sorted(waiting)))))
+
+
 def show_request(actor: Actor, request_id: int, *, actions: bool = True) -> RequestView | None:
     """The whole case: what was asked, who decides, the clocks, decisions, agreements, grants and dispute,
     with the moves the user may make now."""
@@ -149,6 +189,7 @@ def show_request(actor: Actor, request_id: int, *, actions: bool = True) -> Requ
         head[0].subheader(f"{md_escape(view.code)} · {md_escape(view.entry or view.uncatalogued_title or '')}")
         with head[1]:
             status_badge(view.status)
+            waiting_note(view)
             clock = view.open_clock
             if clock is not None:
                 st.markdown(f"{policy.step_label(clock.step)}：{deadline_markdown(clock.due_on, today)}")
@@ -279,6 +320,9 @@ def _download(view: RequestView, attachment: dict) -> None:
 def action_bar(actor: Actor, view: RequestView) -> None:
     """One button per move the state machine offers this user now; each opens its dialog."""
     acts = [a for a in view.acts if a != Act.EXPIRE]
+    answered, _waiting = _answers(view)
+    if answered and not (set(view.parties) & set(ROUTE_PARTIES.get(view.route, ())) - answered):
+        acts = [a for a in acts if a not in (Act.APPROVE, Act.REJECT, Act.ASK_INFO)]  # this side has answered
     extra = []
     active_grants = [g for g in view.grants if not g["revoked_at"]]
     if "requester" in view.parties and active_grants:
@@ -302,8 +346,11 @@ def refusal_fields(key: str) -> tuple[str, str, str]:
     cols = st.columns([3, 1])
     law = cols[0].text_input(_("Law or regulation"), max_chars=200, key=f"{key}_law",
                              placeholder=_("e.g. 中华人民共和国个人信息保护法"))
+    session.field_slot("basis_law", _("Law or regulation"), cols[0])
     article = cols[1].text_input(_("Article"), max_chars=60, key=f"{key}_article", placeholder="第三十四条")
+    session.field_slot("basis_article", _("Article"), cols[1])
     reasons = st.text_area(_("Reasons for refusing"), max_chars=1000, key=f"{key}_reasons")
+    session.field_slot("reason", _("Reasons for refusing"))
     return law, article, reasons
 
 
@@ -322,26 +369,29 @@ def _decide(actor: Actor, view: RequestView, default: str) -> None:
         if decision == Decision.APPROVE:
             st.caption(_("Least authorisation: keep only the data items, method and period the duty needs."))
             names = {i.id: i.name for i in ceiling if i.id is not None}
-            items = st.multiselect(_("Data items granted"), list(names), default=list(names), format_func=names.get)
+            items = st.multiselect(_("Data items granted"), list(names), default=list(names), format_func=names.get,
+                                   placeholder=_("Choose…"), select_all=False)
+            session.field_slot("items", _("Data items granted"))
             cols = st.columns(2)
             end = cols[0].date_input(_("Access ends on"), value=view.approved_end_date or view.end_date)
+            session.field_slot("end_date", _("Access ends on"), cols[0])
             methods = list(METHOD_LABELS)
             current = view.approved_method or view.share_method
             method = cols[1].selectbox(_("Share method"), methods, format_func=lambda m: label(METHOD_LABELS, m),
                                        index=methods.index(current) if current in methods else 0)
-            reason_label = _("Remarks (optional)")
         law = article = None
         if decision == Decision.REJECT:
             law, article, reason = refusal_fields(f"refuse_{view.id}")
         else:
-            reason = st.text_area(reason_label if decision == Decision.APPROVE else _("What information is missing"),
-                                  max_chars=1000)
+            reason_label = _("Remarks (optional)") if decision == Decision.APPROVE else _("What information is missing")
+            reason = st.text_area(reason_label, max_chars=1000)
+            session.field_slot("reason", reason_label)
         if st.button(_("Submit answer"), type="primary"):
             session.run_action(sharing.decide, actor, view.id,
                                sharing.DecisionInput(decision, reason=reason, items=items, end_date=end,
                                                      method=method, basis_law=law, basis_article=article),
                                expected_version=view.version, success=_("Your answer was recorded."), rerun=True)
-    _dialog(_("Answer request {code}", code=view.code))(body)()
+    _dialog(md_text("Answer request {code}", code=view.code))(body)()
 
 
 def _answer_verification(actor: Actor, view: RequestView) -> None:
@@ -380,27 +430,33 @@ def _confirm(actor: Actor, view: RequestView) -> None:
         if st.button(_("Confirm and create the draft entry"), type="primary"):
             session.run_action(sharing.confirm_uncatalogued, actor, view.id, expected_version=view.version,
                                success=_("Confirmed: complete the draft entry in the catalog."), rerun=True)
-    _dialog(_("Confirm request {code}", code=view.code))(body)()
+    _dialog(md_text("Confirm request {code}", code=view.code))(body)()
 
 
 def _resubmit(actor: Actor, view: RequestView) -> None:
     def body():
         st.info(_("Information requested: {text}", text=md_escape(view.info_request)))
         scenario = st.text_input(_("Scenario"), value=view.scenario or "", max_chars=300)
+        session.field_slot("scenario", _("Scenario"))
         purpose = st.text_area(_("Purpose"), value=view.purpose or "", max_chars=1000)
+        session.field_slot("purpose", _("Purpose"))
         basis = st.text_area(_("Duty or legal basis"), value=view.legal_basis or "", max_chars=1000)
+        session.field_slot("legal_basis", _("Duty or legal basis"))
         cols = st.columns(2)
         methods = list(METHOD_LABELS)
         method = cols[0].selectbox(_("Share method"), methods, format_func=lambda m: label(METHOD_LABELS, m),
                                    index=methods.index(view.share_method) if view.share_method in methods else 0)
         end = cols[1].date_input(_("Needed until"), value=view.end_date)
-        upload = st.file_uploader(_("Written application (PDF or image)"), type=UPLOAD_TYPES)
+        session.field_slot("end_date", _("Needed until"), cols[1])
+        upload = st.file_uploader(_("Written application (PDF or image)"), type=UPLOAD_TYPES,
+                                      max_upload_size=upload_limit_mb())
+        session.field_slot("attachment", _("Written application (PDF or image)"))
         if st.button(_("Resubmit"), type="primary"):
             session.run_action(sharing.resubmit, actor, view.id, scenario=scenario, purpose=purpose,
                                legal_basis=basis, share_method=method, end_date=end,
                                attachment=to_upload(upload), expected_version=view.version,
                                success=_("The request was resubmitted."), rerun=True)
-    _dialog(_("Amend and resubmit {code}", code=view.code))(body)()
+    _dialog(md_text("Amend and resubmit {code}", code=view.code))(body)()
 
 
 def _simple(title: str, text_label: str | None, call, success: str):
@@ -408,9 +464,10 @@ def _simple(title: str, text_label: str | None, call, success: str):
     def opener(actor: Actor, view: RequestView) -> None:
         def body():
             text = st.text_area(_(text_label), max_chars=1000) if text_label else None
+            session.field_slot("reason", _(text_label) if text_label else "")
             if st.button(_("Confirm"), type="primary"):
                 call(actor, view, text, _(success))
-        _dialog(_(title, code=view.code))(body)()
+        _dialog(md_text(title, code=view.code))(body)()
     return opener
 
 
@@ -432,29 +489,34 @@ def _revoke(actor, view, text, success):
 def _agreements(actor: Actor, view: RequestView) -> None:
     def body():
         use = st.text_input(_("Data use agreement (number or title)"), value=view.use_agreement or "", max_chars=200)
+        session.field_slot("use_agreement", _("Data use agreement (number or title)"))
         conf = st.text_input(_("Confidentiality agreement (number or title)"),
                              value=view.confidentiality_agreement or "", max_chars=200,
                              disabled=not view.needs_confidentiality)
+        session.field_slot("confidentiality_agreement", _("Confidentiality agreement (number or title)"))
         if st.button(_("Save agreements"), type="primary"):
             session.run_action(sharing.record_agreements, actor, view.id, use_agreement=use,
                                confidentiality_agreement=conf or None, expected_version=view.version,
                                success=_("The agreements were recorded."), rerun=True)
-    _dialog(_("Agreements for {code}", code=view.code))(body)()
+    _dialog(md_text("Agreements for {code}", code=view.code))(body)()
 
 
 def _implement(actor: Actor, view: RequestView) -> None:
     def body():
         note = st.text_area(_("How access was given (account, interface, file, delivery)"), max_chars=1000)
+        session.field_slot("note", _("How access was given (account, interface, file, delivery)"))
         use = st.text_input(_("Data use agreement (number or title)"), value=view.use_agreement or "", max_chars=200)
+        session.field_slot("use_agreement", _("Data use agreement (number or title)"))
         conf = None
         if view.needs_confidentiality:
             conf = st.text_input(_("Confidentiality agreement (number or title)"),
                                  value=view.confidentiality_agreement or "", max_chars=200)
+            session.field_slot("confidentiality_agreement", _("Confidentiality agreement (number or title)"))
         if st.button(_("Record implementation"), type="primary"):
             session.run_action(sharing.implement, actor, view.id, note=note, use_agreement=use or None,
                                confidentiality_agreement=conf or None, expected_version=view.version,
                                success=_("Access was given and recorded."), rerun=True)
-    _dialog(_("Implement {code}", code=view.code))(body)()
+    _dialog(md_text("Implement {code}", code=view.code))(body)()
 
 
 def _coordinate(outcome: str):
@@ -463,6 +525,7 @@ def _coordinate(outcome: str):
             st.markdown(fields_md([(_("Objection"), view.dispute["reason"] if view.dispute else ""),
                                    (_("Refusal"), view.decision_reason)]))
             note = st.text_area(_("Coordination result and grounds"), max_chars=1000)
+            session.field_slot("note", _("Coordination result and grounds"))
             if st.button(_("Record the decision"), type="primary") and view.dispute:
                 session.run_action(sharing.resolve_dispute, actor, view.dispute["id"], outcome=outcome, note=note,
                                    expected_version=view.dispute["version"],
@@ -475,20 +538,24 @@ def _usage(actor: Actor, view: RequestView) -> None:
     def body():
         grant = next(g for g in view.grants if not g["revoked_at"])
         period = st.text_input(_("Period (e.g. 2025Q3)"), max_chars=20)
+        session.field_slot("period", _("Period (e.g. 2025Q3)"))
         content = st.text_area(_("How the data was used"), max_chars=2000)
+        session.field_slot("content", _("How the data was used"))
         if st.button(_("Submit report"), type="primary"):
             session.run_action(sharing.report_usage, actor, grant["id"], content=content, period=period,
                                success=_("The usage report was submitted."), rerun=True)
-    _dialog(_("Usage report for {code}", code=view.code))(body)()
+    _dialog(md_text("Usage report for {code}", code=view.code))(body)()
 
 
 def _attach(actor: Actor, view: RequestView) -> None:
     def body():
-        upload = st.file_uploader(_("Written application (PDF or image)"), type=UPLOAD_TYPES)
+        upload = st.file_uploader(_("Written application (PDF or image)"), type=UPLOAD_TYPES,
+                                      max_upload_size=upload_limit_mb())
+        session.field_slot("attachment", _("Written application (PDF or image)"))
         if st.button(_("Attach"), type="primary", disabled=upload is None):
             session.run_action(sharing.attach_application, actor, view.id, to_upload(upload),
                                success=_("The file was attached."), rerun=True)
-    _dialog(_("Attach to {code}", code=view.code))(body)()
+    _dialog(md_text("Attach to {code}", code=view.code))(body)()
 
 
 def to_upload(uploaded) -> sharing_files.Upload | None:
@@ -543,16 +610,21 @@ def access_form(actor: Actor, entry) -> None:
     """Unconditional entry: access is granted at once; the purpose is recorded (Longyan §21)."""
     names = {i["id"]: i["name"] for i in entry.data_items}
     with st.form("share_access"):
-        items = st.multiselect(_("Data items"), list(names), default=list(names), format_func=names.get)
+        items = st.multiselect(_("Data items"), list(names), default=list(names), format_func=names.get,
+                               placeholder=_("Choose…"), select_all=False)
+        session.field_slot("items", _("Data items"))
         purpose = st.text_input(_("Purpose"), max_chars=1000)
+        session.field_slot("purpose", _("Purpose"))
         cols = st.columns(2)
         scenario = cols[0].text_input(_("Scenario (optional)"), max_chars=300)
+        session.field_slot("scenario", _("Scenario (optional)"), cols[0])
         end = cols[1].date_input(_("Needed until"), value=default_end_date())
+        session.field_slot("end_date", _("Needed until"), cols[1])
         if st.form_submit_button(_("Get access"), type="primary"):
             result = session.run_action(sharing.get_access, actor, entry.id, purpose=purpose, scenario=scenario,
                                         items=items, end_date=end)
             if result:
-                _after_submit(_("Access to {name} was granted.", name=entry.name))
+                _after_submit(md_text("Access to {name} was granted.", name=entry.name))
 
 
 def verification_form(actor: Actor, entry) -> None:
@@ -579,21 +651,29 @@ def application_form(actor: Actor, entry) -> None:
     names = {i["id"]: i["name"] + (" ⚠" if i["is_sensitive"] else "") for i in entry.data_items}
     methods = list(METHOD_LABELS)
     with st.form("share_apply"):
-        items = st.multiselect(_("Data items wanted (only what the duty needs)"), list(names), format_func=names.get)
+        items = st.multiselect(_("Data items wanted (only what the duty needs)"), list(names), format_func=names.get,
+                               placeholder=_("Choose…"), select_all=False)
+        session.field_slot("items", _("Data items wanted (only what the duty needs)"))
         cols = st.columns(2)
         scenario = cols[0].text_input(_("Scenario"), max_chars=300)
+        session.field_slot("scenario", _("Scenario"), cols[0])
         method = cols[1].selectbox(_("Share method"), methods, format_func=lambda m: label(METHOD_LABELS, m),
                                    index=methods.index(entry.share_method) if entry.share_method in methods else 0)
         purpose = st.text_area(_("Purpose"), max_chars=1000, height=80)
+        session.field_slot("purpose", _("Purpose"))
         basis = st.text_area(_("Duty or legal basis that needs the data"), max_chars=1000, height=80)
+        session.field_slot("legal_basis", _("Duty or legal basis that needs the data"))
         cols = st.columns(2)
         end = cols[0].date_input(_("Needed until"), value=default_end_date())
-        upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES)
+        session.field_slot("end_date", _("Needed until"), cols[0])
+        upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES,
+                                      max_upload_size=upload_limit_mb())
+        session.field_slot("attachment", _("Written application (PDF or image, optional)"), cols[1])
         if st.form_submit_button(_("Submit application"), type="primary"):
             data = sharing.ApplicationInput(entry_id=entry.id, items=items, scenario=scenario, purpose=purpose,
                                             legal_basis=basis, share_method=method, end_date=end)
             if session.run_action(sharing.apply, actor, data, attachment=to_upload(upload)):
-                _after_submit(_("Your request was sent to {unit}.", unit=entry.provider))
+                _after_submit(md_text("Your request was sent to {unit}.", unit=entry.provider))
 
 
 def uncatalogued_form(actor: Actor) -> None:
@@ -603,20 +683,30 @@ def uncatalogued_form(actor: Actor) -> None:
     with st.form("share_uncatalogued"):
         provider = st.selectbox(_("Unit that holds the data"), [None, *units],
                                 format_func=lambda v: _("Choose…") if v is None else units[v])
+        session.field_slot("provider_unit_id", _("Unit that holds the data"))
         title = st.text_input(_("Name of the data"), max_chars=120)
+        session.field_slot("title", _("Name of the data"))
         description = st.text_area(_("Description of the data"), max_chars=1000, height=80)
+        session.field_slot("description", _("Description of the data"))
         wanted = st.text_area(_("Data items wanted, one per line"), height=90)
+        session.field_slot(("wanted_items", "items"), _("Data items wanted, one per line"))
         cols = st.columns(2)
         scenario = cols[0].text_input(_("Scenario"), max_chars=300)
+        session.field_slot("scenario", _("Scenario"), cols[0])
         method = cols[1].selectbox(_("Share method"), methods, format_func=lambda m: label(METHOD_LABELS, m))
         purpose = st.text_area(_("Purpose"), max_chars=1000, height=70)
+        session.field_slot("purpose", _("Purpose"))
         basis = st.text_area(_("Duty or legal basis that needs the data"), max_chars=1000, height=70)
+        session.field_slot("legal_basis", _("Duty or legal basis that needs the data"))
         cols = st.columns(2)
         end = cols[0].date_input(_("Needed until"), value=default_end_date())
-        upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES)
+        session.field_slot("end_date", _("Needed until"), cols[0])
+        upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES,
+                                      max_upload_size=upload_limit_mb())
+        session.field_slot("attachment", _("Written application (PDF or image, optional)"), cols[1])
         if st.form_submit_button(_("Send request"), type="primary"):
             data = sharing.ApplicationInput(provider_unit_id=provider, title=title, description=description,
                                             wanted_items=wanted.splitlines(), scenario=scenario, purpose=purpose,
                                             legal_basis=basis, share_method=method, end_date=end)
             if session.run_action(sharing.request_uncatalogued, actor, data, attachment=to_upload(upload)):
-                _after_submit(_("Your request was sent to {unit}.", unit=units.get(provider, "")))
+                _after_submit(md_text("Your request was sent to {unit}.", unit=units.get(provider, "")))
