@@ -441,7 +441,7 @@ def test_confirming_maintenance_of_nothing_is_refused(world):
 # --- profiles, retention, transactions ---------------------------------------------------------------------------
 KNOWN_RULES = {"bureau_co_decides", "county_approval", "cross_level_filing", "correction_extension_max",
                "open_applicant_kinds", "log_retention_days", "annual_maintenance", "filing_share_types",
-               "answer_clock_starts"}
+               "answer_clock_starts", "data_refresh_workdays"}
 
 
 # Values shipped for a workflow that is built after this one reads them (open data reads who may apply).
