@@ -58,8 +58,13 @@ session.apply_language()
 actor = session.actor()
 if actor is None:
     session.keep_cookie()  # clears a cookie left by a session that just ended
+    # Pages without sign-in: the public may report wrong data and track it with the code it received.
     public = [st.Page("pages/account/sign_in.py", title=_("Sign in"), icon=":material/login:", url_path="sign-in",
-                      default=True)]
+                      default=True),
+              st.Page("pages/public/report_correction.py", title=_("Report wrong government data"),
+                      icon=":material/flag:", url_path="report-correction"),
+              st.Page("pages/public/track_correction.py", title=_("Track a correction"), icon=":material/search:",
+                      url_path="track-correction")]
     st.navigation(public, position="hidden").run()
     st.stop()
 

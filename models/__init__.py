@@ -1,5 +1,6 @@
 """SQLModel tables, one module per aggregate; importing this package registers every table's metadata."""
 
+from models.aggregation import AggregationRegistration, DataChange, DataUpdate
 from models.audit import AuditEvent, AuditHead
 from models.calendar import CalendarDay, DaySource
 from models.catalog import (
@@ -12,6 +13,7 @@ from models.catalog import (
     ResponsibilityItem,
 )
 from models.clock import CaseKind, ClockOutcome, ClockStep, Notification, SlaClock
+from models.correction import Correction
 from models.kpi import KpiTarget
 from models.org import Region, RegionLevel, Unit, UnitKind, UnitLevel
 from models.policy import PolicySetting
@@ -40,5 +42,5 @@ __all__ = [
     "Dispute", "KpiTarget", "Notification", "PolicySetting", "Region", "RegionLevel", "ResponsibilityItem",
     "Role", "ShareDecision", "ShareGrant", "ShareRequest", "SlaClock", "Unit", "UnitKind", "UnitLevel",
     "UsageReport", "User", "UserRole", "UserSession",
-    "OneSourceDecision",
+    "OneSourceDecision", "AggregationRegistration", "DataUpdate", "DataChange", "Correction",
 ]

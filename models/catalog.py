@@ -118,6 +118,8 @@ class CatalogEntry(CatalogEntryBase, table=True):
         # Covering index of the catalog KPI aggregates (services/kpi/catalog.py): they read it, not the rows.
         Index("ix_catalog_entry_kpi", "is_published", "published_on", "provider_unit_id", "share_type",
               "open_attribute", "completeness", "last_maintained_at", "restriction_basis"),
+        # Aggregation KPIs: mounted entries and their freshness, per provider, without reading the rows.
+        Index("ix_catalog_entry_freshness", "is_published", "aggregation_active", "fresh_until", "provider_unit_id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -140,6 +142,9 @@ class CatalogEntry(CatalogEntryBase, table=True):
     last_maintained_at: datetime | None = ts_field()  # last reviewed publish/confirmation (annual maintenance)
     data_updated_at: datetime | None = ts_field()  # last data refresh (freshness against update_frequency)
     aggregation_active: bool = False  # mounted: data is aggregated to the platform
+    # Last day the data counts as fresh (services.aggregation.rules.fresh_until); None = always fresh (irregular)
+    fresh_until: date | None = None
+    open_corrections: int = 0  # corrections being verified: the entry shows them (Qingyuan ch.4)
     created_by: int | None = Field(default=None, foreign_key="app_user.id")
     created_at: datetime = ts_field(nullable=False, default_now=True)
     updated_at: datetime | None = ts_field()

@@ -17,6 +17,7 @@ class CaseKind(StrEnum):
     DISPUTE = "dispute"
     CORRECTION = "correction"
     OPEN_REQUEST = "open_request"
+    DATA_CHANGE = "data_change"  # shared data changed, waiting for the update (Shanghai §16)
 
 
 class ClockStep(StrEnum):
@@ -30,6 +31,7 @@ class ClockStep(StrEnum):
     DISPUTE = "dispute"  # bureau coordinates a dispute
     CORRECTION_VERIFY = "correction_verify"
     CORRECTION_EXTENSION = "correction_extension"
+    DATA_REFRESH = "data_refresh"  # changed shared data updated on the platform (profile rule data_refresh_workdays)
     OPEN_DEMAND_ANSWER = "open_demand_answer"
     OPEN_APPLICATION_ANSWER = "open_application_answer"
 

@@ -226,5 +226,5 @@ class Attachment(SQLModel, table=True):
     size: int
     sha256: str = Field(max_length=64)
     stored_path: str = Field(max_length=300)
-    uploaded_by: int = Field(foreign_key="app_user.id")
+    uploaded_by: int | None = Field(default=None, foreign_key="app_user.id")  # None: a public reporter
     uploaded_at: datetime = ts_field(nullable=False, default_now=True)

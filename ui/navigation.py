@@ -19,10 +19,11 @@ EVERYONE = WORKING | ADMINS
 SECTION_WORK = N_("Workbench")
 SECTION_CATALOG = N_("Catalog")
 SECTION_SHARING = N_("Sharing")
+SECTION_DATA = N_("Aggregation and corrections")
 SECTION_SUPERVISION = N_("Supervision")
 SECTION_ADMIN = N_("Administration")
 SECTION_ACCOUNT = N_("My account")
-SECTION_ORDER = [SECTION_WORK, SECTION_CATALOG, SECTION_SHARING, SECTION_SUPERVISION, SECTION_ADMIN, SECTION_ACCOUNT]
+SECTION_ORDER = [SECTION_WORK, SECTION_CATALOG, SECTION_SHARING, SECTION_DATA, SECTION_SUPERVISION, SECTION_ADMIN, SECTION_ACCOUNT]
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,17 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/sharing/request.py", N_("Share request"), SECTION_SHARING,
              frozenset({R.UNIT_STEWARD, R.COUNTY_APPROVER, R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR}),
              ":material/description:", "share-request"),
+    PageSpec("pages/aggregation/registrations.py", N_("My aggregation"), SECTION_DATA, frozenset({R.UNIT_STEWARD}),
+             ":material/cloud_sync:", "aggregation"),
+    PageSpec("pages/aggregation/overview.py", N_("Aggregation overview"), SECTION_DATA,
+             frozenset({R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR}), ":material/cloud_done:", "aggregation-overview"),
+    PageSpec("pages/corrections/list.py", N_("Corrections"), SECTION_DATA,
+             frozenset({R.UNIT_STEWARD, R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR}), ":material/report:", "corrections"),
+    PageSpec("pages/corrections/file.py", N_("Report wrong data"), SECTION_DATA, frozenset({R.UNIT_STEWARD}),
+             ":material/flag:", "correction-file"),
+    PageSpec("pages/corrections/correction.py", N_("Correction"), SECTION_DATA,
+             frozenset({R.UNIT_STEWARD, R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR}), ":material/description:",
+             "correction"),
     PageSpec("pages/supervision/dashboard.py", N_("Leadership dashboard"), SECTION_SUPERVISION,
              frozenset({R.BUREAU_REVIEWER, R.ASSESSOR}), ":material/monitoring:", "dashboard"),
     PageSpec("pages/supervision/overdue_cases.py", N_("Overdue cases"), SECTION_SUPERVISION,

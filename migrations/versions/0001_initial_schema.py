@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 08:29:39.729458
+Create Date: 2026-11-28 09:15:07.402278
 """
 from collections.abc import Sequence
 
@@ -168,7 +168,7 @@ def upgrade() -> None:
     sa.Column('size', sa.Integer(), nullable=False),
     sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
     sa.Column('stored_path', sqlmodel.sql.sqltypes.AutoString(length=300), nullable=False),
-    sa.Column('uploaded_by', sa.Integer(), nullable=False),
+    sa.Column('uploaded_by', sa.Integer(), nullable=True),
     sa.Column('uploaded_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.ForeignKeyConstraint(['uploaded_by'], ['app_user.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -217,6 +217,8 @@ def upgrade() -> None:
     sa.Column('last_maintained_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('data_updated_at', models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('aggregation_active', sa.Boolean(), nullable=False),
+    sa.Column('fresh_until', sa.Date(), nullable=True),
+    sa.Column('open_corrections', sa.Integer(), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=True),
@@ -230,6 +232,7 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id')
     )
     with op.batch_alter_table('catalog_entry', schema=None) as batch_op:
+        batch_op.create_index('ix_catalog_entry_freshness', ['is_published', 'aggregation_active', 'fresh_until', 'provider_unit_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_catalog_entry_is_published'), ['is_published'], unique=False)
         batch_op.create_index('ix_catalog_entry_kpi', ['is_published', 'published_on', 'provider_unit_id', 'share_type', 'open_attribute', 'completeness', 'last_maintained_at', 'restriction_basis'], unique=False)
         batch_op.create_index(batch_op.f('ix_catalog_entry_name'), ['name'], unique=False)
@@ -341,6 +344,33 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_user_session_token_hash'), ['token_hash'], unique=True)
         batch_op.create_index(batch_op.f('ix_user_session_user_id'), ['user_id'], unique=False)
 
+    op.create_table('aggregation_registration',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('mode', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('source_system', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('expected_records', sa.Integer(), nullable=True),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=14), nullable=False),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('filing_status', sqlmodel.sql.sqltypes.AutoString(length=14), nullable=True),
+    sa.Column('filing_note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('filing_decided_by', sa.Integer(), nullable=True),
+    sa.Column('filing_decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['entry_id'], ['catalog_entry.id'], ),
+    sa.ForeignKeyConstraint(['filing_decided_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('entry_id')
+    )
+    with op.batch_alter_table('aggregation_registration', schema=None) as batch_op:
+        batch_op.create_index('ix_aggregation_registration_unit_state', ['unit_id', 'state'], unique=False)
+
     op.create_table('catalog_trigger',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -376,6 +406,49 @@ def upgrade() -> None:
     with op.batch_alter_table('catalog_version', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_catalog_version_entry_id'), ['entry_id'], unique=False)
 
+    op.create_table('correction',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('origin', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('provider_unit_id', sa.Integer(), nullable=False),
+    sa.Column('provider_region_id', sa.Integer(), nullable=True),
+    sa.Column('reporter_unit_id', sa.Integer(), nullable=True),
+    sa.Column('items', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('description', sa.Text(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('filed_on', sa.Date(), nullable=False),
+    sa.Column('reporter_name_enc', sa.Text(), nullable=True),
+    sa.Column('reporter_contact_enc', sa.Text(), nullable=True),
+    sa.Column('reporter_id_enc', sa.Text(), nullable=True),
+    sa.Column('tracking_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('extension_days', sa.Integer(), nullable=False),
+    sa.Column('extension_approver', sqlmodel.sql.sqltypes.AutoString(length=50), nullable=True),
+    sa.Column('extension_approved_on', sa.Date(), nullable=True),
+    sa.Column('extension_reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('question', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('reply', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('change_note', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('answered_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_by', sa.Integer(), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['answered_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['entry_id'], ['catalog_entry.id'], ),
+    sa.ForeignKeyConstraint(['provider_region_id'], ['region.id'], ),
+    sa.ForeignKeyConstraint(['provider_unit_id'], ['unit.id'], ),
+    sa.ForeignKeyConstraint(['reporter_unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('code'),
+    sa.UniqueConstraint('tracking_hash')
+    )
+    with op.batch_alter_table('correction', schema=None) as batch_op:
+        batch_op.create_index('ix_correction_entry_status', ['entry_id', 'status'], unique=False)
+        batch_op.create_index(batch_op.f('ix_correction_reporter_unit_id'), ['reporter_unit_id'], unique=False)
+        batch_op.create_index('ix_correction_unit_status', ['provider_unit_id', 'status'], unique=False)
+
     op.create_table('data_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('entry_id', sa.Integer(), nullable=False),
@@ -392,6 +465,27 @@ def upgrade() -> None:
     with op.batch_alter_table('data_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_data_item_entry_id'), ['entry_id'], unique=False)
         batch_op.create_index('ix_data_item_norm_source', ['norm_name', 'is_source'], unique=False)
+
+    op.create_table('data_update',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('record_count', sa.Integer(), nullable=False),
+    sa.Column('added', sa.Integer(), nullable=False),
+    sa.Column('changed', sa.Integer(), nullable=False),
+    sa.Column('deleted', sa.Integer(), nullable=False),
+    sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('recorded_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['catalog_entry.id'], ),
+    sa.ForeignKeyConstraint(['recorded_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('data_update', schema=None) as batch_op:
+        batch_op.create_index('ix_data_update_entry_time', ['entry_id', 'updated_at'], unique=False)
+        batch_op.create_index('ix_data_update_unit_time', ['unit_id', 'updated_at'], unique=False)
 
     op.create_table('demand_item',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -498,6 +592,26 @@ def upgrade() -> None:
         batch_op.create_index('ix_share_request_route_status_region', ['route', 'status', 'provider_region_id'], unique=False)
         batch_op.create_index('ix_share_request_status_submitted', ['status', 'submitted_at'], unique=False)
         batch_op.create_index('ix_share_request_submitted', ['submitted_at'], unique=False)
+
+    op.create_table('data_change',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('changed_on', sa.Date(), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+    sa.Column('update_id', sa.Integer(), nullable=True),
+    sa.Column('resolved_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['entry_id'], ['catalog_entry.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.ForeignKeyConstraint(['update_id'], ['data_update.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('data_change', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_data_change_entry_id'), ['entry_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_data_change_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('share_decision',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -610,6 +724,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_share_decision_request_id'))
 
     op.drop_table('share_decision')
+    with op.batch_alter_table('data_change', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_data_change_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_data_change_entry_id'))
+
+    op.drop_table('data_change')
     with op.batch_alter_table('share_request', schema=None) as batch_op:
         batch_op.drop_index('ix_share_request_submitted')
         batch_op.drop_index('ix_share_request_status_submitted')
@@ -634,11 +753,22 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_demand_item_unit_id'))
 
     op.drop_table('demand_item')
+    with op.batch_alter_table('data_update', schema=None) as batch_op:
+        batch_op.drop_index('ix_data_update_unit_time')
+        batch_op.drop_index('ix_data_update_entry_time')
+
+    op.drop_table('data_update')
     with op.batch_alter_table('data_item', schema=None) as batch_op:
         batch_op.drop_index('ix_data_item_norm_source')
         batch_op.drop_index(batch_op.f('ix_data_item_entry_id'))
 
     op.drop_table('data_item')
+    with op.batch_alter_table('correction', schema=None) as batch_op:
+        batch_op.drop_index('ix_correction_unit_status')
+        batch_op.drop_index(batch_op.f('ix_correction_reporter_unit_id'))
+        batch_op.drop_index('ix_correction_entry_status')
+
+    op.drop_table('correction')
     with op.batch_alter_table('catalog_version', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_catalog_version_entry_id'))
 
@@ -648,6 +778,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_catalog_trigger_entry_id'))
 
     op.drop_table('catalog_trigger')
+    with op.batch_alter_table('aggregation_registration', schema=None) as batch_op:
+        batch_op.drop_index('ix_aggregation_registration_unit_state')
+
+    op.drop_table('aggregation_registration')
     with op.batch_alter_table('user_session', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_user_session_user_id'))
         batch_op.drop_index(batch_op.f('ix_user_session_token_hash'))
@@ -682,6 +816,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_catalog_entry_name'))
         batch_op.drop_index('ix_catalog_entry_kpi')
         batch_op.drop_index(batch_op.f('ix_catalog_entry_is_published'))
+        batch_op.drop_index('ix_catalog_entry_freshness')
 
     op.drop_table('catalog_entry')
     with op.batch_alter_table('attachment', schema=None) as batch_op:

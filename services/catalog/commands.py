@@ -64,7 +64,7 @@ from services.deadlines import clocks, policy
 # Features above the catalog that act when an entry is published, named "module:function" and called inside the
 # approval's transaction with (uow, entry_id, now): a confirmed request for uncatalogued data goes on to its
 # answer once the entry exists (Longyan §8). Named, not imported, so the catalog depends on nothing above it.
-PUBLISH_LISTENERS = ("services.sharing.commands:entry_published",)
+PUBLISH_LISTENERS = ("services.sharing.commands:entry_published", "services.aggregation.commands:entry_published")
 
 
 def _published(uow: UnitOfWork, entry_id: int, now: datetime) -> dict[str, Any]:

@@ -70,6 +70,16 @@ PERMISSIONS: dict[str, dict[str, Scope]] = {
     "share.confirm": {R.UNIT_STEWARD: U},  # provider confirms a request for uncatalogued data (Qingyuan ch.4)
     "share.attach": {R.UNIT_STEWARD: U},  # requester attaches a written application
     "share.sweep": {},  # expiry of grants and reminders: the scheduled job (system actor) only
+    # --- aggregation (汇聚登记) and corrections (纠错 / 校核) ----------------------------------------------
+    "aggregation.view": {R.UNIT_STEWARD: U, R.COUNTY_APPROVER: G, R.BUREAU_REVIEWER: A, R.LEADER: A, R.ASSESSOR: A},
+    "aggregation.register": {R.UNIT_STEWARD: U},  # register, suspend, file "not possible"
+    "aggregation.record_update": {R.UNIT_STEWARD: U},  # update log: form and file import
+    "aggregation.report_change": {R.UNIT_STEWARD: U},  # shared data changed (Shanghai §16)
+    "aggregation.acknowledge": {R.BUREAU_REVIEWER: A},  # the bureau answers a "not possible" filing
+    "correction.view": {R.UNIT_STEWARD: U, R.COUNTY_APPROVER: G, R.BUREAU_REVIEWER: A, R.LEADER: A, R.ASSESSOR: A},
+    "correction.file": {R.UNIT_STEWARD: U},  # a consumer unit reports wrong data
+    "correction.answer": {R.UNIT_STEWARD: U},  # the source unit verifies, asks, answers
+    "correction.extend": {R.UNIT_STEWARD: U},  # one extension approved by the unit's head (Yunyang §23)
     # --- dashboard ----------------------------------------------------------------------------------
     "kpi.view": {R.LEADER: A, R.BUREAU_REVIEWER: A, R.ASSESSOR: A},
     "kpi.set_target": {R.BUREAU_REVIEWER: A},

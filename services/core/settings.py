@@ -35,6 +35,10 @@ class Settings(BaseSettings):
     backup_key: str | None = None
     backup_key_file: Path = DATA_DIR / ".backup_key"
     attachment_dir: Path = DATA_DIR / "attachments"
+    # Encrypts personal data of public reporters at rest (Fernet): GOVDATA_PERSONAL_DATA_KEY or generated once
+    # into data/.personal_data_key. Losing the key makes those names and contacts unreadable.
+    personal_data_key: str | None = None
+    personal_data_key_file: Path = DATA_DIR / ".personal_data_key"
     timezone: str = "Asia/Shanghai"
 
     # Sign-in and password policy (GB/T 22239-2019 level 3, application layer).
@@ -79,6 +83,9 @@ class Settings(BaseSettings):
 
     def backup_signing_key(self) -> bytes:
         return (self.backup_key or _key_from_file(self.backup_key_file)).encode("utf-8")
+
+    def personal_data_secret(self) -> bytes:
+        return (self.personal_data_key or _key_from_file(self.personal_data_key_file)).encode("utf-8")
 
     def resolved_checkpoint_dir(self) -> Path:
         return self.audit_checkpoint_dir or self.audit_key_file.parent

@@ -16,6 +16,8 @@ from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models import CatalogEntry, Region, ShareRequest, SlaClock, Unit
+from models.aggregation import DataChange
+from models.correction import Correction
 from models.sharing import Dispute
 from services.core.actor import Actor
 from services.core.permissions import Scope
@@ -79,10 +81,13 @@ def _soon_limit(today: date) -> date:
 def case_ref_column():
     """A SQL expression naming the case of a clock (request code, entry name …), for one-query listings."""
     request_of_dispute = aliased(ShareRequest)
+    changed_entry = aliased(CatalogEntry)
     ref = case(
         (SlaClock.case_kind == "catalog_entry", CatalogEntry.name),
         (SlaClock.case_kind == "share_request", ShareRequest.code),
         (SlaClock.case_kind == "dispute", request_of_dispute.code),
+        (SlaClock.case_kind == "correction", Correction.code),
+        (SlaClock.case_kind == "data_change", changed_entry.name),
         else_=literal(None),
     )
     joins = [
@@ -90,6 +95,9 @@ def case_ref_column():
         (ShareRequest, and_(SlaClock.case_kind == "share_request", ShareRequest.id == SlaClock.case_id)),
         (Dispute, and_(SlaClock.case_kind == "dispute", Dispute.id == SlaClock.case_id)),
         (request_of_dispute, request_of_dispute.id == Dispute.request_id),
+        (Correction, and_(SlaClock.case_kind == "correction", Correction.id == SlaClock.case_id)),
+        (DataChange, and_(SlaClock.case_kind == "data_change", DataChange.id == SlaClock.case_id)),
+        (changed_entry, changed_entry.id == DataChange.entry_id),
     ]
     return ref, joins
 

@@ -61,6 +61,7 @@ STEP_LABELS = {
     ClockStep.DISPUTE: N_("Dispute coordination"),
     ClockStep.CORRECTION_VERIFY: N_("Verification of a correction"),
     ClockStep.CORRECTION_EXTENSION: N_("Extended verification of a correction"),
+    ClockStep.DATA_REFRESH: N_("Update of changed shared data"),
     ClockStep.OPEN_DEMAND_ANSWER: N_("Answer to an open-data demand"),
     ClockStep.OPEN_APPLICATION_ANSWER: N_("Answer to a conditional-open application"),
 }
@@ -75,6 +76,7 @@ RULE_LABELS = {
     "annual_maintenance": N_("Whole catalog maintained at least once a year"),
     "filing_share_types": N_("Share types filed (备案) with the bureau"),
     "answer_clock_starts": N_("The answer deadline counts from"),
+    "data_refresh_workdays": N_("Changed shared data updated within (working days)"),
 }
 
 APPLICANT_KIND_LABELS = {
@@ -88,7 +90,7 @@ APPLICANT_KIND_LABELS = {
 
 # Values a security administrator may override, with their type: (kind, allowed values).
 BOOL_RULES = ("bureau_co_decides", "county_approval", "cross_level_filing", "annual_maintenance")
-INT_RULES = ("correction_extension_max", "log_retention_days")
+INT_RULES = ("correction_extension_max", "log_retention_days", "data_refresh_workdays")
 MAX_STEP_WORKDAYS = 250  # a year of working days: anything longer is a typing error
 
 
@@ -131,6 +133,8 @@ class Profile:
         return self.title_zh if current_language() == "zh_CN" else self.title_en
 
     def step_days(self, step: str) -> int | None:
+        if str(step) == ClockStep.DATA_REFRESH:
+            return self.data_refresh_workdays
         rule = self.steps.get(str(step))
         return rule.workdays if rule else None
 
@@ -153,6 +157,12 @@ class Profile:
     @property
     def correction_extension_max(self) -> int:
         return int(self.rule("correction_extension_max", 0))
+
+    @property
+    def data_refresh_workdays(self) -> int | None:
+        """Shanghai §16: shared data is updated within 2 working days of a change; None = no number set."""
+        value = self.rule("data_refresh_workdays")
+        return None if value is None else int(value)
 
     @property
     def open_applicant_kinds(self) -> tuple[str, ...]:

@@ -17,6 +17,8 @@ from models import (
     CatalogEntry,
     CatalogTrigger,
     ClockStep,
+    Correction,
+    DataChange,
     Dispute,
     Region,
     ResponsibilityItem,
@@ -60,6 +62,7 @@ STEP_TITLES = {
     ClockStep.DISPUTE: N_("Coordinate the dispute"),
     ClockStep.CORRECTION_VERIFY: N_("Verify the correction"),
     ClockStep.CORRECTION_EXTENSION: N_("Verify the correction (extended)"),
+    ClockStep.DATA_REFRESH: N_("Update the changed shared data"),
     ClockStep.OPEN_DEMAND_ANSWER: N_("Answer the open-data demand"),
     ClockStep.OPEN_APPLICATION_ANSWER: N_("Answer the open-data application"),
 }
@@ -118,6 +121,22 @@ def _dispute_labels(session: Session, ids: list[int]) -> dict[int, tuple[str, st
                            .join(ShareRequest, ShareRequest.id == Dispute.request_id)
                            .where(Dispute.id.in_(ids))).all()  # type: ignore[union-attr]
     return {did: (code, (reason or "")[:60]) for did, code, reason in rows}
+
+
+@register_case_labeler(CaseKind.CORRECTION)
+def _correction_labels(session: Session, ids: list[int]) -> dict[int, tuple[str, str]]:
+    rows = session.execute(select(Correction.id, Correction.code, CatalogEntry.name)
+                           .join(CatalogEntry, CatalogEntry.id == Correction.entry_id)
+                           .where(Correction.id.in_(ids))).all()  # type: ignore[union-attr]
+    return {cid: (code, name) for cid, code, name in rows}
+
+
+@register_case_labeler(CaseKind.DATA_CHANGE)
+def _change_labels(session: Session, ids: list[int]) -> dict[int, tuple[str, str]]:
+    rows = session.execute(select(DataChange.id, CatalogEntry.resource_code, CatalogEntry.name)
+                           .join(CatalogEntry, CatalogEntry.id == DataChange.entry_id)
+                           .where(DataChange.id.in_(ids))).all()  # type: ignore[union-attr]
+    return {cid: (code, name) for cid, code, name in rows}
 
 
 def _workday_seq(session: Session, day: date) -> int | None:

@@ -73,7 +73,9 @@ CALLS: list[Call] = [
     Call("sharing_queries.list_requests (bureau, all)", "reviewer", _share_list, 4),
     Call("sharing_queries.list_requests (overdue)", "reviewer", lambda a: _share_list(a, overdue_only=True), 4),
     Call("sharing_queries.county_queue", "approver_ds", lambda a: _svc("sharing.queries").county_queue(a, now=NOW), 3),
-    Call("kpi.compute (dashboard bundle)", "leader", _kpi_bundle, 20),
+    # 2 statements per family query (period and previous period) plus roles and targets: catalog 2, aggregation 2,
+    # sharing 4, corrections 4, clocks 1 → 26 + 2.
+    Call("kpi.compute (dashboard bundle)", "leader", _kpi_bundle, 28),
 ]
 
 

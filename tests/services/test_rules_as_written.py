@@ -5,6 +5,7 @@ Each test is named after the rule; the article it comes from is in the docstring
 from __future__ import annotations
 
 import ast
+import dataclasses
 import inspect
 import threading
 import tomllib
@@ -370,8 +371,13 @@ SPECIAL_ARGS = {
 }
 
 
-def _dummy(name: str, annotation: str):
+def _dummy(name: str, annotation: str, namespace: dict | None = None):
     text = str(annotation)
+    cls = (namespace or {}).get(text.split(" |")[0].strip())
+    if dataclasses.is_dataclass(cls):  # an input dataclass: its required fields filled in the same way
+        hints = {f.name: f.type for f in dataclasses.fields(cls)}
+        return cls(**{f.name: _dummy(f.name, hints[f.name], namespace) for f in dataclasses.fields(cls)
+                      if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING})
     if "EntryInput" in text:
         return catalog.EntryInput(resource_code="X-001", name="x", provider_unit_id=1)
     if "ApplicationInput" in text:
@@ -396,15 +402,18 @@ def test_every_mutating_call_checks_permission_first(world):
     """CKAN-style: the first thing a command does is check the permission; an actor without any role is refused
     by every public command of every workflow package, before anything is read or written."""
     from services.administration import orgs, users
+    from services.aggregation import commands as aggregation_commands
     from services.catalog import commands as catalog_commands
     from services.catalog import quality
+    from services.corrections import commands as correction_commands
     from services.sharing import commands as sharing_commands
 
     nobody = Actor(user_id=world["civil"].user_id + 1000, username="nobody", display_name="nobody",
                    unit_id=world.units["civil"], region_id=world.regions["city"], roles=frozenset(),
                    region_ids=frozenset({world.regions["city"]}))
     walked = []
-    for module in (catalog_commands, quality, sharing_commands, configuration, orgs, users):
+    for module in (catalog_commands, quality, sharing_commands, configuration, orgs, users, aggregation_commands,
+                   correction_commands):
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ != module.__name__ or name.startswith("_"):
                 continue
@@ -414,9 +423,9 @@ def test_every_mutating_call_checks_permission_first(world):
             key = f"{module.__name__.removeprefix('services.')}.{name}"
             if key in SPECIAL_ARGS:
                 continue
-            args = [_dummy(p.name, p.annotation) for p in params[1:]
+            args = [_dummy(p.name, p.annotation, fn.__globals__) for p in params[1:]
                     if p.default is inspect.Parameter.empty and p.kind is p.POSITIONAL_OR_KEYWORD]
-            kwargs = {p.name: _dummy(p.name, p.annotation) for p in params[1:]
+            kwargs = {p.name: _dummy(p.name, p.annotation, fn.__globals__) for p in params[1:]
                       if p.default is inspect.Parameter.empty and p.kind is p.KEYWORD_ONLY}
             try:
                 fn(nobody, *args, **kwargs)
@@ -441,7 +450,7 @@ def test_confirming_maintenance_of_nothing_is_refused(world):
 # --- profiles, retention, transactions ---------------------------------------------------------------------------
 KNOWN_RULES = {"bureau_co_decides", "county_approval", "cross_level_filing", "correction_extension_max",
                "open_applicant_kinds", "log_retention_days", "annual_maintenance", "filing_share_types",
-               "answer_clock_starts"}
+               "answer_clock_starts", "data_refresh_workdays"}
 
 
 # Values shipped for a workflow that is built after this one reads them (open data reads who may apply).

@@ -1,0 +1,1 @@
+"""Aggregation widgets and home panel."""

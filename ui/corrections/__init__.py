@@ -1,0 +1,1 @@
+"""Correction widgets and home panel."""
