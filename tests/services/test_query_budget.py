@@ -84,8 +84,11 @@ def counting() -> list[str]:
     statements: list[str] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        if not statement.startswith("BEGIN"):  # transaction plumbing (SQLite), not a query
-            statements.append(statement)
+        if statement.startswith("BEGIN"):  # transaction plumbing (SQLite), not a query
+            return
+        if statement.lstrip().startswith("SELECT policy_setting."):
+            return  # the calendar's and profile's per-process cache rechecks: time-based (every 2 s), not per call
+        statements.append(statement)
 
     engine = dbmod.get_engine()
     event.listen(engine, "before_cursor_execute", before)
