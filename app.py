@@ -52,7 +52,8 @@ if get_settings().daily_jobs_in_app:
 sidebar.inject_css()
 session.begin_run()
 session.restore_from_cookie()
-session.enforce_idle_timeout() or session.revalidate()
+if not session.enforce_idle_timeout():  # a statement, not an expression: Streamlit would print its value
+    session.revalidate()  # the account's active state and roles, once per run
 session.apply_language()
 
 actor = session.actor()
