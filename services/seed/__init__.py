@@ -36,12 +36,15 @@ class ScalePreset:
     open_requests: int
     corrections: int
     audit_events: int
+    update_logs: int  # rows of the aggregation update log over the two years
 
 
 SCALES: dict[str, ScalePreset] = {
-    "demo": ScalePreset("demo", 1, 3, 0, 0, 600, 10_000, 2_000, 300, 200, 20_000),
-    "city": ScalePreset("city", 1, 9, 0, 5, 6_000, 120_000, 30_000, 3_000, 2_000, 300_000),
-    "province": ScalePreset("province", 12, 10, 3, 8, 100_000, 2_000_000, 1_000_000, 100_000, 50_000, 5_000_000),
+    "demo": ScalePreset("demo", 1, 3, 0, 0, 600, 10_000, 2_000, 300, 200, 20_000, 10_000),
+    "city": ScalePreset("city", 1, 9, 0, 5, 6_000, 120_000, 30_000, 3_000, 2_000, 300_000,
+                        300_000),
+    "province": ScalePreset("province", 12, 10, 3, 8, 100_000, 2_000_000, 1_000_000, 100_000, 50_000,
+                            5_000_000, 10_000_000),
 }
 
 
@@ -73,6 +76,8 @@ STEP_MODULES = (
     "orgs",
     "catalog",  # entries, data items, versions, review/update clocks: needs units and the calendar
     "sharing",  # share requests over the published catalog: must run after "catalog" (ctx.ids["entries"])
+    "aggregation",  # registrations, update logs and freshness of the published catalog
+    "corrections",  # corrections by units and the public: after "sharing" (reporters are the data's consumers)
     "history",  # audit history of everything above; always runs last (see seed())
 )
 

@@ -166,8 +166,8 @@ def seed_catalog(ctx: SeedContext) -> None:
                 "filed_by": reviewer_id if share == "not_shared" else None,
                 "submitted_at": submitted_at, "reviewed_at": maintained if live else None,
                 "reviewed_by": reviewer_id if live else None, "last_maintained_at": maintained if live else None,
-                "data_updated_at": ctx.now - timedelta(days=rng.randint(0, 60)) if live else None,
-                "aggregation_active": live and rng.random() < 0.7, "created_by": steward,
+                # data_updated_at / fresh_until / aggregation_active: the "aggregation" step sets them from its log
+                "created_by": steward,
                 "created_at": maintained - timedelta(days=rng.randint(1, 30)) if live else
                 ctx.now - timedelta(days=rng.randint(1, 60)),
                 "updated_at": submitted_at or maintained, "version": 1, "filing_note": None,

@@ -390,6 +390,9 @@ def seed_history(ctx: SeedContext) -> None:
             head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
             session.add(head)
             session.flush()
+        # Not yet described here: the "aggregation" and "corrections" steps' rows (registrations, filings and the
+        # bureau's answers, form-recorded updates; corrections filed, extended, answered). Their streams belong
+        # beside these, with the services' action names, and in derived_estimate so the total stays on budget.
         streams = [history.background(background), *history.catalog_streams(session),
                    *history.sharing_streams(session)]
         merged = heapq.merge(*streams, key=lambda e: e[0])

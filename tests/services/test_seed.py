@@ -120,3 +120,145 @@ def test_bulk_insert_refuses_unknown_columns_and_writes_nothing(db):
         session.rollback()
     with read_session() as session:
         assert session.execute(select(func.count()).select_from(Region)).scalar() == 0
+
+
+# --- aggregation and corrections ------------------------------------------------------------------------------
+def _use_profile_before_seeding(name: str) -> None:
+    """The calendar step keeps an active profile it finds, so a profile chosen first shapes every clock."""
+    import json
+
+    from models import PolicySetting
+    from services.deadlines import policy
+
+    with write_session() as session:
+        session.add(PolicySetting(key=policy.ACTIVE_KEY, value=json.dumps(name), updated_at=NOW))
+        session.commit()
+    policy.invalidate()
+
+
+def test_aggregation_seed_covers_every_mode_and_state_and_freshness_follows_the_service_rule(db):
+    from models import CatalogEntry
+    from models.aggregation import (
+        AggregationMode,
+        AggregationRegistration,
+        DataUpdate,
+        FilingStatus,
+        RegistrationState,
+    )
+    from services.aggregation import rules
+    from services.deadlines import calendar
+
+    counts = seed("demo", seed_value=42, now=NOW)
+    preset = SCALES["demo"]
+    assert counts["data_updates"] == pytest.approx(preset.update_logs, rel=0.25)
+    today = local_date(NOW)
+    with read_session() as session:
+        regs = session.execute(select(AggregationRegistration)).scalars().all()
+        published = session.execute(select(CatalogEntry).where(CatalogEntry.is_published)).scalars().all()
+        last = dict(session.execute(select(DataUpdate.entry_id, func.max(DataUpdate.updated_at))
+                                    .group_by(DataUpdate.entry_id)).all())
+        first = session.execute(select(func.min(DataUpdate.updated_at), func.max(DataUpdate.updated_at))).one()
+        stored = session.execute(select(func.count()).select_from(DataUpdate)).scalar()
+    assert stored == counts["data_updates"]
+    assert local_date(first[0]) <= today - timedelta(days=600) and local_date(first[1]) < today
+    active = [r for r in regs if r.state == RegistrationState.ACTIVE]
+    assert {r.mode for r in active} == set(AggregationMode)
+    assert any(r.state == RegistrationState.SUSPENDED and r.reason for r in regs)
+    filings = {r.filing_status for r in regs if r.state == RegistrationState.NOT_POSSIBLE}
+    assert filings == {FilingStatus.PENDING, FilingStatus.ACKNOWLEDGED, FilingStatus.REJECTED}
+    registered = {r.entry_id: r for r in regs}
+    not_mounted = [e for e in published if e.id not in registered]
+    assert not_mounted and not any(e.aggregation_active for e in not_mounted)
+    cal = calendar.current()
+    stale = 0
+    for entry in published:
+        reg = registered.get(entry.id)
+        assert entry.aggregation_active == (reg is not None and reg.state == RegistrationState.ACTIVE)
+        if entry.id in last:  # the columns the update commands keep, from the last logged update
+            assert entry.data_updated_at == last[entry.id]
+            assert entry.fresh_until == rules.fresh_until(local_date(last[entry.id]), entry.update_frequency, cal)
+            assert reg is not None and reg.created_at < last[entry.id]
+        else:
+            assert entry.data_updated_at is None and entry.fresh_until is None
+        if entry.aggregation_active and not rules.is_fresh(entry.fresh_until, today):
+            stale += 1
+    mounted = sum(e.aggregation_active for e in published)
+    assert 0 < stale < 0.3 * mounted  # some entries went stale, most are kept up to date
+    assert stale == counts["entries_stale"]
+
+
+def test_correction_seed_clocks_follow_the_profile_with_late_extended_and_open_cases(db):
+    from models import SlaClock
+    from models.clock import CaseKind, ClockStep
+    from models.correction import Correction, CorrectionOrigin, CorrectionStatus
+    from services.deadlines import calendar, policy
+
+    _use_profile_before_seeding("yunyang")  # 10 working days, one extension of at most 10
+    counts = seed("demo", seed_value=42, now=NOW)
+    assert policy.active_profile().name == "yunyang"
+    assert counts["corrections"] == pytest.approx(SCALES["demo"].corrections, rel=0.1)
+    today = local_date(NOW)
+    cal = calendar.current()
+    with read_session() as session:
+        rows = session.execute(select(Correction)).scalars().all()
+        clocks = {c.case_id: c for c in session.execute(select(SlaClock).where(
+            SlaClock.case_kind == CaseKind.CORRECTION)).scalars()}
+    assert {r.origin for r in rows} == set(CorrectionOrigin)
+    assert len(clocks) == len(rows)
+    late = extended = still_open = 0
+    for r in rows:
+        clock = clocks[r.id]
+        assert clock.step == ClockStep.CORRECTION_VERIFY and clock.started_on == r.filed_on
+        assert clock.responsible_unit_id == r.provider_unit_id
+        assert 0 <= r.extension_days <= 10 and clock.extended_days == r.extension_days
+        assert clock.workdays == 10 + r.extension_days
+        assert clock.due_on == cal.deadline(r.filed_on, clock.workdays)
+        if r.extension_days:
+            extended += 1
+            assert r.extension_approver and r.extension_approved_on and r.filed_on <= r.extension_approved_on
+            assert r.extension_approved_on <= cal.deadline(r.filed_on, 10)  # approved within the first period
+        if r.status == CorrectionStatus.OPEN:
+            still_open += 1
+            assert clock.closed_at is None and r.answered_at is None
+        else:
+            assert clock.closed_on == local_date(r.answered_at) and clock.closed_on < today and r.reply
+            assert (r.change_note is not None) == (r.status == CorrectionStatus.CORRECTED)
+            late += clock.closed_on > clock.due_on
+        assert r.filed_on <= today
+    assert late and extended and still_open
+    assert counts["corrections_late"] >= late and counts["corrections_extended"] == extended
+
+
+def test_correction_seed_keeps_no_personal_data_in_plain_text(db):
+    from models import CatalogEntry
+    from models.correction import Correction, CorrectionOrigin, CorrectionStatus
+    from services.core import personal_data
+    from services.core.validators import resident_id_error
+
+    seed("demo", seed_value=42, now=NOW)
+    with read_session() as session:
+        rows = session.execute(select(Correction)).scalars().all()
+        open_counts = dict(session.execute(select(CatalogEntry.id, CatalogEntry.open_corrections)
+                                           .where(CatalogEntry.open_corrections > 0)).all())
+    public = [r for r in rows if r.origin == CorrectionOrigin.PUBLIC]
+    assert public
+    with_id = 0
+    for r in public:
+        name, contact = personal_data.decrypt(r.reporter_name_enc), personal_data.decrypt(r.reporter_contact_enc)
+        assert name and contact and r.tracking_hash and len(r.tracking_hash) == 64
+        stored = " ".join(filter(None, (r.reporter_name_enc, r.reporter_contact_enc, r.reporter_id_enc,
+                                        r.description, r.items)))
+        assert name not in stored and contact not in stored
+        if r.reporter_id_enc:
+            number = personal_data.decrypt(r.reporter_id_enc)
+            assert number and resident_id_error(number) is None and number not in stored
+            with_id += 1
+    assert 0 < with_id < len(public)
+    for r in rows:
+        if r.origin == CorrectionOrigin.UNIT:
+            assert r.reporter_unit_id and r.reporter_unit_id != r.provider_unit_id and not r.reporter_name_enc
+    expected: dict[int, int] = {}
+    for r in rows:
+        if r.status == CorrectionStatus.OPEN:
+            expected[r.entry_id] = expected.get(r.entry_id, 0) + 1
+    assert open_counts == expected  # the entry shows its open corrections
