@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 07:55:56.317100
+Create Date: 2026-11-28 08:59:31.432651
 """
 from collections.abc import Sequence
 
@@ -65,6 +65,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('calendar_day', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calendar_day_workday_seq'), ['workday_seq'], unique=False)
+
+    op.create_table('public_submission',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('submitted_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('public_submission', schema=None) as batch_op:
+        batch_op.create_index('ix_public_submission_client', ['client_hash', 'submitted_at'], unique=False)
 
     op.create_table('region',
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=6), nullable=False),
@@ -393,6 +402,47 @@ def upgrade() -> None:
     with op.batch_alter_table('demand_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_demand_item_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('open_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('applicant_kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('domestic_controlled', sa.Boolean(), nullable=False),
+    sa.Column('applicant_name_enc', sa.Text(), nullable=False),
+    sa.Column('applicant_id_enc', sa.Text(), nullable=False),
+    sa.Column('contact_enc', sa.Text(), nullable=False),
+    sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=True),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=True),
+    sa.Column('assigned_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('info_request', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('supplement', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('reply', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('agreement_signed_on', sa.Date(), nullable=True),
+    sa.Column('agreement_ends_on', sa.Date(), nullable=True),
+    sa.Column('submitted_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['answered_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['entry_id'], ['catalog_entry.id'], ),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('open_request', schema=None) as batch_op:
+        batch_op.create_index('ix_open_request_answered', ['answered_at', 'kind', 'status', 'unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_open_request_code'), ['code'], unique=True)
+        batch_op.create_index(batch_op.f('ix_open_request_entry_id'), ['entry_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_open_request_region_id'), ['region_id'], unique=False)
+        batch_op.create_index('ix_open_request_submitted', ['submitted_at', 'kind', 'status'], unique=False)
+        batch_op.create_index('ix_open_request_unit_status', ['unit_id', 'status', 'submitted_at'], unique=False)
+
     op.create_table('responsibility_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -609,6 +659,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_responsibility_item_entry_id'))
 
     op.drop_table('responsibility_item')
+    with op.batch_alter_table('open_request', schema=None) as batch_op:
+        batch_op.drop_index('ix_open_request_unit_status')
+        batch_op.drop_index('ix_open_request_submitted')
+        batch_op.drop_index(batch_op.f('ix_open_request_region_id'))
+        batch_op.drop_index(batch_op.f('ix_open_request_entry_id'))
+        batch_op.drop_index(batch_op.f('ix_open_request_code'))
+        batch_op.drop_index('ix_open_request_answered')
+
+    op.drop_table('open_request')
     with op.batch_alter_table('demand_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_demand_item_unit_id'))
 
@@ -688,6 +747,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_region_code'))
 
     op.drop_table('region')
+    with op.batch_alter_table('public_submission', schema=None) as batch_op:
+        batch_op.drop_index('ix_public_submission_client')
+
+    op.drop_table('public_submission')
     with op.batch_alter_table('calendar_day', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_calendar_day_workday_seq'))
 

@@ -68,6 +68,10 @@ PERMISSIONS: dict[str, dict[str, Scope]] = {
     "share.confirm": {R.UNIT_STEWARD: U},  # provider confirms a request for uncatalogued data (Qingyuan ch.4)
     "share.attach": {R.UNIT_STEWARD: U},  # requester attaches a written application
     "share.sweep": {},  # expiry of grants and reminders: the scheduled job (system actor) only
+    # --- open data (the public files requests without an account; these are the staff's actions) ------
+    "open.view": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: A, R.LEADER: A, R.ASSESSOR: A},
+    "open.answer": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: G},  # the unit owning the entry, or the bureau
+    "open.assign": {R.BUREAU_REVIEWER: G},  # the bureau hands a demand for unknown data to a unit
     # --- dashboard ----------------------------------------------------------------------------------
     "kpi.view": {R.LEADER: A, R.BUREAU_REVIEWER: A, R.ASSESSOR: A},
     "kpi.set_target": {R.BUREAU_REVIEWER: A},

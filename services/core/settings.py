@@ -32,6 +32,9 @@ class Settings(BaseSettings):
     # Signs backup manifests: GOVDATA_BACKUP_KEY or generated once into data/.backup_key.
     backup_key: str | None = None
     backup_key_file: Path = DATA_DIR / ".backup_key"
+    # Encrypts personal data at rest (open-data applicants): GOVDATA_DATA_KEY or generated once into data/.data_key.
+    data_key: str | None = None
+    data_key_file: Path = DATA_DIR / ".data_key"
     attachment_dir: Path = DATA_DIR / "attachments"
     timezone: str = "Asia/Shanghai"
 
@@ -60,6 +63,9 @@ class Settings(BaseSettings):
     share_attachment_max_mb: float = Field(default=10.0, gt=0)
     share_unconditional_grant_days: int = Field(default=365, ge=1)
     share_expiry_notice_days: int = Field(default=10, ge=1)
+    # Open data: public submissions per client and hour (counted in the database), captcha lifetime.
+    open_submissions_per_hour: int = Field(default=5, ge=1)
+    captcha_minutes: int = Field(default=10, ge=1)
 
     def resolved_database_url(self) -> str:
         """SQLite paths in the default URL are relative to the project root, not the working directory."""
@@ -77,6 +83,9 @@ class Settings(BaseSettings):
 
     def backup_signing_key(self) -> bytes:
         return (self.backup_key or _key_from_file(self.backup_key_file)).encode("utf-8")
+
+    def data_encryption_secret(self) -> bytes:
+        return (self.data_key or _key_from_file(self.data_key_file)).encode("utf-8")
 
     def resolved_checkpoint_dir(self) -> Path:
         return self.audit_checkpoint_dir or self.audit_key_file.parent

@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from models import CatalogEntry, Region, ShareRequest, SlaClock, Unit
+from models import CatalogEntry, OpenRequest, Region, ShareRequest, SlaClock, Unit
 from models.sharing import Dispute
 from services.core.actor import Actor
 from services.core.permissions import Scope
@@ -83,6 +83,7 @@ def case_ref_column():
         (SlaClock.case_kind == "catalog_entry", CatalogEntry.name),
         (SlaClock.case_kind == "share_request", ShareRequest.code),
         (SlaClock.case_kind == "dispute", request_of_dispute.code),
+        (SlaClock.case_kind == "open_request", OpenRequest.code),
         else_=literal(None),
     )
     joins = [
@@ -90,6 +91,7 @@ def case_ref_column():
         (ShareRequest, and_(SlaClock.case_kind == "share_request", ShareRequest.id == SlaClock.case_id)),
         (Dispute, and_(SlaClock.case_kind == "dispute", Dispute.id == SlaClock.case_id)),
         (request_of_dispute, request_of_dispute.id == Dispute.request_id),
+        (OpenRequest, and_(SlaClock.case_kind == "open_request", OpenRequest.id == SlaClock.case_id)),
     ]
     return ref, joins
 
