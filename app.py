@@ -56,6 +56,10 @@ if actor is None:
     session.keep_cookie()  # clears a cookie left by a session that just ended
     public = [st.Page("pages/account/sign_in.py", title=_("Sign in"), icon=":material/login:", url_path="sign-in",
                       default=True)]
+    from ui.opendata.widgets import PUBLIC_PAGES  # the open-data portal needs no account
+
+    public += [st.Page(path, title=_(title), icon=icon, url_path=path.rsplit("/", 1)[1][:-3].replace("_", "-"))
+               for path, title, icon in PUBLIC_PAGES if path.startswith("pages/public/")]
     st.navigation(public, position="hidden").run()
     st.stop()
 

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from services.core.actor import Actor
 
-FEATURE_MODULES = ("ui.deadlines.panels", "ui.catalog.panels", "ui.sharing.panels", "ui.administration.panels")
+FEATURE_MODULES = ("ui.deadlines.panels", "ui.catalog.panels", "ui.sharing.panels", "ui.administration.panels",
+                   "ui.opendata.panels")
 
 
 @dataclass(frozen=True)

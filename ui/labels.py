@@ -54,6 +54,19 @@ FIELD_LABELS = {
     **{key: msgid for key, msgid in CATALOG_FIELD_LABELS.items() if key != "name"},
     "occurred_on": N_("Date of the change"),
     "resource_name": CATALOG_FIELD_LABELS["name"],
+    # open-data requests (services.opendata)
+    "applicant_kind": N_("Applicant type"),
+    "id_number": N_("Resident ID or credit code"),
+    "contact": N_("Contact"),
+    "purpose": N_("Purpose"),
+    "entry_id": N_("Catalog entry"),
+    "title": N_("Data you need"),
+    "captcha": N_("Result"),
+    "reply": N_("Reply to the applicant"),
+    "answer": N_("Answer"),
+    "agreement_signed_on": N_("Data use agreement signed on (when agreeing)"),
+    "agreement_ends_on": N_("Agreement valid until"),
+    "supplement": N_("Your answer to the unit"),
 }
 
 

@@ -19,10 +19,11 @@ EVERYONE = WORKING | ADMINS
 SECTION_WORK = N_("Workbench")
 SECTION_CATALOG = N_("Catalog")
 SECTION_SHARING = N_("Sharing")
+SECTION_OPEN = N_("Open data")
 SECTION_SUPERVISION = N_("Supervision")
 SECTION_ADMIN = N_("Administration")
 SECTION_ACCOUNT = N_("My account")
-SECTION_ORDER = [SECTION_WORK, SECTION_CATALOG, SECTION_SHARING, SECTION_SUPERVISION, SECTION_ADMIN, SECTION_ACCOUNT]
+SECTION_ORDER = [SECTION_WORK, SECTION_CATALOG, SECTION_SHARING, SECTION_OPEN, SECTION_SUPERVISION, SECTION_ADMIN, SECTION_ACCOUNT]
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,8 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/sharing/request.py", N_("Share request"), SECTION_SHARING,
              frozenset({R.UNIT_STEWARD, R.COUNTY_APPROVER, R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR}),
              ":material/description:", "share-request"),
+    PageSpec("pages/opendata/requests.py", N_("Open-data requests"), SECTION_OPEN,
+             frozenset({R.UNIT_STEWARD, R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR}), ":material/public:", "open-requests"),
     PageSpec("pages/supervision/dashboard.py", N_("Leadership dashboard"), SECTION_SUPERVISION,
              frozenset({R.BUREAU_REVIEWER, R.ASSESSOR}), ":material/monitoring:", "dashboard"),
     PageSpec("pages/supervision/overdue_cases.py", N_("Overdue cases"), SECTION_SUPERVISION,

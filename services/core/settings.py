@@ -66,6 +66,7 @@ class Settings(BaseSettings):
     # Open data: public submissions per client and hour (counted in the database), captcha lifetime.
     open_submissions_per_hour: int = Field(default=5, ge=1)
     captcha_minutes: int = Field(default=10, ge=1)
+    captcha_enabled: bool = True  # may be switched off in demo mode only (browser tests)
 
     def resolved_database_url(self) -> str:
         """SQLite paths in the default URL are relative to the project root, not the working directory."""

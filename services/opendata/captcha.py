@@ -1,10 +1,13 @@
-"""A simple image captcha for the public forms: an addition drawn as a distorted SVG, answered in a signed,
-expiring ticket (nothing kept on the server). Combined with the per-client rate limit in the database."""
+"""A simple image captcha for the public forms: an addition drawn as a noisy PNG (glyphs rotated one by one, lines
+across), answered in a signed, expiring ticket (nothing kept on the server). Every attempt also counts toward the
+per-client rate limit in the database, so the small answer space cannot be walked. A deployment in demo mode may
+switch it off for browser tests (GOVDATA_CAPTCHA_ENABLED=false); outside demo mode it is always on."""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import random
 import secrets
 import time
@@ -16,7 +19,7 @@ from services.core.settings import get_settings
 @dataclass(frozen=True)
 class Challenge:
     ticket: str  # signed: expiry and a hash of the answer
-    svg: str  # the image shown to the applicant
+    image: bytes  # PNG shown to the applicant
 
 
 def _sign(payload: str) -> str:
@@ -36,7 +39,7 @@ def new(*, now: float | None = None, rng: random.Random | None = None) -> tuple[
     nonce = secrets.token_hex(6)
     expires = int((now or time.time()) + get_settings().captcha_minutes * 60)
     payload = f"{expires}.{nonce}.{_answer_hash(answer, nonce)}"
-    return Challenge(ticket=f"{payload}.{_sign(payload)}", svg=_svg(f"{a} + {b} = ?", rng)), answer
+    return Challenge(ticket=f"{payload}.{_sign(payload)}", image=_png(f"{a}+{b}=?", rng)), answer
 
 
 def check(ticket: str | None, answer: str | None, *, now: float | None = None) -> bool:
@@ -51,17 +54,30 @@ def check(ticket: str | None, answer: str | None, *, now: float | None = None) -
     return hmac.compare_digest(digest, _answer_hash(answer or "", nonce))
 
 
-def _svg(text: str, rng: random.Random) -> str:
-    parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="180" height="56" viewBox="0 0 180 56">',
-             '<rect width="180" height="56" fill="#f4f6f8"/>']
-    for _ in range(6):
-        parts.append(f'<line x1="{rng.randint(0, 180)}" y1="{rng.randint(0, 56)}" x2="{rng.randint(0, 180)}" '
-                     f'y2="{rng.randint(0, 56)}" stroke="#9aa5b1" stroke-width="1"/>')
-    x = 12
+def enabled() -> bool:
+    cfg = get_settings()
+    return cfg.captcha_enabled or not cfg.demo_mode
+
+
+def _png(text: str, rng: random.Random) -> bytes:
+    from PIL import Image, ImageDraw, ImageFont  # Pillow comes with streamlit
+
+    width, height = 170, 56
+    image = Image.new("RGB", (width, height), (244, 246, 248))
+    draw = ImageDraw.Draw(image)
+    font = ImageFont.load_default(size=30)
+    x = 8
     for ch in text:
-        if ch != " ":
-            parts.append(f'<text x="{x}" y="{rng.randint(32, 40)}" font-family="monospace" font-size="24" '
-                         f'fill="#1f2933" transform="rotate({rng.randint(-18, 18)} {x} 30)">{ch}</text>')
-        x += 15
-    parts.append("</svg>")
-    return "".join(parts)
+        glyph = Image.new("RGBA", (34, 44), (0, 0, 0, 0))
+        ImageDraw.Draw(glyph).text((4, 2), ch, font=font, fill=(rng.randint(10, 80), rng.randint(20, 90), 60, 255))
+        glyph = glyph.rotate(rng.randint(-25, 25), resample=Image.Resampling.BICUBIC, expand=False)
+        image.paste(glyph, (x, rng.randint(2, 10)), glyph)
+        x += rng.randint(20, 25)
+    for _ in range(7):
+        draw.line([(rng.randint(0, width), rng.randint(0, height)), (rng.randint(0, width), rng.randint(0, height))],
+                  fill=(rng.randint(100, 180), rng.randint(100, 180), rng.randint(100, 180)), width=1)
+    for _ in range(250):
+        draw.point((rng.randint(0, width - 1), rng.randint(0, height - 1)), fill=(120, 120, 120))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()

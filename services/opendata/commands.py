@@ -49,7 +49,8 @@ def _applicant_label(kind: str) -> str:
 
 def _limit_rate(client: str, now: datetime | None) -> None:
     """At most `open_submissions_per_hour` attempts per client, counted in the database (every server process
-    sees the same count); the attempt is counted in a transaction of its own, whatever happens next."""
+    sees the same count); the attempt is counted in a transaction of its own, whatever happens next.
+    (The count and the insert may interleave between two processes: the limit can be passed by one or two.)"""
     key = crypto.client_hash(client or "unknown")
     since = now_utc(now) - timedelta(hours=1)
     with write_session() as session:
@@ -80,10 +81,11 @@ def _stewards(session, unit_id: int) -> list[int]:
 
 def submit(data: PublicRequestInput, *, client: str, captcha_ticket: str | None, captcha_answer: str | None,
            now: datetime | None = None) -> str:
-    """A member of the public files a demand or an application; returns the tracking code."""
-    if not captcha.check(captcha_ticket, captcha_answer, now=now.timestamp() if now else None):
-        raise ValidationError({"captcha": _("The characters in the picture do not match. Please try again.")})
+    """A member of the public files a demand or an application; returns the tracking code. Every attempt counts
+    toward the client's hourly limit first, so guessing the captcha costs attempts too."""
     _limit_rate(client, now)
+    if captcha.enabled() and not captcha.check(captcha_ticket, captcha_answer, now=now.timestamp() if now else None):
+        raise ValidationError({"captcha": _("The characters in the picture do not match. Please try again.")})
     return file_request(data, now=now)
 
 

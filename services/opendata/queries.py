@@ -236,3 +236,11 @@ def transparency(*, year: int | None = None) -> pd.DataFrame:
         mean = round(sum(spent) / len(spent), 1) if len(spent) >= TRANSPARENCY_MIN_REQUESTS else None
         out.append((unit_name, int(received), int(answered or 0), int(in_time or 0), mean))
     return pd.DataFrame(out, columns=TRANSPARENCY_COLUMNS)
+
+
+def assignable_units() -> dict[int, str]:
+    """Active units a demand may be assigned to."""
+    with read_session() as session:
+        rows = session.exec(select(Unit.id, Unit.name).where(Unit.is_active.is_(True))  # type: ignore[attr-defined]
+                            .order_by(Unit.name)).all()
+    return {r[0]: r[1] for r in rows}

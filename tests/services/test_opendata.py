@@ -178,7 +178,7 @@ def test_the_captcha_and_the_rate_limit_guard_the_form(world, monkeypatch):
     assert not captcha.check(challenge.ticket, answer, now=10**12)  # expired
     from services.core.settings import get_settings
 
-    monkeypatch.setattr(get_settings(), "open_submissions_per_hour", 2)
+    monkeypatch.setattr(get_settings(), "open_submissions_per_hour", 3)  # the failed attempt above counted
     for _ in range(2):
         challenge, answer = captcha.new()
         assert opendata.submit(demand(), client="10.0.0.1", captcha_ticket=challenge.ticket, captcha_answer=answer)
@@ -187,6 +187,10 @@ def test_the_captcha_and_the_rate_limit_guard_the_form(world, monkeypatch):
         opendata.submit(demand(), client="10.0.0.1", captcha_ticket=challenge.ticket, captcha_answer=answer)
     assert "" in err.value.errors
     assert opendata.submit(demand(), client="10.0.0.2", captcha_ticket=challenge.ticket, captcha_answer=answer)
+    assert challenge.image.startswith(b"\x89PNG")
+    with read_session() as session:
+        stored = session.execute(text("SELECT client_hash FROM public_submission")).scalars().all()
+    assert len(stored) == 4 and not any("10.0.0" in h for h in stored)
 
 
 # --- processing -------------------------------------------------------------------------------------------------
