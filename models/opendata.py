@@ -10,7 +10,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from sqlalchemy import Column, Text
-from sqlmodel import Field, Index, SQLModel
+from sqlmodel import Field, Index, SQLModel, UniqueConstraint
 
 from models.base import ts_field, version_field
 
@@ -83,3 +83,39 @@ class PublicSubmission(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     client_hash: str = Field(max_length=64)
     submitted_at: datetime = ts_field(nullable=False)
+
+
+class PlanStatus(StrEnum):
+    DRAFT = "draft"
+    FILED = "filed"  # filed with the bureau, waiting for acceptance
+    ACCEPTED = "accepted"
+    RETURNED = "returned"  # returned by the bureau with reasons; the unit revises and files again
+
+
+class OpenPlan(SQLModel, table=True):
+    """A unit's yearly open plan (年度开放计划, Qingyuan ch.5), filed with the bureau."""
+
+    __tablename__ = "open_plan"
+    __table_args__ = (UniqueConstraint("unit_id", "year", name="uq_open_plan_unit_year"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    unit_id: int = Field(foreign_key="unit.id", index=True)
+    region_id: int | None = Field(default=None, foreign_key="region.id")
+    year: int
+    status: str = Field(default=PlanStatus.DRAFT, max_length=10)  # PlanStatus
+    return_reason: str | None = Field(default=None, max_length=1000)
+    filed_at: datetime | None = ts_field()
+    reviewed_at: datetime | None = ts_field()
+    reviewed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    version: int = version_field()
+
+
+class OpenPlanItem(SQLModel, table=True):
+    """An entry the unit plans to open by a date; done once the entry is published with an open attribute."""
+
+    __tablename__ = "open_plan_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int = Field(foreign_key="open_plan.id", index=True)
+    entry_id: int = Field(foreign_key="catalog_entry.id", index=True)
+    target_date: date

@@ -67,6 +67,8 @@ FIELD_LABELS = {
     "agreement_signed_on": N_("Data use agreement signed on (when agreeing)"),
     "agreement_ends_on": N_("Agreement valid until"),
     "supplement": N_("Your answer to the unit"),
+    "target_date": N_("Open by"),
+    "return_reason": N_("Reasons (when returning)"),
 }
 
 

@@ -77,6 +77,8 @@ PAGES: list[PageSpec] = [
              ":material/description:", "share-request"),
     PageSpec("pages/opendata/requests.py", N_("Open-data requests"), SECTION_OPEN,
              frozenset({R.UNIT_STEWARD, R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR}), ":material/public:", "open-requests"),
+    PageSpec("pages/opendata/plans.py", N_("Yearly open plans"), SECTION_OPEN,
+             frozenset({R.UNIT_STEWARD, R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR}), ":material/event_note:", "open-plans"),
     PageSpec("pages/supervision/dashboard.py", N_("Leadership dashboard"), SECTION_SUPERVISION,
              frozenset({R.BUREAU_REVIEWER, R.ASSESSOR}), ":material/monitoring:", "dashboard"),
     PageSpec("pages/supervision/overdue_cases.py", N_("Overdue cases"), SECTION_SUPERVISION,

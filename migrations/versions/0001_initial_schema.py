@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 08:59:31.432651
+Create Date: 2026-11-28 09:06:41.098701
 """
 from collections.abc import Sequence
 
@@ -292,6 +292,26 @@ def upgrade() -> None:
     with op.batch_alter_table('one_source_decision', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_one_source_decision_norm_name'), ['norm_name'], unique=True)
 
+    op.create_table('open_plan',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=True),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('return_reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('filed_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reviewed_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reviewed_by', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], ),
+    sa.ForeignKeyConstraint(['reviewed_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('unit_id', 'year', name='uq_open_plan_unit_year')
+    )
+    with op.batch_alter_table('open_plan', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_open_plan_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('policy_setting',
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('value', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
@@ -401,6 +421,19 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('demand_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_demand_item_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('open_plan_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('target_date', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['catalog_entry.id'], ),
+    sa.ForeignKeyConstraint(['plan_id'], ['open_plan.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('open_plan_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_open_plan_item_entry_id'), ['entry_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_open_plan_item_plan_id'), ['plan_id'], unique=False)
 
     op.create_table('open_request',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -668,6 +701,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_open_request_answered')
 
     op.drop_table('open_request')
+    with op.batch_alter_table('open_plan_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_open_plan_item_plan_id'))
+        batch_op.drop_index(batch_op.f('ix_open_plan_item_entry_id'))
+
+    op.drop_table('open_plan_item')
     with op.batch_alter_table('demand_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_demand_item_unit_id'))
 
@@ -696,6 +734,10 @@ def downgrade() -> None:
 
     op.drop_table('user_role')
     op.drop_table('policy_setting')
+    with op.batch_alter_table('open_plan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_open_plan_unit_id'))
+
+    op.drop_table('open_plan')
     with op.batch_alter_table('one_source_decision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_one_source_decision_norm_name'))
 

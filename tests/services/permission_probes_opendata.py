@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from services import opendata
-from services.opendata import AnswerInput
+from services.opendata import AnswerInput, plans
 from services.opendata import queries as open_queries
 from tests.services.opendata_fixtures import demand
 from tests.services.probes import probe
@@ -40,3 +40,14 @@ def _(w):
 @probe("open.assign")
 def _(w):
     opendata.assign(w["police"], _request_of(w), w.units["civil"], now=DAY)
+
+
+@probe("open.plan")
+def _(w):
+    plans.save_plan(w["reviewer"], 2025, [], now=DAY)
+
+
+@probe("open.plan_review")
+def _(w):
+    plan_id = plans.save_plan(w["police"], 2025, [], now=DAY)
+    plans.review_plan(w["police"], plan_id, accept=True, now=DAY)

@@ -399,13 +399,14 @@ def test_every_mutating_call_checks_permission_first(world):
     from services.catalog import commands as catalog_commands
     from services.catalog import quality
     from services.opendata import commands as opendata_commands
+    from services.opendata import plans as opendata_plans
     from services.sharing import commands as sharing_commands
 
     nobody = Actor(user_id=world["civil"].user_id + 1000, username="nobody", display_name="nobody",
                    unit_id=world.units["civil"], region_id=world.regions["city"], roles=frozenset(),
                    region_ids=frozenset({world.regions["city"]}))
     walked = []
-    for module in (catalog_commands, quality, sharing_commands, opendata_commands, configuration, orgs, users):
+    for module in (catalog_commands, quality, sharing_commands, opendata_commands, opendata_plans, configuration, orgs, users):
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ != module.__name__ or name.startswith("_"):
                 continue
