@@ -39,7 +39,7 @@ from services.kpi.registry import (
 )
 
 # Import order is the order of the families on the dashboard's tabs (each module registers itself).
-FAMILY_MODULES = ("services.kpi.catalog", "services.kpi.sharing", "services.kpi.clocks")
+FAMILY_MODULES = ("services.kpi.catalog", "services.kpi.sharing", "services.kpi.clocks", "services.kpi.opendata")
 for _module in FAMILY_MODULES:
     importlib.import_module(_module)
 
