@@ -73,6 +73,7 @@ STEP_MODULES = (
     "orgs",
     "catalog",  # entries, data items, versions, review/update clocks: needs units and the calendar
     "sharing",  # share requests over the published catalog: must run after "catalog" (ctx.ids["entries"])
+    "opendata",  # public open-data requests and this year's open plans: needs units, entries and the calendar
     "history",  # audit history of everything above; always runs last (see seed())
 )
 
