@@ -99,8 +99,10 @@ LIST_COLUMNS = ["id", "code", "kind", "status", "subject", "unit", "applicant_ki
 
 
 def list_requests(actor: Actor, *, status: str | None = None, kind: str | None = None, unit_id: int | None = None,
-                  open_only: bool = False, page: int = 1, page_size: int | None = None) -> tuple[pd.DataFrame, int]:
-    """Requests the actor may see (a steward: their unit's), newest first, paged on the server."""
+                  code: str | None = None, open_only: bool = False, page: int = 1,
+                  page_size: int | None = None) -> tuple[pd.DataFrame, int]:
+    """Requests the actor may see (a steward: their unit's), newest first, paged on the server; `code` finds the
+    request an applicant quotes on the phone."""
     page_size = page_size or get_settings().page_size
     with read_scope(actor, "open.view") as (session, scope):
         conditions = []
@@ -114,6 +116,8 @@ def list_requests(actor: Actor, *, status: str | None = None, kind: str | None =
             conditions.append(OpenRequest.status.in_([str(s) for s in rules.OPEN_STATUSES]))  # type: ignore[attr-defined]
         if kind:
             conditions.append(OpenRequest.kind == kind)
+        if (code or "").strip():
+            conditions.append(OpenRequest.code == code.strip().upper())  # type: ignore[union-attr]
         total = session.exec(select(func.count()).select_from(OpenRequest).where(*conditions)).one() or 0
         due = (select(SlaClock.due_on).where(SlaClock.case_kind == CaseKind.OPEN_REQUEST,
                                               SlaClock.case_id == OpenRequest.id)
