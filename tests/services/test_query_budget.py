@@ -73,7 +73,14 @@ CALLS: list[Call] = [
     Call("sharing_queries.list_requests (bureau, all)", "reviewer", _share_list, 4),
     Call("sharing_queries.list_requests (overdue)", "reviewer", lambda a: _share_list(a, overdue_only=True), 4),
     Call("sharing_queries.county_queue", "approver_ds", lambda a: _svc("sharing.queries").county_queue(a, now=NOW), 3),
-    Call("kpi.compute (dashboard bundle)", "leader", _kpi_bundle, 20),
+    Call("opendata.open_catalog.search (public)", "reviewer",
+         lambda a: _svc("opendata.open_catalog").search(text="信息", page=2), 2),
+    Call("opendata.queries.list_requests (bureau)", "reviewer", lambda a: _svc("opendata.queries").list_requests(a), 3),
+    Call("opendata.queries.list_requests (unit)", "steward_gaj",
+         lambda a: _svc("opendata.queries").list_requests(a, open_only=True), 3),
+    # One statement per query builder of each family (its sources), plus targets and the actor: the open-data
+    # family brought four sources (entries, public requests, their clocks, open plans).
+    Call("kpi.compute (dashboard bundle)", "leader", _kpi_bundle, 24),
 ]
 
 
