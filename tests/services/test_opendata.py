@@ -273,3 +273,29 @@ def test_transparency_shows_the_mean_only_with_enough_answers(world):
     table = open_queries.transparency()
     police = table[table["unit"] == "示范市公安局"].iloc[0]
     assert police["received"] == 5 and police["answered_on_time"] == 5 and police["mean_workdays"] == 2.0
+
+
+# --- what may be opened (catalog submission rules) ---------------------------------------------------------------
+def test_data_obtained_by_sharing_cannot_enter_the_units_open_catalog(world):
+    """Qingyuan ch.5: the unit holding another unit's data may not open it."""
+    from services.catalog import rules as catalog_rules
+    from tests.services.catalog_fixtures import entry_input
+
+    data = entry_input(world, "civil", source_unit_id=world.units["police"], open_attribute="open",
+                       restriction_basis=None)
+    assert "open_attribute" in catalog_rules.submission_errors(data, {})
+    data = entry_input(world, "civil", open_attribute="open", restriction_basis=None)
+    assert "open_attribute" not in catalog_rules.submission_errors(data, {})
+
+
+def test_sensitive_items_are_not_opened_unconditionally(world):
+    """Longyan §17, Qingyuan ch.5: personal data only desensitised or with consent."""
+    from services.catalog import DataItemInput
+    from services.catalog import rules as catalog_rules
+    from tests.services.catalog_fixtures import entry_input
+
+    items = [DataItemInput("公民身份号码", "string", 18, is_sensitive=True), DataItemInput("姓名", "string", 50)]
+    data = entry_input(world, open_attribute="open", restriction_basis=None, data_items=items)
+    assert "open_attribute" in catalog_rules.submission_errors(data, {})
+    data = entry_input(world, open_attribute="conditional", open_conditions="脱敏后提供", data_items=items)
+    assert "open_attribute" not in catalog_rules.submission_errors(data, {})
