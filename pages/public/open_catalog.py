@@ -38,16 +38,23 @@ columns = {"resource_code": N_("Resource code"), "name": N_("Name"), "unit": N_(
 selected = data_table(shown, columns, key="open_catalog_table", height=360)
 pager("open_catalog", page, max(1, -(-total // get_settings().page_size)), total)
 
-downloads = st.columns(3)
-headers = {c: c for c in open_catalog.EXPORT_COLUMNS}
-downloads[0].download_button(_("Download CSV"), open_catalog.export_csv(headers), "open_catalog.csv", "text/csv",
-                             icon=":material/download:", on_click="ignore")
-downloads[1].download_button(_("Download XLSX"), open_catalog.export_xlsx(headers), "open_catalog.xlsx",
-                             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                             icon=":material/download:", on_click="ignore")
-downloads[2].download_button(_("Download DCAT (JSON-LD)"), open_catalog.export_dcat(
-    theme_labels={k: _(v) for k, v in CLASSIFICATION.items()}), "open_catalog.jsonld", "application/ld+json",
-    icon=":material/download:", on_click="ignore")
+# Downloads are built on request (the whole open catalog), never on every rerun of the search.
+FORMATS = {"csv": ("CSV", "open_catalog.csv", "text/csv"),
+           "xlsx": ("XLSX", "open_catalog.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+           "jsonld": ("DCAT (JSON-LD)", "open_catalog.jsonld", "application/ld+json")}
+cols = st.columns([2, 1, 1], vertical_alignment="bottom")
+fmt = cols[0].segmented_control(_("Download the open catalog"), list(FORMATS), format_func=lambda f: FORMATS[f][0],
+                                default="csv", key="open_catalog_format") or "csv"
+if cols[1].button(_("Prepare the file"), icon=":material/download:"):
+    headers = {c: c for c in open_catalog.EXPORT_COLUMNS}
+    build = {"csv": lambda: open_catalog.export_csv(headers), "xlsx": lambda: open_catalog.export_xlsx(headers),
+             "jsonld": lambda: open_catalog.export_dcat(theme_labels={k: _(v) for k, v in CLASSIFICATION.items()})}
+    st.session_state["open_catalog_file"] = (fmt, build[fmt]())
+prepared = st.session_state.get("open_catalog_file")
+if prepared:
+    label, filename, mime = FORMATS[prepared[0]]
+    cols[2].download_button(_("Save {name}", name=label), prepared[1], filename, mime, on_click="ignore",
+                            type="primary")
 
 if selected is not None:
     entry = open_catalog.get_entry(int(selected["id"]))

@@ -20,6 +20,9 @@ def test_public_pages_render_without_an_account(app_db):
         at.switch_page(path).run()
         assert not at.exception, f"{path}: {at.exception}"
         assert at.title and at.title[0].value
+    at.switch_page("pages/public/open_catalog.py").run()
+    next(b for b in at.button if b.label == "生成文件").click().run()  # builds the CSV on request only
+    assert not at.exception and at.session_state["open_catalog_file"][1].startswith(b"\xef\xbb\xbf")
     with pytest.raises(ValueError):
         at.switch_page("pages/opendata/requests.py")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date, timedelta
 
 import streamlit as st
@@ -49,11 +50,18 @@ def public_header() -> None:
 
 
 def client_key() -> str:
-    """The client the public-form rate limit counts: the address the server sees (the proxy's forwarded one
-    first), else this browser session."""
-    headers = st.context.headers or {}
-    forwarded = (headers.get("X-Forwarded-For") or "").split(",")[0].strip()
-    return forwarded or str(getattr(st.context, "ip_address", "") or "") or f"session:{id(st.session_state)}"
+    """The client the public-form rate limit counts. The peer address, unless the peer is a proxy on this host or
+    network (loopback or private): then the address that proxy appended last to X-Forwarded-For (entries before it
+    are whatever the client sent and could be spoofed to dodge the limit)."""
+    peer = str(getattr(st.context, "ip_address", "") or "")
+    try:
+        behind_proxy = not peer or ipaddress.ip_address(peer).is_private or ipaddress.ip_address(peer).is_loopback
+    except ValueError:
+        behind_proxy = True
+    forwarded = [p.strip() for p in ((st.context.headers or {}).get("X-Forwarded-For") or "").split(",") if p.strip()]
+    if behind_proxy and forwarded:
+        return forwarded[-1]
+    return peer or f"session:{id(st.session_state)}"
 
 
 def kind_label(code: str | None) -> str:
