@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from services import catalog
 from services.core.i18n import gettext as _
 from services.core.settings import get_settings
 from services.opendata import queries as open_queries
@@ -40,4 +41,9 @@ else:
     view = session.run_action(open_queries.get_request, actor, int(request_id))
     if view and view is not True:
         units = {uid: name for uid, name in open_queries.assignable_units().items() if uid != view.unit_id}
-        show_request(actor, view, units)
+        entries = {}
+        if view.kind == "demand" and view.answers and actor.unit_id == view.unit_id:
+            frame_entries, _count = catalog.list_entries(actor, unit_id=view.unit_id, page_size=500)
+            entries = dict(zip(frame_entries["id"], frame_entries["resource_code"] + " " + frame_entries["name"],
+                               strict=True))
+        show_request(actor, view, units, entries)

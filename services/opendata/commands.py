@@ -217,6 +217,11 @@ def answer(actor: Actor, request_id: int, data: AnswerInput, *, expected_version
         else:
             request.reply = reply or None
             request.answered_at, request.answered_by = now_utc(now), actor.user_id
+            if data.answer == Answer.AGREE and request.kind == OpenRequestKind.DEMAND and data.entry_id:
+                entry = uow.session.get(CatalogEntry, data.entry_id)
+                if entry is None or entry.provider_unit_id != request.unit_id:
+                    raise ValidationError({"entry_id": _("Choose one of your unit's catalog entries.")})
+                request.entry_id = entry.id
             if data.answer == Answer.AGREE and request.kind == OpenRequestKind.APPLICATION:
                 request.agreement_signed_on = data.agreement_signed_on  # type: ignore[assignment]
                 request.agreement_ends_on = data.agreement_ends_on  # type: ignore[assignment]

@@ -50,6 +50,7 @@ class Tracking:
     agreement_signed_on: date | None
     agreement_ends_on: date | None
     clock_status: str | None
+    opening: str | None = None  # an agreed demand's entry: "opened", "in_review" or "in_preparation"
     days: list[DeadlineDay] = field(default_factory=list)  # submission to deadline, each day counted or skipped
 
 
@@ -75,7 +76,8 @@ def track(code: str, *, now: datetime | None = None) -> Tracking | None:
             select(OpenRequest.id, OpenRequest.code, OpenRequest.kind, OpenRequest.status, OpenRequest.title,
                    CatalogEntry.name, Unit.name, OpenRequest.submitted_at, OpenRequest.answered_at,
                    OpenRequest.info_request, OpenRequest.reply, OpenRequest.agreement_signed_on,
-                   OpenRequest.agreement_ends_on)
+                   OpenRequest.agreement_ends_on, CatalogEntry.is_published, CatalogEntry.open_attribute,
+                   CatalogEntry.status)
             .join(Unit, Unit.id == OpenRequest.unit_id)
             .outerjoin(CatalogEntry, CatalogEntry.id == OpenRequest.entry_id)
             .where(OpenRequest.code == code)).first()
@@ -86,12 +88,20 @@ def track(code: str, *, now: datetime | None = None) -> Tracking | None:
     submitted_on = local_date(row[7])
     status = str(clocks.status(clock, local_date(now))) if clock else None
     return Tracking(
-        code=row[1], kind=row[2], status=row[3], subject=row[5] or row[4] or "", unit=row[6],
+        code=row[1], kind=row[2], status=row[3], subject=row[4] or row[5] or "", unit=row[6],
         submitted_on=submitted_on, due_on=clock.due_on if clock else None, workdays=clock.workdays if clock else None,
         paused=bool(clock and clock.paused_at is not None), answered_on=local_date(row[8]) if row[8] else None,
         info_request=row[9] if row[3] == "needs_info" else None, reply=row[10], agreement_signed_on=row[11],
         agreement_ends_on=row[12], clock_status=status,
+        opening=_opening(row[13], row[14], row[15]) if row[2] == "demand" and row[5] else None,
         days=_days(clock.started_on, clock.due_on) if clock else [])
+
+
+def _opening(is_published: bool | None, open_attribute: str | None, status: str | None) -> str:
+    """Where the opening of a demand's entry stands: open, its change under the bureau's review, or neither yet."""
+    if is_published and open_attribute in ("open", "conditional"):
+        return "opened"
+    return "in_review" if status == "submitted" else "in_preparation"
 
 
 LIST_COLUMNS = ["id", "code", "kind", "status", "subject", "unit", "applicant_kind", "submitted_at", "due_on",
@@ -124,7 +134,7 @@ def list_requests(actor: Actor, *, status: str | None = None, kind: str | None =
                .order_by(SlaClock.id.desc()).limit(1).scalar_subquery())  # type: ignore[union-attr]
         rows = session.exec(
             select(OpenRequest.id, OpenRequest.code, OpenRequest.kind, OpenRequest.status,
-                   func.coalesce(CatalogEntry.name, OpenRequest.title), Unit.name, OpenRequest.applicant_kind,
+                   func.coalesce(OpenRequest.title, CatalogEntry.name), Unit.name, OpenRequest.applicant_kind,
                    OpenRequest.submitted_at, due, OpenRequest.answered_at, OpenRequest.version)
             .join(Unit, Unit.id == OpenRequest.unit_id)
             .outerjoin(CatalogEntry, CatalogEntry.id == OpenRequest.entry_id)
@@ -163,6 +173,7 @@ class RequestView:
     version: int
     answers: list[str]
     can_assign: bool
+    opening: str | None = None
 
 
 def get_request(actor: Actor, request_id: int, *, now: datetime | None = None) -> RequestView:
@@ -188,7 +199,7 @@ def get_request(actor: Actor, request_id: int, *, now: datetime | None = None) -
     return RequestView(
         id=request.id, code=request.code, kind=request.kind, status=request.status, unit_id=request.unit_id,  # type: ignore[arg-type]
         unit=unit.name if unit else "", entry_id=request.entry_id,
-        subject=(entry.name if entry else request.title) or "", description=request.description,
+        subject=(request.title or (entry.name if entry else "")) or "", description=request.description,
         purpose=request.purpose, applicant_kind=request.applicant_kind,
         domestic_controlled=request.domestic_controlled, applicant_name=name, applicant_id=id_number,
         contact=contact, personal_data_shown=processes, submitted_at=request.submitted_at,
@@ -196,7 +207,9 @@ def get_request(actor: Actor, request_id: int, *, now: datetime | None = None) -
         answered_at=request.answered_at, agreement_signed_on=request.agreement_signed_on,
         agreement_ends_on=request.agreement_ends_on, due_on=clock.due_on if clock else None,
         clock_status=str(clocks.status(clock, local_date(now))) if clock else None, version=request.version,
-        answers=rules.available_answers(request.status) if processes else [], can_assign=can_assign)
+        answers=rules.available_answers(request.status) if processes else [], can_assign=can_assign,
+        opening=_opening(entry.is_published, entry.open_attribute, entry.status)
+        if entry is not None and request.kind == "demand" else None)
 
 
 def open_count(actor: Actor) -> int:

@@ -135,6 +135,7 @@ class AnswerInput:
     reply: str = ""  # reasons of a refusal, how the data will be opened, or what is missing
     agreement_signed_on: object | None = None  # date: 公共数据利用协议 of an approved application
     agreement_ends_on: object | None = None
+    entry_id: int | None = None  # an agreed demand: the unit's entry whose opening goes through catalog review
 
 
 def answer_errors(kind: str, data: AnswerInput) -> dict[str, str]:

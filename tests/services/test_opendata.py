@@ -299,3 +299,25 @@ def test_sensitive_items_are_not_opened_unconditionally(world):
     assert "open_attribute" in catalog_rules.submission_errors(data, {})
     data = entry_input(world, open_attribute="conditional", open_conditions="脱敏后提供", data_items=items)
     assert "open_attribute" not in catalog_rules.submission_errors(data, {})
+
+
+def test_an_agreed_demand_shows_the_progress_of_its_entrys_opening(world):
+    """Longyan §19: agree and add it to the catalog / open it; the tracking page follows the entry."""
+    from models import CatalogEntry
+    from services.core.db import write_session
+
+    code = opendata.file_request(demand(), now=at(DAY))
+    request_id = _row(code).id
+    opendata.assign(world["reviewer"], request_id, world.units["police"], now=at(DAY))
+    other = open_entry(world, "civil", open_attribute="not_open")
+    with pytest.raises(ValidationError):
+        opendata.answer(world["police"], request_id, AnswerInput("agree", reply="同意", entry_id=other), now=at(DAY))
+    mine = open_entry(world, open_attribute="not_open", name="公交线路数据")
+    opendata.answer(world["police"], request_id, AnswerInput("agree", reply="将于三季度开放", entry_id=mine),
+                    now=at(DAY))
+    tracked = open_queries.track(code)
+    assert tracked.opening == "in_preparation" and tracked.subject == "公交线路及站点数据"
+    with write_session() as session:
+        session.get(CatalogEntry, mine).open_attribute = "open"
+        session.commit()
+    assert open_queries.track(code).opening == "opened"

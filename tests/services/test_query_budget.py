@@ -79,8 +79,10 @@ CALLS: list[Call] = [
     Call("opendata.queries.list_requests (unit)", "steward_gaj",
          lambda a: _svc("opendata.queries").list_requests(a, open_only=True), 3),
     # One statement per query builder of each family (its sources), plus targets and the actor: the open-data
-    # family brought four sources (entries, public requests, their clocks, open plans).
-    Call("kpi.compute (dashboard bundle)", "leader", _kpi_bundle, 24),
+    # family brought four sources (entries, public requests, their clocks, open plans). Two more for the
+    # per-process caches (calendar, profile) that re-check their generation when the warm-up ran > 2 s earlier,
+    # which a loaded machine does.
+    Call("kpi.compute (dashboard bundle)", "leader", _kpi_bundle, 26),
 ]
 
 

@@ -22,6 +22,9 @@ STATUS_LABELS = {"submitted": N_("Waiting for the answer"), "needs_info": N_("Mo
                  "agreed": N_("Agreed"), "refused": N_("Refused")}
 ANSWER_LABELS = {Answer.AGREE: N_("Agree"), Answer.REFUSE: N_("Refuse with reasons"),
                  Answer.ASK_INFO: N_("Ask the applicant for more information")}
+OPENING_LABELS = {"opened": N_("The data is open: see the open catalog"),
+                  "in_review": N_("The entry's opening is under the bureau's catalog review"),
+                  "in_preparation": N_("The unit is preparing the entry's opening")}
 DAY_LABELS = {DayKind.WORKDAY: N_("Working day"), DayKind.WEEKEND: N_("Weekend"), DayKind.HOLIDAY: N_("Public holiday"),
               DayKind.WORKED_WEEKEND: N_("Weekend worked (调休)")}
 LIST_COLUMNS = {"code": N_("Tracking code"), "kind": N_("Kind"), "status": N_("Status"), "subject": N_("Data"),
@@ -94,6 +97,8 @@ def show_tracking(view: open_queries.Tracking) -> None:
         st.warning(md_escape(_("The unit asks: {text}", text=view.info_request)))
     if view.reply:
         st.success(md_escape(_("Reply: {text}", text=view.reply)))
+    if view.opening:
+        st.info(_(OPENING_LABELS[view.opening]), icon=":material/public:")
     if view.agreement_signed_on:
         st.markdown(md_escape(_("Data use agreement signed on {signed}, valid until {ends}.",
                                 signed=view.agreement_signed_on.isoformat(),
@@ -106,7 +111,8 @@ def show_tracking(view: open_queries.Tracking) -> None:
                          hide_index=True, width="stretch")
 
 
-def show_request(actor, view: open_queries.RequestView, units: dict[int, str]) -> None:
+def show_request(actor, view: open_queries.RequestView, units: dict[int, str],
+                 entries: dict[int, str] | None = None) -> None:
     st.subheader(f"{view.code} · {md_escape(kind_label(view.kind))}")
     cols = st.columns(3)
     cols[0].markdown(f"**{_('Status')}**: {status_label(view.status)}")
@@ -124,6 +130,8 @@ def show_request(actor, view: open_queries.RequestView, units: dict[int, str]) -
         lines.append((_("Reply"), view.reply))
     for name, value in lines:
         st.markdown(f"**{name}**: {md_escape(str(value))}")
+    if view.opening:
+        st.info(_(OPENING_LABELS[view.opening]), icon=":material/public:")
     if not view.personal_data_shown:
         st.caption(_("Personal data is masked: only the unit that processes the request sees it."))
     if view.can_assign:
@@ -137,7 +145,10 @@ def show_request(actor, view: open_queries.RequestView, units: dict[int, str]) -
     with st.form(f"open_answer_{view.id}"):
         choice = st.radio(_("Answer"), view.answers, format_func=lambda a: _(ANSWER_LABELS[a]), horizontal=True)
         reply = st.text_area(_("Reply to the applicant"), max_chars=2000)
-        signed = ends = None
+        signed = ends = entry_id = None
+        if view.kind == "demand" and entries:
+            entry_id = st.selectbox(_("Entry to open (when agreeing; its change goes through catalog review)"),
+                                    list(entries), format_func=entries.get, index=None)
         if view.kind == "application":
             c1, c2 = st.columns(2)
             signed = c1.date_input(_("Data use agreement signed on (when agreeing)"), value=None)
@@ -146,5 +157,5 @@ def show_request(actor, view: open_queries.RequestView, units: dict[int, str]) -
         if st.form_submit_button(_("Send the answer"), type="primary"):
             session.run_action(opendata.answer, actor, view.id,
                                opendata.AnswerInput(choice, reply=reply, agreement_signed_on=signed,
-                                                    agreement_ends_on=ends),
+                                                    agreement_ends_on=ends, entry_id=entry_id),
                                expected_version=view.version, success=_("Answer recorded."), rerun=True)
