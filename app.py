@@ -66,6 +66,11 @@ if actor is None:
                       icon=":material/flag:", url_path="report-correction"),
               st.Page("pages/public/track_correction.py", title=_("Track a correction"), icon=":material/search:",
                       url_path="track-correction")]
+
+    from ui.opendata.widgets import PUBLIC_PAGES  # the open-data portal needs no account
+
+    public += [st.Page(path, title=_(title), icon=icon, url_path=path.rsplit("/", 1)[1][:-3].replace("_", "-"))
+               for path, title, icon in PUBLIC_PAGES if path.startswith("pages/public/")]
     st.navigation(public, position="hidden").run()
     st.stop()
 

@@ -15,6 +15,7 @@ from models.catalog import (
 from models.clock import CaseKind, ClockOutcome, ClockStep, Notification, SlaClock
 from models.correction import Correction
 from models.kpi import KpiTarget
+from models.opendata import OpenPlan, OpenPlanItem, OpenRequest, PublicSubmission
 from models.org import Region, RegionLevel, Unit, UnitKind, UnitLevel
 from models.policy import PolicySetting
 from models.sharing import (
@@ -43,4 +44,5 @@ __all__ = [
     "Role", "ShareDecision", "ShareGrant", "ShareRequest", "SlaClock", "Unit", "UnitKind", "UnitLevel",
     "UsageReport", "User", "UserRole", "UserSession",
     "OneSourceDecision", "AggregationRegistration", "DataUpdate", "DataChange", "Correction",
+    "OpenPlan", "OpenPlanItem", "OpenRequest", "PublicSubmission",
 ]

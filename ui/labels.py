@@ -116,6 +116,17 @@ FIELD_LABELS = {
     "file": N_("File"),
     "format": N_("Export format"),
     "result": N_("Result"),
+    # open-data requests (services.opendata)
+    "applicant_kind": N_("Applicant type"),
+    "id_number": N_("Resident ID or credit code"),
+    "captcha": N_("Result"),
+    "reply": N_("Reply to the applicant"),
+    "answer": N_("Answer"),
+    "agreement_signed_on": N_("Data use agreement signed on (when agreeing)"),
+    "agreement_ends_on": N_("Agreement valid until"),
+    "supplement": N_("Your answer to the unit"),
+    "target_date": N_("Open by"),
+    "return_reason": N_("Reasons (when returning)"),
 }
 
 

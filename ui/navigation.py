@@ -20,10 +20,12 @@ SECTION_WORK = N_("Workbench")
 SECTION_CATALOG = N_("Catalog")
 SECTION_SHARING = N_("Sharing")
 SECTION_DATA = N_("Aggregation and corrections")
+SECTION_OPEN = N_("Open data")
 SECTION_SUPERVISION = N_("Supervision")
 SECTION_ADMIN = N_("Administration")
 SECTION_ACCOUNT = N_("My account")
-SECTION_ORDER = [SECTION_WORK, SECTION_CATALOG, SECTION_SHARING, SECTION_DATA, SECTION_SUPERVISION, SECTION_ADMIN, SECTION_ACCOUNT]
+SECTION_ORDER = [SECTION_WORK, SECTION_CATALOG, SECTION_SHARING, SECTION_DATA, SECTION_OPEN, SECTION_SUPERVISION,
+                 SECTION_ADMIN, SECTION_ACCOUNT]
 
 
 @dataclass(frozen=True)
@@ -86,6 +88,10 @@ PAGES: list[PageSpec] = [
     PageSpec("pages/corrections/correction.py", N_("Correction"), SECTION_DATA,
              frozenset({R.UNIT_STEWARD, R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR}), ":material/description:",
              "correction"),
+    PageSpec("pages/opendata/requests.py", N_("Open-data requests"), SECTION_OPEN,
+             frozenset({R.UNIT_STEWARD, R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR}), ":material/public:", "open-requests"),
+    PageSpec("pages/opendata/plans.py", N_("Yearly open plans"), SECTION_OPEN,
+             frozenset({R.UNIT_STEWARD, R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR}), ":material/event_note:", "open-plans"),
     PageSpec("pages/supervision/dashboard.py", N_("Leadership dashboard"), SECTION_SUPERVISION,
              frozenset({R.BUREAU_REVIEWER, R.ASSESSOR}), ":material/monitoring:", "dashboard"),
     PageSpec("pages/supervision/overdue_cases.py", N_("Overdue cases"), SECTION_SUPERVISION,

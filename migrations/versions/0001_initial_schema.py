@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 09:15:07.402278
+Create Date: 2026-11-28 09:39:21.549275
 """
 from collections.abc import Sequence
 
@@ -65,6 +65,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('calendar_day', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_calendar_day_workday_seq'), ['workday_seq'], unique=False)
+
+    op.create_table('public_submission',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('submitted_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('public_submission', schema=None) as batch_op:
+        batch_op.create_index('ix_public_submission_client', ['client_hash', 'submitted_at'], unique=False)
 
     op.create_table('region',
     sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=6), nullable=False),
@@ -307,6 +316,26 @@ def upgrade() -> None:
     with op.batch_alter_table('one_source_decision', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_one_source_decision_norm_name'), ['norm_name'], unique=True)
 
+    op.create_table('open_plan',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=True),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('return_reason', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('filed_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reviewed_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reviewed_by', sa.Integer(), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], ),
+    sa.ForeignKeyConstraint(['reviewed_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('unit_id', 'year', name='uq_open_plan_unit_year')
+    )
+    with op.batch_alter_table('open_plan', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_open_plan_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('policy_setting',
     sa.Column('key', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
     sa.Column('value', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
@@ -507,6 +536,60 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('demand_item', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_demand_item_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('open_plan_item',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('target_date', sa.Date(), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['catalog_entry.id'], ),
+    sa.ForeignKeyConstraint(['plan_id'], ['open_plan.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('open_plan_item', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_open_plan_item_entry_id'), ['entry_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_open_plan_item_plan_id'), ['plan_id'], unique=False)
+
+    op.create_table('open_request',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('code', sqlmodel.sql.sqltypes.AutoString(length=24), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('applicant_kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('domestic_controlled', sa.Boolean(), nullable=False),
+    sa.Column('applicant_name_enc', sa.Text(), nullable=False),
+    sa.Column('applicant_id_enc', sa.Text(), nullable=False),
+    sa.Column('contact_enc', sa.Text(), nullable=False),
+    sa.Column('purpose', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=True),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=True),
+    sa.Column('assigned_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('info_request', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('supplement', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('reply', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('agreement_signed_on', sa.Date(), nullable=True),
+    sa.Column('agreement_ends_on', sa.Date(), nullable=True),
+    sa.Column('submitted_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('answered_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('answered_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['answered_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['entry_id'], ['catalog_entry.id'], ),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('open_request', schema=None) as batch_op:
+        batch_op.create_index('ix_open_request_answered', ['answered_at', 'kind', 'status', 'unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_open_request_code'), ['code'], unique=True)
+        batch_op.create_index(batch_op.f('ix_open_request_entry_id'), ['entry_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_open_request_region_id'), ['region_id'], unique=False)
+        batch_op.create_index('ix_open_request_submitted', ['submitted_at', 'kind', 'status'], unique=False)
+        batch_op.create_index('ix_open_request_unit_status', ['unit_id', 'status', 'submitted_at'], unique=False)
 
     op.create_table('responsibility_item',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -749,6 +832,20 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_responsibility_item_entry_id'))
 
     op.drop_table('responsibility_item')
+    with op.batch_alter_table('open_request', schema=None) as batch_op:
+        batch_op.drop_index('ix_open_request_unit_status')
+        batch_op.drop_index('ix_open_request_submitted')
+        batch_op.drop_index(batch_op.f('ix_open_request_region_id'))
+        batch_op.drop_index(batch_op.f('ix_open_request_entry_id'))
+        batch_op.drop_index(batch_op.f('ix_open_request_code'))
+        batch_op.drop_index('ix_open_request_answered')
+
+    op.drop_table('open_request')
+    with op.batch_alter_table('open_plan_item', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_open_plan_item_plan_id'))
+        batch_op.drop_index(batch_op.f('ix_open_plan_item_entry_id'))
+
+    op.drop_table('open_plan_item')
     with op.batch_alter_table('demand_item', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_demand_item_unit_id'))
 
@@ -792,6 +889,10 @@ def downgrade() -> None:
 
     op.drop_table('user_role')
     op.drop_table('policy_setting')
+    with op.batch_alter_table('open_plan', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_open_plan_unit_id'))
+
+    op.drop_table('open_plan')
     with op.batch_alter_table('one_source_decision', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_one_source_decision_norm_name'))
 
@@ -849,6 +950,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_region_code'))
 
     op.drop_table('region')
+    with op.batch_alter_table('public_submission', schema=None) as batch_op:
+        batch_op.drop_index('ix_public_submission_client')
+
+    op.drop_table('public_submission')
     with op.batch_alter_table('calendar_day', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_calendar_day_workday_seq'))
 

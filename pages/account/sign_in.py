@@ -15,6 +15,8 @@ left, middle, right = st.columns([1, 1.3, 1])
 with middle:
     st.title(_("GovData Hub"))
     st.caption(_("Government data aggregation and sharing platform"))
+    st.page_link("pages/public/open_catalog.py", label=_("Open data catalog (no account needed)"),
+                 icon=":material/public:")
     ticket = st.session_state.get("govdata_totp_ticket")
     if ticket:
         with st.form("second_factor", border=True):

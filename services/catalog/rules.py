@@ -361,6 +361,16 @@ def submission_errors(data: EntryInput, rulings: dict[str, int],
         errors["restriction_basis"] = _("A conditionally open or not-open entry cites the basis of the restriction.")
     if data.open_attribute == OpenAttribute.CONDITIONAL and not data.open_conditions:
         errors["open_conditions"] = _("A conditionally open entry states its open conditions.")
+    opened = data.open_attribute in (OpenAttribute.OPEN, OpenAttribute.CONDITIONAL)
+    if opened and data.source_unit_id is not None and data.source_unit_id != data.provider_unit_id:
+        # Qingyuan ch.5: data a unit obtained by sharing does not enter its own open catalog; the source opens it.
+        errors["open_attribute"] = _("This unit holds the data from its source unit (obtained by sharing): only the "
+                                     "source unit may open it. Set the open attribute to not open.")
+    elif data.open_attribute == OpenAttribute.OPEN and any(i.is_sensitive for i in data.data_items):
+        # Longyan §17, Qingyuan ch.5: personal and commercial-secret data is opened only desensitised or with consent.
+        errors["open_attribute"] = _("Sensitive data items are opened only desensitised or with the subjects' "
+                                     "consent: make the entry conditionally open, or clear the sensitive mark of "
+                                     "items once they are desensitised.")
     if not data.data_items:
         errors["data_items"] = _("List at least one data item.")
     else:

@@ -80,6 +80,12 @@ PERMISSIONS: dict[str, dict[str, Scope]] = {
     "correction.file": {R.UNIT_STEWARD: U},  # a consumer unit reports wrong data
     "correction.answer": {R.UNIT_STEWARD: U},  # the source unit verifies, asks, answers
     "correction.extend": {R.UNIT_STEWARD: U},  # one extension approved by the unit's head (Yunyang §23)
+    # --- open data (the public files requests without an account; these are the staff's actions) ------
+    "open.view": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: A, R.LEADER: A, R.ASSESSOR: A},
+    "open.answer": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: G},  # the unit owning the entry, or the bureau
+    "open.assign": {R.BUREAU_REVIEWER: G},  # the bureau hands a demand for unknown data to a unit
+    "open.plan": {R.UNIT_STEWARD: U},  # a unit compiles and files its yearly open plan (Qingyuan ch.5)
+    "open.plan_review": {R.BUREAU_REVIEWER: G},  # the bureau accepts or returns it
     # --- dashboard ----------------------------------------------------------------------------------
     "kpi.view": {R.LEADER: A, R.BUREAU_REVIEWER: A, R.ASSESSOR: A},
     "kpi.set_target": {R.BUREAU_REVIEWER: A},

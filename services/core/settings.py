@@ -35,7 +35,8 @@ class Settings(BaseSettings):
     backup_key: str | None = None
     backup_key_file: Path = DATA_DIR / ".backup_key"
     attachment_dir: Path = DATA_DIR / "attachments"
-    # Encrypts personal data of public reporters at rest (Fernet): GOVDATA_PERSONAL_DATA_KEY or generated once
+    # Encrypts personal data of the public (correction reporters, open-data applicants) at rest (Fernet):
+    # GOVDATA_PERSONAL_DATA_KEY or generated once
     # into data/.personal_data_key. Losing the key makes those names and contacts unreadable.
     personal_data_key: str | None = None
     personal_data_key_file: Path = DATA_DIR / ".personal_data_key"
@@ -66,6 +67,10 @@ class Settings(BaseSettings):
     share_attachment_max_mb: float = Field(default=10.0, gt=0)
     share_unconditional_grant_days: int = Field(default=365, ge=1)
     share_expiry_notice_days: int = Field(default=10, ge=1)
+    # Open data: public submissions per client and hour (counted in the database), captcha lifetime.
+    open_submissions_per_hour: int = Field(default=5, ge=1)
+    captcha_minutes: int = Field(default=10, ge=1)
+    captcha_enabled: bool = True  # may be switched off in demo mode only (browser tests)
 
     def resolved_database_url(self) -> str:
         """SQLite paths in the default URL are relative to the project root, not the working directory."""

@@ -15,7 +15,7 @@ from sqlalchemy import and_, case, func, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from models import CatalogEntry, Region, ShareRequest, SlaClock, Unit
+from models import CatalogEntry, OpenRequest, Region, ShareRequest, SlaClock, Unit
 from models.aggregation import DataChange
 from models.correction import Correction
 from models.sharing import Dispute
@@ -88,6 +88,7 @@ def case_ref_column():
         (SlaClock.case_kind == "dispute", request_of_dispute.code),
         (SlaClock.case_kind == "correction", Correction.code),
         (SlaClock.case_kind == "data_change", changed_entry.name),
+        (SlaClock.case_kind == "open_request", OpenRequest.code),
         else_=literal(None),
     )
     joins = [
@@ -98,6 +99,7 @@ def case_ref_column():
         (Correction, and_(SlaClock.case_kind == "correction", Correction.id == SlaClock.case_id)),
         (DataChange, and_(SlaClock.case_kind == "data_change", DataChange.id == SlaClock.case_id)),
         (changed_entry, changed_entry.id == DataChange.entry_id),
+        (OpenRequest, and_(SlaClock.case_kind == "open_request", OpenRequest.id == SlaClock.case_id)),
     ]
     return ref, joins
 

@@ -78,6 +78,7 @@ STEP_MODULES = (
     "sharing",  # share requests over the published catalog: must run after "catalog" (ctx.ids["entries"])
     "aggregation",  # registrations, update logs and freshness of the published catalog
     "corrections",  # corrections by units and the public: after "sharing" (reporters are the data's consumers)
+    "opendata",  # public open-data requests and this year's open plans: needs units, entries and the calendar
     "history",  # audit history of everything above; always runs last (see seed())
 )
 

@@ -47,7 +47,8 @@ def server(tmp_path_factory):
         pytest.skip("real-browser tests need /usr/bin/chromium")
     tmp = tmp_path_factory.mktemp("e2e")
     env = {**os.environ, "GOVDATA_DATABASE_URL": f"sqlite:///{tmp / 'e2e.db'}", "GOVDATA_DEMO_MODE": "true",
-           "GOVDATA_SECRET_KEY": "e2e-only-secret"}
+           "GOVDATA_SECRET_KEY": "e2e-only-secret",
+           "GOVDATA_CAPTCHA_ENABLED": "false"}  # demo mode only: a browser cannot read the picture
     _run(["init-db"], env)
     _run(["seed-demo", "--scale", "demo"], env)
     port = _free_port()

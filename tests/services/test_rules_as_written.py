@@ -406,6 +406,8 @@ def test_every_mutating_call_checks_permission_first(world):
     from services.catalog import commands as catalog_commands
     from services.catalog import quality
     from services.corrections import commands as correction_commands
+    from services.opendata import commands as opendata_commands
+    from services.opendata import plans as opendata_plans
     from services.sharing import commands as sharing_commands
 
     nobody = Actor(user_id=world["civil"].user_id + 1000, username="nobody", display_name="nobody",
@@ -413,7 +415,7 @@ def test_every_mutating_call_checks_permission_first(world):
                    region_ids=frozenset({world.regions["city"]}))
     walked = []
     for module in (catalog_commands, quality, sharing_commands, configuration, orgs, users, aggregation_commands,
-                   correction_commands):
+                   correction_commands, opendata_commands, opendata_plans):
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ != module.__name__ or name.startswith("_"):
                 continue
@@ -453,8 +455,8 @@ KNOWN_RULES = {"bureau_co_decides", "county_approval", "cross_level_filing", "co
                "answer_clock_starts", "data_refresh_workdays"}
 
 
-# Values shipped for a workflow that is built after this one reads them (open data reads who may apply).
-READ_BY_LATER_WORKFLOWS = {"open_applicant_kinds"}
+# Values shipped for a workflow that is built after this one reads them (none left: open data reads who may apply).
+READ_BY_LATER_WORKFLOWS: set[str] = set()
 
 
 def test_every_value_in_the_profiles_is_used():

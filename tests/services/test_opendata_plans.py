@@ -1,0 +1,47 @@
+"""Yearly open plans (Qingyuan ch.5): compiled by the unit, filed with the bureau, accepted or returned; progress."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from services.core.errors import PermissionDenied, ValidationError
+from services.opendata import plans
+from services.opendata.plans import PlanItemInput
+from tests.services.opendata_fixtures import open_entry
+from tests.services.sharing_fixtures import at
+
+DAY = date(2025, 6, 2)
+
+
+def test_a_plan_is_filed_returned_revised_and_accepted_and_counts_its_progress(world):
+    opened = open_entry(world, open_attribute="open", name="已开放的数据")
+    closed = open_entry(world, open_attribute="not_open", name="计划开放的数据")
+    plan_id = plans.save_plan(world["police"], 2025, [PlanItemInput(opened, date(2025, 3, 31)),
+                                                      PlanItemInput(closed, date(2025, 5, 31))], now=at(DAY))
+    with pytest.raises(PermissionDenied):
+        plans.file_plan(world["civil"], plan_id, now=at(DAY))
+    plans.file_plan(world["police"], plan_id, now=at(DAY))
+    with pytest.raises(ValidationError):
+        plans.save_plan(world["police"], 2025, [], now=at(DAY))
+    with pytest.raises(ValidationError):
+        plans.review_plan(world["reviewer"], plan_id, accept=False, now=at(DAY))
+    plans.review_plan(world["reviewer"], plan_id, accept=False, reason="请补充开放时间安排", now=at(DAY))
+    plans.save_plan(world["police"], 2025, [PlanItemInput(opened, date(2025, 3, 31)),
+                                            PlanItemInput(closed, date(2025, 12, 31))], now=at(DAY))
+    plans.file_plan(world["police"], plan_id, now=at(DAY))
+    plans.review_plan(world["reviewer"], plan_id, accept=True, now=at(DAY))
+    row = plans.progress(world["reviewer"], 2025, now=at(DAY)).iloc[0]
+    assert (row["status"], row["items"], row["opened"], row["overdue"]) == ("accepted", 2, 1, 0)
+    assert plans.progress(world["police"], 2025, now=at(date(2026, 1, 5))).iloc[0]["overdue"] == 1
+    assert plans.progress(world["civil"], 2025).empty
+
+
+def test_a_plan_lists_the_units_own_entries_within_its_year(world):
+    other = open_entry(world, "civil", open_attribute="not_open")
+    with pytest.raises(ValidationError):
+        plans.save_plan(world["police"], 2025, [PlanItemInput(other, date(2025, 5, 1))], now=at(DAY))
+    mine = open_entry(world, open_attribute="not_open")
+    with pytest.raises(ValidationError):
+        plans.save_plan(world["police"], 2025, [PlanItemInput(mine, date(2026, 5, 1))], now=at(DAY))

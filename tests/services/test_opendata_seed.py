@@ -1,0 +1,32 @@
+"""The demo seed's open data: ~300 public requests of both kinds in every state, some late, this year's plans."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import func, select, text
+
+from models import OpenPlan, OpenRequest, SlaClock
+from services.core.db import read_session
+from services.seed import SCALES, seed
+
+NOW = datetime(2026, 3, 2, 2, 0, tzinfo=UTC)
+
+
+def test_demo_seed_has_open_requests_in_every_state_and_some_late(db):
+    counts = seed("demo", seed_value=42, now=NOW)
+    assert counts["open_requests"] == pytest.approx(SCALES["demo"].open_requests, rel=0.05)
+    with read_session() as session:
+        pairs = set(session.execute(select(OpenRequest.kind, OpenRequest.status).distinct()).all())
+        late = session.execute(select(func.count()).select_from(SlaClock).where(
+            SlaClock.case_kind == "open_request", SlaClock.due_on.is_not(None),
+            ((SlaClock.closed_on.is_(None)) & (SlaClock.due_on < NOW.date()))
+            | (SlaClock.closed_on > SlaClock.due_on))).scalar()
+        names = session.execute(text("SELECT applicant_name_enc FROM open_request")).scalars().all()
+        plans = session.execute(select(OpenPlan.year, OpenPlan.status).distinct()).all()
+    assert {s for _k, s in pairs} == {"submitted", "needs_info", "agreed", "refused"}
+    assert {k for k, _s in pairs} == {"demand", "application"}
+    assert late >= 3
+    assert all(n.startswith("gAAAA") for n in names)
+    assert {y for y, _s in plans} == {2026} and "accepted" in {s for _y, s in plans}
