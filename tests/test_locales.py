@@ -26,3 +26,18 @@ def test_language_switch_changes_the_text():
     assert i18n.gettext("Sign in") == "Sign in"
     i18n.set_language("zh_CN")
     assert i18n.gettext("Sign in") == "登录"
+
+
+def test_a_msgid_reads_the_same_in_every_feature_catalog():
+    """Feature catalogs are merged at run time: one msgid translated two ways would show whichever loads last."""
+    import re
+    from collections import defaultdict
+    from pathlib import Path
+
+    for lang in ("zh_CN", "en"):
+        seen: dict[str, set[str]] = defaultdict(set)
+        for po in (Path(__file__).resolve().parent.parent / "locales" / lang / "LC_MESSAGES").glob("*.po"):
+            for m in re.finditer(r'^msgid "(.+)"\nmsgstr "(.*)"$', po.read_text(encoding="utf-8"), re.M):
+                seen[m.group(1)].add(m.group(2))
+        clashes = {k: v for k, v in seen.items() if len(v) > 1}
+        assert not clashes, (lang, clashes)

@@ -136,7 +136,8 @@ def show_request(actor, view: open_queries.RequestView, units: dict[int, str],
         st.caption(_("Personal data is masked: only the unit that processes the request sees it."))
     if view.can_assign:
         with st.form(f"open_assign_{view.id}"):
-            target = st.selectbox(_("Assign to unit"), list(units), format_func=units.get, index=None)
+            target = st.selectbox(_("Assign to unit"), list(units), format_func=units.get, index=None,
+                                  placeholder=_("Choose…"))
             if st.form_submit_button(_("Assign")) and target:
                 session.run_action(opendata.assign, actor, view.id, target, expected_version=view.version,
                                    success=_("Assigned; the deadline keeps running from the submission."), rerun=True)
@@ -148,7 +149,7 @@ def show_request(actor, view: open_queries.RequestView, units: dict[int, str],
         signed = ends = entry_id = None
         if view.kind == "demand" and entries:
             entry_id = st.selectbox(_("Entry to open (when agreeing; its change goes through catalog review)"),
-                                    list(entries), format_func=entries.get, index=None)
+                                    list(entries), format_func=entries.get, index=None, placeholder=_("Choose…"))
         if view.kind == "application":
             c1, c2 = st.columns(2)
             signed = c1.date_input(_("Data use agreement signed on (when agreeing)"), value=None)

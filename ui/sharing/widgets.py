@@ -649,26 +649,11 @@ def verification_form(actor: Actor, entry) -> None:
 def application_form(actor: Actor, entry) -> None:
     """Conditional entry: the statement the provider decides on."""
     names = {i["id"]: i["name"] + (" ⚠" if i["is_sensitive"] else "") for i in entry.data_items}
-    methods = list(METHOD_LABELS)
     with st.form("share_apply"):
         items = st.multiselect(_("Data items wanted (only what the duty needs)"), list(names), format_func=names.get,
                                placeholder=_("Choose…"), select_all=False)
         session.field_slot("items", _("Data items wanted (only what the duty needs)"))
-        cols = st.columns(2)
-        scenario = cols[0].text_input(_("Scenario"), max_chars=300)
-        session.field_slot("scenario", _("Scenario"), cols[0])
-        method = cols[1].selectbox(_("Share method"), methods, format_func=lambda m: label(METHOD_LABELS, m),
-                                   index=methods.index(entry.share_method) if entry.share_method in methods else 0)
-        purpose = st.text_area(_("Purpose"), max_chars=1000, height=80)
-        session.field_slot("purpose", _("Purpose"))
-        basis = st.text_area(_("Duty or legal basis that needs the data"), max_chars=1000, height=80)
-        session.field_slot("legal_basis", _("Duty or legal basis that needs the data"))
-        cols = st.columns(2)
-        end = cols[0].date_input(_("Needed until"), value=default_end_date())
-        session.field_slot("end_date", _("Needed until"), cols[0])
-        upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES,
-                                      max_upload_size=upload_limit_mb())
-        session.field_slot("attachment", _("Written application (PDF or image, optional)"), cols[1])
+        scenario, method, purpose, basis, end, upload = _statement_fields(entry.share_method)
         if st.form_submit_button(_("Submit application"), type="primary"):
             data = sharing.ApplicationInput(entry_id=entry.id, items=items, scenario=scenario, purpose=purpose,
                                             legal_basis=basis, share_method=method, end_date=end)
@@ -676,10 +661,32 @@ def application_form(actor: Actor, entry) -> None:
                 _after_submit(md_text("Your request was sent to {unit}.", unit=entry.provider))
 
 
+def _statement_fields(declared_method: str | None):
+    """What every application states (Shanghai §14, Qingyuan ch.4): scenario, method, purpose, the duty or legal
+    basis, the end date and an optional written application — each with its place for a validation message."""
+    methods = list(METHOD_LABELS)
+    cols = st.columns(2)
+    scenario = cols[0].text_input(_("Scenario"), max_chars=300)
+    session.field_slot("scenario", _("Scenario"), cols[0])
+    method = cols[1].selectbox(_("Share method"), methods, format_func=lambda m: label(METHOD_LABELS, m),
+                               index=methods.index(declared_method) if declared_method in methods else 0)
+    session.field_slot("share_method", _("Share method"), cols[1])
+    purpose = st.text_area(_("Purpose"), max_chars=1000, height=80)
+    session.field_slot("purpose", _("Purpose"))
+    basis = st.text_area(_("Duty or legal basis that needs the data"), max_chars=1000, height=80)
+    session.field_slot("legal_basis", _("Duty or legal basis that needs the data"))
+    cols = st.columns(2)
+    end = cols[0].date_input(_("Needed until"), value=default_end_date())
+    session.field_slot("end_date", _("Needed until"), cols[0])
+    upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES,
+                                   max_upload_size=upload_limit_mb())
+    session.field_slot("attachment", _("Written application (PDF or image, optional)"), cols[1])
+    return scenario, method, purpose, basis, end, upload
+
+
 def uncatalogued_form(actor: Actor) -> None:
     """Data not in the catalog (Qingyuan ch.4): asked of a named unit, which confirms and then catalogs it."""
     units = sharing_queries.unit_options(actor, exclude_own=True)
-    methods = list(METHOD_LABELS)
     with st.form("share_uncatalogued"):
         provider = st.selectbox(_("Unit that holds the data"), [None, *units],
                                 format_func=lambda v: _("Choose…") if v is None else units[v])
@@ -690,20 +697,7 @@ def uncatalogued_form(actor: Actor) -> None:
         session.field_slot("description", _("Description of the data"))
         wanted = st.text_area(_("Data items wanted, one per line"), height=90)
         session.field_slot(("wanted_items", "items"), _("Data items wanted, one per line"))
-        cols = st.columns(2)
-        scenario = cols[0].text_input(_("Scenario"), max_chars=300)
-        session.field_slot("scenario", _("Scenario"), cols[0])
-        method = cols[1].selectbox(_("Share method"), methods, format_func=lambda m: label(METHOD_LABELS, m))
-        purpose = st.text_area(_("Purpose"), max_chars=1000, height=70)
-        session.field_slot("purpose", _("Purpose"))
-        basis = st.text_area(_("Duty or legal basis that needs the data"), max_chars=1000, height=70)
-        session.field_slot("legal_basis", _("Duty or legal basis that needs the data"))
-        cols = st.columns(2)
-        end = cols[0].date_input(_("Needed until"), value=default_end_date())
-        session.field_slot("end_date", _("Needed until"), cols[0])
-        upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES,
-                                      max_upload_size=upload_limit_mb())
-        session.field_slot("attachment", _("Written application (PDF or image, optional)"), cols[1])
+        scenario, method, purpose, basis, end, upload = _statement_fields(None)
         if st.form_submit_button(_("Send request"), type="primary"):
             data = sharing.ApplicationInput(provider_unit_id=provider, title=title, description=description,
                                             wanted_items=wanted.splitlines(), scenario=scenario, purpose=purpose,
