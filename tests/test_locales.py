@@ -38,6 +38,6 @@ def test_a_msgid_reads_the_same_in_every_feature_catalog():
         seen: dict[str, set[str]] = defaultdict(set)
         for po in (Path(__file__).resolve().parent.parent / "locales" / lang / "LC_MESSAGES").glob("*.po"):
             for m in re.finditer(r'^msgid "(.+)"\nmsgstr "(.*)"$', po.read_text(encoding="utf-8"), re.M):
-                seen[m.group(1)].add(m.group(2))
+                seen[m.group(1)].add(m.group(2) or m.group(1))  # an empty msgstr reads as the msgid
         clashes = {k: v for k, v in seen.items() if len(v) > 1}
         assert not clashes, (lang, clashes)
