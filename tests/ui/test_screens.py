@@ -220,3 +220,22 @@ def test_an_entry_name_with_markdown_is_shown_as_typed_on_its_button(app_db):
     assert not at.exception, at.exception
     [opener] = [b for b in at.button if b.label.startswith("打开")]
     assert "\\*\\*粗体\\*\\*" in opener.label and "\\[链接\\]" in opener.label and "http\\:" in opener.label
+
+
+def test_the_deadline_tab_converts_for_the_browser_without_errors(app_db):
+    """Defect 12: a column mixing dates with 'no statutory deadline' made Streamlit log an ArrowTypeError on every
+    render of a request's deadline tab; every column is now one type and converts to Arrow."""
+    from datetime import date
+
+    import pyarrow as pa
+
+    from services.sharing.queries import ClockView
+    from ui.sharing.widgets import deadline_rows
+
+    class _View:
+        clocks = [ClockView("share_answer", date(2025, 3, 3), None, None, None, "示范市公安局"),
+                  ClockView("share_implement", date(2025, 3, 4), date(2025, 3, 7), date(2025, 3, 6), "done", None)]
+
+    frame = deadline_rows(_View(), date(2025, 3, 10))
+    pa.Table.from_pandas(frame)  # raises ArrowTypeError / ArrowInvalid on a mixed column
+    assert len(frame) == 2

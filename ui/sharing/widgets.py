@@ -273,11 +273,7 @@ def _timeline(view: RequestView, today: date) -> None:
                 rows.append((_("Coordination result"), d["note"]))
             st.markdown(fields_md(rows))
     with tabs[1]:
-        st.dataframe(pd.DataFrame([{
-            _("Step"): policy.step_label(c.step), _("Responsible unit"): c.responsible or "",
-            _("Started"): c.started_on, _("Due"): c.due_on or _("No statutory deadline"),
-            _("Closed"): c.closed_on or "", _("Result"): _clock_result(c, today)} for c in view.clocks]),
-            hide_index=True, width="stretch")
+        st.dataframe(deadline_rows(view, today), hide_index=True, width="stretch")
     with tabs[2]:
         for g in view.grants:
             state = (_("revoked: {reason}", reason=g["revoked_reason"]) if g["revoked_at"]
@@ -293,6 +289,18 @@ def _timeline(view: RequestView, today: date) -> None:
             _download(view, a)
         if not view.attachments:
             st.caption(_("No written application attached."))
+
+
+def deadline_rows(view: RequestView, today: date) -> pd.DataFrame:
+    """The request's clocks as text columns: a column mixing dates and words (no statutory deadline) cannot be
+    converted for the browser, and Streamlit logged an ArrowTypeError on every render."""
+    return pd.DataFrame([{
+        _("Step"): policy.step_label(c.step), _("Responsible unit"): c.responsible or "",
+        _("Started"): c.started_on.isoformat() if c.started_on else "",
+        _("Due"): c.due_on.isoformat() if c.due_on else _("No statutory deadline"),
+        _("Closed"): c.closed_on.isoformat() if c.closed_on else "", _("Result"): _clock_result(c, today)}
+        for c in view.clocks], columns=[_("Step"), _("Responsible unit"), _("Started"), _("Due"), _("Closed"),
+                                        _("Result")])
 
 
 def _clock_result(clock, today: date) -> str:
