@@ -39,7 +39,7 @@ def decrypt(token: str | None) -> str | None:
         return None
     try:
         return _fernet(get_settings().personal_data_secret()).decrypt(token.encode("ascii")).decode("utf-8")
-    except InvalidToken:
+    except (InvalidToken, ValueError):  # not a token this key wrote (a restored database, a lost key)
         return None
 
 

@@ -4,7 +4,7 @@ entry's columns (`aggregation_active`, `fresh_until`) kept by the update log —
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from models import CatalogEntry
 from models.aggregation import AggregationRegistration, RegistrationState
@@ -18,20 +18,17 @@ from services.kpi.registry import (
     KpiFamily,
     KpiUnit,
     KpiWindow,
+    count_where,
     register_family,
 )
-
-
-def _count(condition) -> ColumnElement:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def entries_query(window: KpiWindow, grain: Grain) -> Select:
     mounted = CatalogEntry.aggregation_active.is_(True)  # type: ignore[attr-defined]
     fresh = and_(mounted, or_(CatalogEntry.fresh_until.is_(None), CatalogEntry.fresh_until >= window.as_of))  # type: ignore[union-attr,operator]
     stale = and_(mounted, CatalogEntry.fresh_until < window.as_of)  # type: ignore[operator]
-    stmt = select(func.count().label("agg_published"), _count(mounted).label("mounted"), _count(fresh).label("fresh"),
-                  _count(stale).label("stale")).where(live_at(window), window.units(CatalogEntry.provider_unit_id))
+    stmt = select(func.count().label("agg_published"), count_where(mounted).label("mounted"), count_where(fresh).label("fresh"),
+                  count_where(stale).label("stale")).where(live_at(window), window.units(CatalogEntry.provider_unit_id))
     if grain is Grain.UNIT:
         stmt = stmt.add_columns(CatalogEntry.provider_unit_id.label(UNIT_COLUMN)).group_by(CatalogEntry.provider_unit_id)
     return stmt

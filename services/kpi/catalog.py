@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from models import CatalogEntry, ResponsibilityItem
 from models.catalog import EntryStatus, OpenAttribute, ShareType
@@ -18,6 +18,7 @@ from services.kpi.registry import (
     KpiFamily,
     KpiUnit,
     KpiWindow,
+    count_where,
     register_family,
 )
 
@@ -25,10 +26,6 @@ from services.kpi.registry import (
 
 RESTRICTED = (str(ShareType.CONDITIONAL), str(ShareType.NOT_SHARED))
 OPEN = (str(OpenAttribute.OPEN), str(OpenAttribute.CONDITIONAL))
-
-
-def _count(condition) -> ColumnElement:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def live_at(window: KpiWindow) -> ColumnElement[bool]:
@@ -55,11 +52,11 @@ def entries_query(window: KpiWindow, grain: Grain) -> Select:
     stmt = select(
         func.count().label("published"),
         func.coalesce(func.sum(CatalogEntry.completeness), 0).label("completeness_sum"),
-        _count(restricted).label("restricted"),
-        _count(and_(restricted, has_basis())).label("restricted_with_basis"),
-        _count(CatalogEntry.share_type == str(ShareType.UNCONDITIONAL)).label("unconditional"),
-        _count(CatalogEntry.open_attribute.in_(OPEN)).label("open_entries"),  # type: ignore[union-attr]
-        _count(maintained).label("maintained"),
+        count_where(restricted).label("restricted"),
+        count_where(and_(restricted, has_basis())).label("restricted_with_basis"),
+        count_where(CatalogEntry.share_type == str(ShareType.UNCONDITIONAL)).label("unconditional"),
+        count_where(CatalogEntry.open_attribute.in_(OPEN)).label("open_entries"),  # type: ignore[union-attr]
+        count_where(maintained).label("maintained"),
     ).where(live_at(window), window.units(CatalogEntry.provider_unit_id))
     if grain is Grain.UNIT:
         stmt = stmt.add_columns(CatalogEntry.provider_unit_id.label(UNIT_COLUMN)).group_by(CatalogEntry.provider_unit_id)
@@ -68,7 +65,7 @@ def entries_query(window: KpiWindow, grain: Grain) -> Select:
 
 def responsibility_query(window: KpiWindow, grain: Grain) -> Select:
     covered = and_(CatalogEntry.id.is_not(None), live_at(window))  # type: ignore[union-attr]
-    stmt = (select(func.count(ResponsibilityItem.id).label("responsibilities"), _count(covered).label("covered"))
+    stmt = (select(func.count(ResponsibilityItem.id).label("responsibilities"), count_where(covered).label("covered"))
             .select_from(ResponsibilityItem)
             .outerjoin(CatalogEntry, CatalogEntry.id == ResponsibilityItem.entry_id)
             .where(ResponsibilityItem.created_at < window.as_of_end,  # type: ignore[operator]
@@ -88,11 +85,11 @@ def funnel_query(window: KpiWindow) -> Select:
     live = live_at(window)
     return select(
         func.count().label("compiled"),
-        _count(submitted).label("submitted"),
-        _count(CatalogEntry.status == str(EntryStatus.RETURNED)).label("returned"),
-        _count(live).label("published"),
-        _count(and_(live, CatalogEntry.share_type != str(ShareType.NOT_SHARED))).label("shareable"),
-        _count(and_(live, CatalogEntry.open_attribute.in_(OPEN))).label("open"),  # type: ignore[union-attr]
+        count_where(submitted).label("submitted"),
+        count_where(CatalogEntry.status == str(EntryStatus.RETURNED)).label("returned"),
+        count_where(live).label("published"),
+        count_where(and_(live, CatalogEntry.share_type != str(ShareType.NOT_SHARED))).label("shareable"),
+        count_where(and_(live, CatalogEntry.open_attribute.in_(OPEN))).label("open"),  # type: ignore[union-attr]
     ).where(CatalogEntry.status != str(EntryStatus.WITHDRAWN), CatalogEntry.created_at < window.as_of_end,  # type: ignore[operator]
             window.units(CatalogEntry.provider_unit_id))
 

@@ -3,7 +3,7 @@ by the source unit responsible for it."""
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, case, func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import aliased
 
 from models import CalendarDay, CaseKind, ClockOutcome, ClockStep, SlaClock
@@ -18,6 +18,7 @@ from services.kpi.registry import (
     KpiFamily,
     KpiUnit,
     KpiWindow,
+    count_where,
     register_family,
 )
 from services.kpi.sharing import not_cancelled
@@ -25,13 +26,9 @@ from services.kpi.sharing import not_cancelled
 VERIFY = str(ClockStep.CORRECTION_VERIFY)
 
 
-def _count(condition) -> ColumnElement:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def deadlines_query(window: KpiWindow, grain: Grain) -> Select:
-    stmt = select(func.count().label("verify_due"), _count(on_time()).label("verify_on_time"),
-                  _count(SlaClock.extended_days > 0).label("extended")).where(
+    stmt = select(func.count().label("verify_due"), count_where(on_time()).label("verify_on_time"),
+                  count_where(SlaClock.extended_days > 0).label("extended")).where(
         SlaClock.step == VERIFY, SlaClock.due_on >= window.start, SlaClock.due_on <= window.as_of,  # type: ignore[operator]
         not_cancelled(), not_paused(), clock_scope(window))
     if grain is Grain.UNIT:

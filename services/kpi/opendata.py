@@ -3,7 +3,7 @@ statutory deadlines, the approval rate and the progress of the yearly open plans
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, Select, and_, case, func, select
+from sqlalchemy import Select, and_, func, select
 
 from models import CatalogEntry, ClockStep, OpenPlan, OpenPlanItem, OpenRequest, SlaClock
 from models.catalog import OpenAttribute
@@ -19,6 +19,7 @@ from services.kpi.registry import (
     KpiFamily,
     KpiUnit,
     KpiWindow,
+    count_where,
     register_family,
 )
 from services.kpi.sharing import not_cancelled
@@ -28,10 +29,6 @@ OPENED = (str(OpenAttribute.OPEN), str(OpenAttribute.CONDITIONAL))
 WAITING = (str(OpenRequestStatus.SUBMITTED), str(OpenRequestStatus.NEEDS_INFO))
 
 
-def _count(condition) -> ColumnElement:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
-
-
 def _by_unit(stmt: Select, column) -> Select:
     return stmt.add_columns(column.label(UNIT_COLUMN)).group_by(column)
 
@@ -39,7 +36,7 @@ def _by_unit(stmt: Select, column) -> Select:
 def catalog_query(window: KpiWindow, grain: Grain) -> Select:
     """Entries live at the end of the window, and those of them open (unconditionally or on conditions)."""
     stmt = select(func.count().label("od_published"),
-                  _count(CatalogEntry.open_attribute.in_(OPENED)).label("od_open_entries"),  # type: ignore[union-attr]
+                  count_where(CatalogEntry.open_attribute.in_(OPENED)).label("od_open_entries"),  # type: ignore[union-attr]
                   ).where(live_at(window), window.units(CatalogEntry.provider_unit_id))
     return _by_unit(stmt, CatalogEntry.provider_unit_id) if grain is Grain.UNIT else stmt
 
@@ -49,20 +46,20 @@ def requests_query(window: KpiWindow, grain: Grain) -> Select:
     submitted = and_(OpenRequest.submitted_at >= window.start_at, OpenRequest.submitted_at < window.as_of_end)  # type: ignore[operator]
     answered = and_(OpenRequest.answered_at >= window.start_at, OpenRequest.answered_at < window.as_of_end)  # type: ignore[operator]
     stmt = select(
-        _count(submitted).label("od_received"),
-        _count(and_(submitted, OpenRequest.kind == str(OpenRequestKind.DEMAND))).label("od_demands"),
-        _count(and_(submitted, OpenRequest.kind == str(OpenRequestKind.APPLICATION))).label("od_applications"),
-        _count(and_(OpenRequest.submitted_at < window.as_of_end,  # type: ignore[operator]
+        count_where(submitted).label("od_received"),
+        count_where(and_(submitted, OpenRequest.kind == str(OpenRequestKind.DEMAND))).label("od_demands"),
+        count_where(and_(submitted, OpenRequest.kind == str(OpenRequestKind.APPLICATION))).label("od_applications"),
+        count_where(and_(OpenRequest.submitted_at < window.as_of_end,  # type: ignore[operator]
                     OpenRequest.status.in_(WAITING))).label("od_waiting"),  # type: ignore[attr-defined]
-        _count(and_(answered, OpenRequest.status == str(OpenRequestStatus.AGREED))).label("od_agreed"),
-        _count(answered).label("od_answered"),
+        count_where(and_(answered, OpenRequest.status == str(OpenRequestStatus.AGREED))).label("od_agreed"),
+        count_where(answered).label("od_answered"),
     ).where(window.units(OpenRequest.unit_id))
     return _by_unit(stmt, OpenRequest.unit_id) if grain is Grain.UNIT else stmt
 
 
 def deadlines_query(window: KpiWindow, grain: Grain) -> Select:
     """Answer deadlines of public requests that fell due in the window, and how many were met."""
-    stmt = select(func.count().label("od_due"), _count(on_time()).label("od_on_time")).where(
+    stmt = select(func.count().label("od_due"), count_where(on_time()).label("od_on_time")).where(
         SlaClock.step.in_(OPEN_STEPS),  # type: ignore[attr-defined]
         SlaClock.due_on >= window.start, SlaClock.due_on <= window.as_of,  # type: ignore[operator]
         not_cancelled(), not_paused(), clock_scope(window))
@@ -73,7 +70,7 @@ def plans_query(window: KpiWindow, grain: Grain) -> Select:
     """Entries in the accepted or filed open plans of the as-of year, and those already open."""
     opened = and_(CatalogEntry.is_published.is_(True),  # type: ignore[attr-defined]
                   CatalogEntry.open_attribute.in_(OPENED))  # type: ignore[union-attr]
-    stmt = (select(func.count(OpenPlanItem.id).label("od_planned"), _count(opened).label("od_plan_opened"))
+    stmt = (select(func.count(OpenPlanItem.id).label("od_planned"), count_where(opened).label("od_plan_opened"))
             .select_from(OpenPlanItem)
             .join(OpenPlan, OpenPlan.id == OpenPlanItem.plan_id)
             .join(CatalogEntry, CatalogEntry.id == OpenPlanItem.entry_id)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
-from sqlalchemy import ColumnElement, Select, false, select, true
+from sqlalchemy import ColumnElement, Select, case, false, func, select, true
 
 from models import Unit
 from services.core.timeutil import tz
@@ -36,6 +36,11 @@ class Grain(StrEnum):
 
 UNIT_COLUMN = "unit_id"
 
+
+
+def count_where(condition) -> ColumnElement:
+    """Rows meeting `condition`, as one aggregate column (0 on an empty set): the families' building block."""
+    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 @dataclass(frozen=True)
 class KpiWindow:

@@ -20,6 +20,7 @@ from services.kpi.registry import (
     KpiFamily,
     KpiUnit,
     KpiWindow,
+    count_where,
     register_family,
 )
 
@@ -32,10 +33,6 @@ REJECTED = tuple(str(s) for s in (RequestStatus.REJECTED, RequestStatus.DISPUTED
 # Kinds that get an answer; an unconditional access is granted at once and is not a decision.
 # (A verification is answered match / no match, never approved: it has its own KPI.)
 ANSWERED_KINDS = tuple(str(k) for k in (RequestKind.APPLY, RequestKind.UNCATALOGUED))
-
-
-def _count(condition) -> ColumnElement:
-    return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
 
 
 def not_cancelled() -> ColumnElement[bool]:
@@ -52,12 +49,12 @@ def deadlines_query(window: KpiWindow, grain: Grain) -> Select:
     answer, implement = str(ClockStep.SHARE_ANSWER), str(ClockStep.SHARE_IMPLEMENT)
     verify = str(ClockStep.SHARE_VERIFY)
     stmt = select(
-        _count(SlaClock.step == answer).label("answer_due"),
-        _count(met(answer)).label("answer_on_time"),
-        _count(SlaClock.step == implement).label("implement_due"),
-        _count(met(implement)).label("implement_on_time"),
-        _count(SlaClock.step == verify).label("verify_due"),
-        _count(met(verify)).label("verify_on_time"),
+        count_where(SlaClock.step == answer).label("answer_due"),
+        count_where(met(answer)).label("answer_on_time"),
+        count_where(SlaClock.step == implement).label("implement_due"),
+        count_where(met(implement)).label("implement_on_time"),
+        count_where(SlaClock.step == verify).label("verify_due"),
+        count_where(met(verify)).label("verify_on_time"),
     ).where(SlaClock.step.in_((answer, implement, verify)),  # type: ignore[attr-defined]  (steps of share requests only)
             SlaClock.due_on >= window.start, SlaClock.due_on <= window.as_of,  # type: ignore[operator]
             not_cancelled(), not_paused(), clock_scope(window))
@@ -89,8 +86,8 @@ def decisions_query(window: KpiWindow, grain: Grain) -> Select:
     """Applications answered in the window (answered_at), by the decision they hold now."""
     status = ShareRequest.status
     stmt = select(
-        _count(status.in_(APPROVED)).label("approved"),  # type: ignore[attr-defined]
-        _count(status.in_(APPROVED + REJECTED)).label("decided"),  # type: ignore[attr-defined]
+        count_where(status.in_(APPROVED)).label("approved"),  # type: ignore[attr-defined]
+        count_where(status.in_(APPROVED + REJECTED)).label("decided"),  # type: ignore[attr-defined]
     ).where(ShareRequest.answered_at >= window.start_at, ShareRequest.answered_at < window.as_of_end,  # type: ignore[operator]
             ShareRequest.kind.in_(ANSWERED_KINDS), window.units(ShareRequest.provider_unit_id))  # type: ignore[attr-defined]
     if grain is Grain.UNIT:
@@ -134,7 +131,7 @@ def monthly_on_time_query(window: KpiWindow, months: list[tuple[date, date]]) ->
     """Chart source: answer deadlines per month of their due date, and how many were met."""
     answer = str(ClockStep.SHARE_ANSWER)
     month = _month_bucket(SlaClock.due_on, months, timestamps=False).label("month")
-    return (select(month, func.count().label("answer_due"), _count(met(answer)).label("answer_on_time"))
+    return (select(month, func.count().label("answer_due"), count_where(met(answer)).label("answer_on_time"))
             .where(SlaClock.step == answer, SlaClock.case_kind == str(CaseKind.SHARE_REQUEST),
                    SlaClock.due_on >= months[0][0], SlaClock.due_on <= min(months[-1][1], window.as_of),  # type: ignore[operator]
                    not_cancelled(), not_paused(), clock_scope(window))
