@@ -206,11 +206,12 @@ def decide_filing(actor: Actor, registration_id: int, acknowledge: bool, note: s
 
 
 def _apply_update(session: Session, entry: CatalogEntry, data: UpdateInput, actor: Actor, now: datetime | None,
-                  moment: datetime) -> DataUpdate:
+                  moment: datetime, *, client_id: int | None = None, client_event_id: str | None = None) -> DataUpdate:
     row = DataUpdate(entry_id=entry.id, unit_id=entry.provider_unit_id, updated_at=local_noon(data.updated_on)  # type: ignore[arg-type]
                      if not isinstance(data.updated_on, datetime) else data.updated_on,
                      record_count=data.record_count, added=data.added, changed=data.changed, deleted=data.deleted,
-                     source=(data.source or "").strip() or None, recorded_by=actor.user_id, created_at=moment)
+                     source=(data.source or "").strip() or None, recorded_by=actor.user_id, created_at=moment,
+                     client_id=client_id, client_event_id=client_event_id)
     session.add(row)
     if entry.data_updated_at is None or row.updated_at > entry.data_updated_at:
         entry.data_updated_at = row.updated_at
