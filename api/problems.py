@@ -42,8 +42,8 @@ SLUGS = {400: "bad-request", 401: "unauthorized", 403: "forbidden", 404: "not-fo
 FIELD_MESSAGES = {
     "missing": N_("This field is required."),
     "extra_forbidden": N_("This field is not part of the interface."),
-    "json_invalid": N_("The body is not valid JSON."),
 }
+JSON_INVALID = N_("The body is not valid JSON.")
 FIELD_GENERIC = N_("This value does not have the required type or form.")
 
 
@@ -88,7 +88,7 @@ def install(app: FastAPI) -> None:
         i18n.set_language(language_of(request))
         errors = exc.errors()
         if any(e.get("type") == "json_invalid" for e in errors):
-            return problem(request, 400, _(FIELD_MESSAGES["json_invalid"]))
+            return problem(request, 400, _(JSON_INVALID))
         located = [{"pointer": _pointer(e.get("loc", ())), "code": e.get("type", "invalid"),
                     "detail": _(FIELD_MESSAGES.get(e.get("type", ""), FIELD_GENERIC))} for e in errors]
         return problem(request, 422, _("Some fields are not valid."), errors=located)
