@@ -17,7 +17,7 @@ from sqlmodel import select
 from models import CatalogEntry
 from models.aggregation import AggregationRegistration, DataUpdate, RegistrationState
 from services.aggregation import rules
-from services.aggregation.commands import _apply_update, local_noon
+from services.aggregation.commands import _apply_update, apply_updates, local_noon
 from services.aggregation.rules import UpdateInput
 from services.core.actor import Actor
 from services.core.errors import ValidationError
@@ -266,8 +266,9 @@ def _push(actor: Actor, client_id: int, events: list[dict[str, Any]], now: datet
         fresh = [c for c in checked if c[0] not in known]
         report.duplicates += len(checked) - len(fresh)
         moment_now = now_utc(now)
-        for event_id, entry, data in sorted(fresh, key=lambda c: c[2].updated_on):
-            _apply_update(session, entry, data, actor, now, moment_now, client_id=client_id, client_event_id=event_id)
+        apply_updates(session, [(entry, data, event_id) for event_id, entry, data in
+                                sorted(fresh, key=lambda c: c[2].updated_on)], actor, now, moment_now,
+                      client_id=client_id)
         report.written = len(fresh)
         report.entries = len({e.id for _i, e, _d in fresh})
         uow.audit("aggregation.push_updates", object_type="data_update", object_id=f"client {client_id}",
