@@ -60,7 +60,7 @@ with right:
                                    success=md_text("The key of {name} was revoked.", name=selected["name"]))
     st.subheader(_("Register a client system"))
     units = api_clients.unit_choices()
-    with st.form("api_client_new"):
+    with st.form("api_client_new", clear_on_submit=True):
         name = st.text_input(_("Client system"), max_chars=80)
         unit_id = st.selectbox(_("Unit"), list(units), format_func=lambda u: units[u], index=None,
                                placeholder=_("Choose…"))
