@@ -7,10 +7,11 @@ PORT ?= 8501
 PYTEST_ARGS ?=
 TEST_WORKERS ?= 2
 
-.PHONY: run test lint bench e2e screenshots migration clean-db help
+.PHONY: run api test lint bench e2e screenshots migration clean-db help
 
 help:
 	@echo "make run    - install, create the database with demo data on first start, serve on :$(PORT)"
+	@echo "make api    - install, create the database if needed, serve the system interface on :\$$GOVDATA_API_PORT (8000)"
 	@echo "make test   - install dev requirements, ruff, architecture contracts, then the whole pytest suite"
 	@echo "make bench  - benchmarks (never part of make test)"
 	@echo "make lint   - ruff and the architecture contracts (lint-imports)"
@@ -34,6 +35,11 @@ run: $(VENV)/.runtime
 	$(PY) manage.py init-db
 	$(PY) manage.py seed-demo --scale demo --if-empty
 	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+
+# The system interface (FastAPI under uvicorn); the port comes from GOVDATA_API_PORT (default 8000).
+api: $(VENV)/.runtime
+	$(PY) manage.py init-db
+	$(PY) manage.py api
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -467,6 +467,98 @@ def share_sweep_cmd() -> None:
     typer.echo(f"share grants: {result.expired} expired, {result.reminded} reminded")
 
 
+@app.command("api")
+def api_cmd(
+    host: str = typer.Option("127.0.0.1", help="address to listen on (behind the reverse proxy: keep loopback)"),
+    port: int | None = typer.Option(None, help="port (default: GOVDATA_API_PORT, 8000)"),
+    workers: int = typer.Option(1, help="server processes (the rate limit is counted in the database)"),
+) -> None:
+    """Serve the system interface (FastAPI under uvicorn); docs at /api/v1/docs."""
+    import uvicorn
+
+    from services.core.settings import get_settings
+
+    _ready()
+    uvicorn.run("api.app:app", host=host, port=port or get_settings().api_port, workers=workers,
+                proxy_headers=True, log_level="info")
+
+
+api_client_app = typer.Typer(no_args_is_help=True,
+                             help="Client systems of the interface: register, rotate or revoke a key, list them.")
+app.add_typer(api_client_app, name="api-client")
+
+
+def _admin(as_user: str):
+    from services.catalog import spreadsheet as catalog_io
+
+    try:
+        return catalog_io.actor_by_username(as_user)
+    except ServiceError as exc:
+        fail(exc.message, 1)
+
+
+@api_client_app.command("register")
+def api_client_register(
+    name: str = typer.Argument(..., help="the client system's name (unique)"),
+    org: str = typer.Option(..., "--org", help="its unit (unified social credit code)"),
+    scope: list[str] = typer.Option(..., "--scope", help="catalog:read, catalog:write, aggregation:write, "
+                                                          "sharing:read, kpi:read; repeatable"),
+    rate_limit: int | None = typer.Option(None, "--rate-limit", help="calls per minute (default GOVDATA_API_RATE_LIMIT)"),
+    as_user: str = typer.Option(..., "--as", help="the system administrator registering it"),
+) -> None:
+    """Prints the key once on stdout (only its hash is stored)."""
+    from services.administration import api_clients, orgs
+
+    _ready()
+    unit_id = orgs.unit_id_by_uscc(org)
+    if unit_id is None:
+        fail(f"no unit has the unified social credit code {org}", 1)
+    try:
+        _id, key = api_clients.register_client(_admin(as_user), api_clients.ClientInput(name, unit_id, scope,
+                                                                                       rate_limit))
+    except ServiceError as exc:
+        fail(exc.message, 1)
+    typer.echo(key)
+
+
+@api_client_app.command("rotate")
+def api_client_rotate(client_id: int = typer.Argument(...),
+                      as_user: str = typer.Option(..., "--as", help="the system administrator")) -> None:
+    """Prints the new key once; the old one is refused from the next call on."""
+    from services.administration import api_clients
+
+    _ready()
+    try:
+        typer.echo(api_clients.rotate_key(_admin(as_user), client_id))
+    except ServiceError as exc:
+        fail(exc.message, 1)
+
+
+@api_client_app.command("revoke")
+def api_client_revoke(client_id: int = typer.Argument(...),
+                      as_user: str = typer.Option(..., "--as", help="the system administrator")) -> None:
+    from services.administration import api_clients
+
+    _ready()
+    try:
+        api_clients.revoke_client(_admin(as_user), client_id)
+    except ServiceError as exc:
+        fail(exc.message, 1)
+    typer.echo(f"revoked client {client_id}")
+
+
+@api_client_app.command("list")
+def api_client_list(as_user: str = typer.Option(..., "--as", help="the system administrator")) -> None:
+    from services.administration import api_clients
+
+    _ready()
+    try:
+        frame = api_clients.list_clients(_admin(as_user))
+    except ServiceError as exc:
+        fail(exc.message, 1)
+    typer.echo(frame.drop(columns=["version"]).to_string(index=False) if not frame.empty else "no client systems")
+
+
 catalog_app = typer.Typer(no_args_is_help=True, help="Catalog spreadsheet: import a compiled workbook, export the catalog.")
 app.add_typer(catalog_app, name="catalog")
 

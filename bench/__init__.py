@@ -67,5 +67,13 @@ for _b in (
     Benchmark("pages.dashboard_first_visit", "bench.pages:dashboard_first_visit", 3000,
               "the leader's dashboard in a new session with nothing cached, then again (cached)",
               scales=("demo", "city")),
+    # The system interface (#18): each HTTP measurement beside the same service call without HTTP.
+    Benchmark("api.push_http", "bench.api:push_http", None,
+              "500 update-log events pushed in one batch over HTTP (events/s = 500 / median s)",
+              compare_to=("api.push_direct",)),
+    Benchmark("api.push_direct", "bench.api:push_direct", None, "the same batch through the service, no HTTP"),
+    Benchmark("api.search_http", "bench.api:search_http", 200, "the published-catalog search over HTTP, one page",
+              compare_to=("api.search_direct",)),
+    Benchmark("api.search_direct", "bench.api:search_direct", 200, "the same search through the service, no HTTP"),
 ):
     add(_b)

@@ -245,9 +245,10 @@ def add_ratios(results: list[Result]) -> None:
     for bench in REGISTRY.values():
         for other in bench.compare_to:
             for r in results:
-                if r.name != bench.name or r.median_ms is None:
+                if r.median_ms is None or not (r.name == bench.name or r.name.startswith(bench.name + ".")):
                     continue
-                o = by_key.get((r.backend, other))
+                # a labelled measurement compares with the same label of the other benchmark
+                o = by_key.get((r.backend, other + r.name[len(bench.name):]))
                 if o and o.median_ms:
                     r.ratios[other] = round(r.median_ms / o.median_ms, 2)
 

@@ -13,7 +13,7 @@ from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCE_DIRS = ("services", "pages", "ui", "models")
+SOURCE_DIRS = ("services", "pages", "ui", "models", "api")
 SOURCE_FILES = ("app.py",)
 KEYWORDS = {"_": None, "gettext": None, "N_": None, "ngettext": (1, 2), "t": None, "md_text": None}
 LANGS = ("zh_CN", "en")

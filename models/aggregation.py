@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlmodel import Field, Index, SQLModel
+from sqlmodel import Field, Index, SQLModel, UniqueConstraint
 
 from models.base import ts_field, version_field
 
@@ -61,7 +61,9 @@ class DataUpdate(SQLModel, table=True):
 
     __tablename__ = "data_update"
     __table_args__ = (Index("ix_data_update_entry_time", "entry_id", "updated_at"),
-                      Index("ix_data_update_unit_time", "unit_id", "updated_at"))
+                      Index("ix_data_update_unit_time", "unit_id", "updated_at"),
+                      # a client system's event id: a retried push of the same event never counts twice
+                      UniqueConstraint("client_id", "client_event_id", name="uq_data_update_client_event"))
 
     id: int | None = Field(default=None, primary_key=True)
     entry_id: int = Field(foreign_key="catalog_entry.id")
@@ -73,6 +75,8 @@ class DataUpdate(SQLModel, table=True):
     deleted: int = 0
     source: str | None = Field(default=None, max_length=120)  # who or which system updated
     recorded_by: int | None = Field(default=None, foreign_key="app_user.id")
+    client_id: int | None = Field(default=None, foreign_key="api_client.id")  # pushed through the interface
+    client_event_id: str | None = Field(default=None, max_length=64)
     created_at: datetime = ts_field(nullable=False, default_now=True)
 
 

@@ -108,6 +108,11 @@ FIELD_LABELS = {
     "start": N_("First day"),
     "end": N_("Last day"),
     "region": N_("Region"),
+    # interface clients (系统对接)
+    "client": N_("Client system"),
+    "scopes": N_("Scopes"),
+    "rate_limit": N_("Calls per minute"),
+    "events": N_("Update-log events"),
     "path": N_("Policy value"),
     "profile": N_("Policy profile"),
     "day": N_("Date"),

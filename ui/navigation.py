@@ -102,6 +102,8 @@ PAGES: list[PageSpec] = [
              "regions"),
     PageSpec("pages/administration/units.py", N_("Units"), SECTION_ADMIN, frozenset({R.SYS_ADMIN}), ":material/apartment:",
              "units"),
+    PageSpec("pages/administration/api_clients.py", N_("Interface clients"), SECTION_ADMIN, frozenset({R.SYS_ADMIN}),
+             ":material/key:", "api-clients"),
     # The security and audit administrators see only the credential resets waiting for a second administrator.
     PageSpec("pages/administration/accounts.py", N_("Accounts"), SECTION_ADMIN,
              frozenset({R.SYS_ADMIN, R.SECURITY_ADMIN, R.AUDIT_ADMIN}), ":material/group:", "accounts"),

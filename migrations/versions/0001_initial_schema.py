@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 09:39:21.549275
+Create Date: 2026-11-28 10:24:53.392948
 """
 from collections.abc import Sequence
 
@@ -167,6 +167,32 @@ def upgrade() -> None:
         batch_op.create_index('ix_sla_clock_step_closed', ['step', 'closed_on', 'outcome', 'started_on', 'paused_workdays', 'responsible_unit_id'], unique=False)
         batch_op.create_index('ix_sla_clock_step_due', ['step', 'due_on', 'closed_on', 'outcome', 'paused_at', 'responsible_unit_id'], unique=False)
         batch_op.create_index('ix_sla_clock_unit_open', ['responsible_unit_id', 'closed_at'], unique=False)
+
+    op.create_table('api_client',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=80), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('scopes', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('key_hash', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('key_hint', sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+    sa.Column('rate_limit', sa.Integer(), nullable=False),
+    sa.Column('note', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('rotated_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('revoked_by', sa.Integer(), nullable=True),
+    sa.Column('last_used_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['revoked_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('name')
+    )
+    with op.batch_alter_table('api_client', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_client_key_hash'), ['key_hash'], unique=True)
+        batch_op.create_index(batch_op.f('ix_api_client_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('attachment',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -400,6 +426,15 @@ def upgrade() -> None:
     with op.batch_alter_table('aggregation_registration', schema=None) as batch_op:
         batch_op.create_index('ix_aggregation_registration_unit_state', ['unit_id', 'state'], unique=False)
 
+    op.create_table('api_rate_window',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('client_id', sa.Integer(), nullable=False),
+    sa.Column('window_start', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('calls', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['api_client.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('client_id', 'window_start', name='uq_api_rate_window')
+    )
     op.create_table('catalog_trigger',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -506,11 +541,15 @@ def upgrade() -> None:
     sa.Column('deleted', sa.Integer(), nullable=False),
     sa.Column('source', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=True),
     sa.Column('recorded_by', sa.Integer(), nullable=True),
+    sa.Column('client_id', sa.Integer(), nullable=True),
+    sa.Column('client_event_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
     sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['client_id'], ['api_client.id'], ),
     sa.ForeignKeyConstraint(['entry_id'], ['catalog_entry.id'], ),
     sa.ForeignKeyConstraint(['recorded_by'], ['app_user.id'], ),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
-    sa.PrimaryKeyConstraint('id')
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('client_id', 'client_event_id', name='uq_data_update_client_event')
     )
     with op.batch_alter_table('data_update', schema=None) as batch_op:
         batch_op.create_index('ix_data_update_entry_time', ['entry_id', 'updated_at'], unique=False)
@@ -875,6 +914,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_catalog_trigger_entry_id'))
 
     op.drop_table('catalog_trigger')
+    op.drop_table('api_rate_window')
     with op.batch_alter_table('aggregation_registration', schema=None) as batch_op:
         batch_op.drop_index('ix_aggregation_registration_unit_state')
 
@@ -924,6 +964,11 @@ def downgrade() -> None:
         batch_op.drop_index('ix_attachment_owner')
 
     op.drop_table('attachment')
+    with op.batch_alter_table('api_client', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_client_unit_id'))
+        batch_op.drop_index(batch_op.f('ix_api_client_key_hash'))
+
+    op.drop_table('api_client')
     with op.batch_alter_table('sla_clock', schema=None) as batch_op:
         batch_op.drop_index('ix_sla_clock_unit_open')
         batch_op.drop_index('ix_sla_clock_step_due')

@@ -205,12 +205,42 @@ def decide_filing(actor: Actor, registration_id: int, acknowledge: bool, note: s
         uow.commit()
 
 
+def _update_row(entry: CatalogEntry, data: UpdateInput, actor: Actor, moment: datetime, client_id: int | None,
+                client_event_id: str | None) -> DataUpdate:
+    return DataUpdate(entry_id=entry.id, unit_id=entry.provider_unit_id, updated_at=local_noon(data.updated_on)  # type: ignore[arg-type]
+                      if not isinstance(data.updated_on, datetime) else data.updated_on,
+                      record_count=data.record_count, added=data.added, changed=data.changed, deleted=data.deleted,
+                      source=(data.source or "").strip() or None, recorded_by=actor.user_id, created_at=moment,
+                      client_id=client_id, client_event_id=client_event_id)
+
+
+def apply_updates(session: Session, updates: list[tuple[CatalogEntry, UpdateInput, str | None]], actor: Actor,
+                  now: datetime | None, moment: datetime, *, client_id: int | None = None) -> None:
+    """Many checked updates (in date order) with one flush: each entry's freshness moves once, to its newest
+    update. Entries with a reported change waiting go through `_apply_update` one row at a time, since each
+    row may close a refresh clock."""
+    ids = list({entry.id for entry, _d, _e in updates})
+    waiting = set(session.exec(select(DataChange.entry_id).where(
+        DataChange.entry_id.in_(ids), DataChange.resolved_at.is_(None))).all()) if ids else set()  # type: ignore[union-attr,attr-defined]
+    moved: dict[int, CatalogEntry] = {}
+    for entry, data, event_id in updates:
+        if entry.id in waiting:
+            _apply_update(session, entry, data, actor, now, moment, client_id=client_id, client_event_id=event_id)
+            continue
+        row = _update_row(entry, data, actor, moment, client_id, event_id)
+        session.add(row)
+        if entry.data_updated_at is None or row.updated_at > entry.data_updated_at:
+            entry.data_updated_at = row.updated_at
+            moved[entry.id] = entry  # type: ignore[index]
+    for entry in moved.values():
+        refresh_freshness(entry)
+        session.add(entry)
+    session.flush()
+
+
 def _apply_update(session: Session, entry: CatalogEntry, data: UpdateInput, actor: Actor, now: datetime | None,
-                  moment: datetime) -> DataUpdate:
-    row = DataUpdate(entry_id=entry.id, unit_id=entry.provider_unit_id, updated_at=local_noon(data.updated_on)  # type: ignore[arg-type]
-                     if not isinstance(data.updated_on, datetime) else data.updated_on,
-                     record_count=data.record_count, added=data.added, changed=data.changed, deleted=data.deleted,
-                     source=(data.source or "").strip() or None, recorded_by=actor.user_id, created_at=moment)
+                  moment: datetime, *, client_id: int | None = None, client_event_id: str | None = None) -> DataUpdate:
+    row = _update_row(entry, data, actor, moment, client_id, client_event_id)
     session.add(row)
     if entry.data_updated_at is None or row.updated_at > entry.data_updated_at:
         entry.data_updated_at = row.updated_at

@@ -417,13 +417,71 @@ def import_catalog(actor: Actor, source: str | Path | IO[bytes], *, dry_run: boo
     """Check every row, then write all of them or nothing. New codes become drafts of the providing unit;
     an existing code updates that unit's draft (or the pending change of a published entry). With `submit`
     the imported entries are also submitted for review (each must then meet the submission rules)."""
+    return _import(actor, lambda: read_workbook(source, progress), dry_run=dry_run, submit=submit, progress=progress,
+                   now=now)
+
+
+@dataclass(frozen=True)
+class RecordProblem:
+    """A problem of one record given to `import_records`: `entry` is its 0-based position, `field` a JSON
+    pointer inside it (`name`, `data_items/2/data_type`)."""
+
+    entry: int
+    field: str
+    message: str
+
+
+ITEM_KEYS = ("name", "data_type", "length", "is_sensitive", "is_source")
+
+
+def import_records(actor: Actor, records: list[dict[str, Any]], *, dry_run: bool = False, submit: bool = False,
+                   now: datetime | None = None) -> tuple[ImportReport, list[RecordProblem]]:
+    """The spreadsheet import for records a client system sends (the system interface): each record holds the
+    entry sheet's columns by key (enumerations by code or name, units by their credit code; the providing unit
+    defaults to the caller's) and its `data_items`. The same checks and the same all-or-nothing write as a
+    workbook; problems are located by record and field instead of sheet, row and column."""
+    s = spec()
+    entry_columns = dict(s["entry_headers"])
+    parsed = ParsedWorkbook()
+    item_rows: dict[int, tuple[int, int]] = {}  # item row number -> (record, item position)
+    own_uscc: str | None = None
+    if actor.unit_id is not None and any(not r.get("provider_uscc") for r in records):
+        with read_scope(actor, "catalog.import") as (session, _scope):
+            unit = session.get(Unit, actor.unit_id)
+            own_uscc = unit.uscc if unit else None
+    for number, record in enumerate(records, start=1):
+        values = {key: record.get(key) for key in entry_columns}
+        values["provider_uscc"] = values["provider_uscc"] or own_uscc
+        parsed.entries.append(SheetRow(number, values))
+        for position, item in enumerate(record.get("data_items") or []):
+            row = len(item_rows) + 1
+            item_rows[row] = (number - 1, position)
+            parsed.items.append(SheetRow(row, {"resource_code": values.get("resource_code"),
+                                               **{key: item.get(key) for key in ITEM_KEYS}}))
+    parsed.rows_read = {s["entry_sheet"]: len(parsed.entries), s["item_sheet"]: len(parsed.items)}
+    report = _import(actor, lambda: parsed, dry_run=dry_run, submit=submit, progress=None, now=now)
+    entry_keys = {header: key for key, header in s["entry_headers"].items()}
+    item_keys = {header: key for key, header in s["item_headers"].items()}
+    located = []
+    for p in report.problems:
+        if p.sheet == s["item_sheet"] and p.row in item_rows:
+            entry, position = item_rows[p.row]
+            located.append(RecordProblem(entry, f"data_items/{position}/{item_keys.get(p.column, p.column)}",
+                                         p.message))
+        else:
+            located.append(RecordProblem(max(p.row - 1, 0), entry_keys.get(p.column, p.column), p.message))
+    return report, located
+
+
+def _import(actor: Actor, parse: Callable[[], ParsedWorkbook], *, dry_run: bool, submit: bool,
+            progress: Progress | None, now: datetime | None) -> ImportReport:
     now = now_utc(now)
     report = ImportReport(dry_run=dry_run)
     with unit_of_work(actor, now) as uow:
         scope = uow.require("catalog.import", object_type="catalog_entry")
         if submit:
             uow.require("catalog.submit", object_type="catalog_entry")  # refused before anything is read
-        parsed = read_workbook(source, progress)
+        parsed = parse()
         report.entries_read, report.items_read = len(parsed.entries), len(parsed.items)
         report.rows_read = parsed.rows_read
         report.problems.extend(parsed.problems)

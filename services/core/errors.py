@@ -41,3 +41,11 @@ class ValidationError(ServiceError):
 
 class AuthError(ServiceError):
     """Sign-in refused (wrong credentials, locked, inactive); deliberately vague to callers."""
+
+
+class RateLimited(ServiceError):
+    """Too many calls with one interface key in the current window; `retry_after` is in seconds."""
+
+    def __init__(self, retry_after: int, message: str | None = None):
+        super().__init__(message or _("Too many calls with this key. Try again in {n} seconds.", n=retry_after))
+        self.retry_after = retry_after

@@ -42,6 +42,7 @@ PERMISSIONS: dict[str, dict[str, Scope]] = {
     "audit.purge": {R.AUDIT_ADMIN: A},
     "backup.create": {R.SYS_ADMIN: A},  # manage.py backup (system administrator's duty)
     "backup.restore": {R.SYS_ADMIN: A},
+    "api_client.manage": {R.SYS_ADMIN: A},  # register, rotate and revoke the keys of client systems (系统对接)
     # --- inbox and reminders ------------------------------------------------------------------------
     "inbox.view": {R.UNIT_STEWARD: U, R.COUNTY_APPROVER: G, R.BUREAU_REVIEWER: A, R.LEADER: A, R.ASSESSOR: A},
     # --- catalog ------------------------------------------------------------------------------------

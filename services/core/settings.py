@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     open_submissions_per_hour: int = Field(default=5, ge=1)
     captcha_minutes: int = Field(default=10, ge=1)
     captcha_enabled: bool = True  # may be switched off in demo mode only (browser tests)
+    # System interface (`make api`): the port uvicorn listens on, and the calls per minute a new client key gets.
+    api_port: int = Field(default=8000, ge=1, le=65535)
+    api_rate_limit: int = Field(default=120, ge=1)
 
     def resolved_database_url(self) -> str:
         """SQLite paths in the default URL are relative to the project root, not the working directory."""

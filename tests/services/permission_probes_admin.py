@@ -43,3 +43,10 @@ def _(w):
 
     request_id = users.request_reset(w["sysadmin"], w["auditadmin"].user_id, "password")
     users.decide_reset(w["reviewer"], request_id, True)
+
+
+@probe("api_client.manage")
+def _(w):
+    from services.administration import api_clients
+
+    api_clients.register_client(w["secadmin"], api_clients.ClientInput("x-system", w.units["police"], ["catalog:read"]))

@@ -401,7 +401,7 @@ def _dummy(name: str, annotation: str, namespace: dict | None = None):
 def test_every_mutating_call_checks_permission_first(world):
     """CKAN-style: the first thing a command does is check the permission; an actor without any role is refused
     by every public command of every workflow package, before anything is read or written."""
-    from services.administration import orgs, users
+    from services.administration import api_clients, orgs, users
     from services.aggregation import commands as aggregation_commands
     from services.catalog import commands as catalog_commands
     from services.catalog import quality
@@ -415,7 +415,7 @@ def test_every_mutating_call_checks_permission_first(world):
                    region_ids=frozenset({world.regions["city"]}))
     walked = []
     for module in (catalog_commands, quality, sharing_commands, configuration, orgs, users, aggregation_commands,
-                   correction_commands, opendata_commands, opendata_plans):
+                   correction_commands, opendata_commands, opendata_plans, api_clients):
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ != module.__name__ or name.startswith("_"):
                 continue
