@@ -20,7 +20,7 @@ from services.core.actor import Actor
 from services.core.db import read_session
 from services.core.errors import NotFound, PermissionDenied
 from services.core.i18n import gettext as _
-from services.core.permissions import Scope, require
+from services.core.permissions import Scope, allowed_scope, require
 from services.core.search import clean as search_clean
 from services.core.search import contains
 from services.core.timeutil import local_date
@@ -206,6 +206,39 @@ def open_on_entry(actor: Actor, entry_id: int) -> int:
     with read_scope(actor, "catalog.view") as (session, _scope):
         entry = session.get(CatalogEntry, entry_id)
         return entry.open_corrections if entry else 0
+
+
+@dataclass(frozen=True)
+class EntryNotice:
+    """What an entry page shows while corrections are open: how many, and those the viewer may open."""
+    open_count: int
+    visible: pd.DataFrame  # id, code, origin, filed_on, due_on — the open corrections in the viewer's scope
+
+
+NOTICE_COLUMNS = ["id", "code", "origin", "filed_on", "due_on"]
+
+
+def entry_notice(actor: Actor, entry_id: int, *, limit: int = 20) -> EntryNotice:
+    """The entry's open corrections (the count kept on the entry) and, for a viewer who may read corrections, the
+    ones in their scope (the source unit's, the reporting unit's own, all for the bureau), oldest first."""
+    with read_scope(actor, "catalog.view") as (session, _scope):
+        entry = session.get(CatalogEntry, entry_id)
+        count = entry.open_corrections if entry else 0
+        rows: list = []
+        scope = allowed_scope(actor, "correction.view")
+        if count and scope is not None:
+            stmt = (select(Correction.id, Correction.code, Correction.origin, Correction.filed_on, SlaClock.due_on)
+                    .outerjoin(SlaClock, (SlaClock.case_kind == str(CaseKind.CORRECTION))
+                               & (SlaClock.case_id == Correction.id) & SlaClock.closed_at.is_(None))  # type: ignore[union-attr]
+                    .where(Correction.entry_id == entry_id, Correction.status == CorrectionStatus.OPEN))
+            if scope is Scope.UNIT:
+                stmt = stmt.where((Correction.provider_unit_id == actor.unit_id)
+                                  | (Correction.reporter_unit_id == actor.unit_id))
+            elif scope is Scope.REGION:
+                stmt = stmt.where(Correction.provider_region_id.in_(tuple(actor.region_ids)))  # type: ignore[union-attr]
+            rows = [tuple(r) for r in session.exec(stmt.order_by(Correction.filed_on, Correction.id)  # type: ignore[arg-type]
+                                                   .limit(limit)).all()]
+    return EntryNotice(int(count or 0), pd.DataFrame(rows, columns=NOTICE_COLUMNS))
 
 
 @dataclass(frozen=True)
