@@ -8,8 +8,8 @@ catalog's publish listeners: the dependency is declared here and the import grap
 
 from __future__ import annotations
 
-import json
 import importlib
+import json
 from datetime import date, datetime, timedelta
 from typing import Any
 
