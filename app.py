@@ -60,8 +60,11 @@ actor = session.actor()
 if actor is None:
     session.keep_cookie()  # clears a cookie left by a session that just ended
     # Pages without sign-in: the public may report wrong data and track it with the code it received.
-    public = [st.Page("pages/account/sign_in.py", title=_("Sign in"), icon=":material/login:", url_path="sign-in",
+    # The sign-in page twice: as the default page (served at "/", where Streamlit puts a default page whatever its
+    # url_path) and at /sign-in, so that a link to /sign-in opens it too instead of "Page not found".
+    public = [st.Page("pages/account/sign_in.py", title=_("Sign in"), icon=":material/login:", url_path="start",
                       default=True),
+              st.Page("pages/account/sign_in.py", title=_("Sign in"), icon=":material/login:", url_path="sign-in"),
               st.Page("pages/public/report_correction.py", title=_("Report wrong government data"),
                       icon=":material/flag:", url_path="report-correction"),
               st.Page("pages/public/track_correction.py", title=_("Track a correction"), icon=":material/search:",

@@ -77,3 +77,17 @@ for _b in (
     Benchmark("api.search_direct", "bench.api:search_direct", 200, "the same search through the service, no HTTP"),
 ):
     add(_b)
+
+# Aggregation, corrections and open data (#14, #15): the dashboard's target for a KPI family, the inbox's for the
+# correction inbox, the list pages' for the public tracking lookup, the request list and the open-catalog search.
+for _b in (
+    Benchmark("aggregation.freshness_kpi", "bench.aggregation:freshness_kpi", 1000,
+              "the aggregation KPI family (freshness), its per-unit table and the bureau's freshness overview"),
+    Benchmark("corrections.inbox", "bench.aggregation:correction_inbox", 200,
+              "open corrections: the busiest source unit's list and inbox, the bureau's list and inbox"),
+    Benchmark("open.tracking", "bench.opendata:tracking", 200, "one public tracking lookup (mean of 20 codes)"),
+    Benchmark("open.request_list", "bench.opendata:request_list", 200,
+              "the staff open-data request list with filters, one page"),
+    Benchmark("open.catalog_search", "bench.opendata:catalog_search", 200, "the public open-catalog search, one page"),
+):
+    add(_b)

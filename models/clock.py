@@ -34,6 +34,7 @@ class ClockStep(StrEnum):
     DATA_REFRESH = "data_refresh"  # changed shared data updated on the platform (profile rule data_refresh_workdays)
     OPEN_DEMAND_ANSWER = "open_demand_answer"
     OPEN_APPLICATION_ANSWER = "open_application_answer"
+    OPEN_GRANT = "open_grant"  # the bureau grants authorised-open access after the unit agreed (Longyan §18)
 
 
 class ClockOutcome(StrEnum):

@@ -31,6 +31,7 @@ class ApplicantKind(StrEnum):
 class OpenRequestStatus(StrEnum):
     SUBMITTED = "submitted"  # waiting for the unit's (or the bureau's) answer
     NEEDS_INFO = "needs_info"  # the applicant was asked for more; the clock is paused
+    UNIT_AGREED = "unit_agreed"  # Longyan §18: the unit agreed to authorised-open access; the bureau grants it
     AGREED = "agreed"  # demand: the data will be opened (open plan / catalog change); application: approved
     REFUSED = "refused"
 
@@ -64,6 +65,10 @@ class OpenRequest(SQLModel, table=True):
     info_request: str | None = Field(default=None, max_length=1000)  # shown on the tracking page
     supplement: str | None = Field(default=None, max_length=1000)  # what the applicant added when asked
     reply: str | None = Field(default=None, max_length=2000)  # the answer the applicant reads
+    # Longyan §18 (profile rule open_grant_by_bureau): the unit agrees first, then the bureau grants the access.
+    unit_agreed_at: datetime | None = ts_field()
+    unit_agreed_by: int | None = Field(default=None, foreign_key="app_user.id")
+    unit_note: str | None = Field(default=None, max_length=2000)  # the unit's agreement, shown to the bureau
     agreement_signed_on: date | None = None  # 公共数据利用协议 of an approved application
     agreement_ends_on: date | None = None
     submitted_at: datetime = ts_field(nullable=False)

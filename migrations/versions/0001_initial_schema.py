@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 10:24:53.392948
+Create Date: 2026-11-28 10:54:38.307464
 """
 from collections.abc import Sequence
 
@@ -609,6 +609,9 @@ def upgrade() -> None:
     sa.Column('info_request', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
     sa.Column('supplement', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
     sa.Column('reply', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('unit_agreed_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('unit_agreed_by', sa.Integer(), nullable=True),
+    sa.Column('unit_note', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
     sa.Column('agreement_signed_on', sa.Date(), nullable=True),
     sa.Column('agreement_ends_on', sa.Date(), nullable=True),
     sa.Column('submitted_at', models.base.UTCDateTime(timezone=True), nullable=False),
@@ -619,6 +622,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['answered_by'], ['app_user.id'], ),
     sa.ForeignKeyConstraint(['entry_id'], ['catalog_entry.id'], ),
     sa.ForeignKeyConstraint(['region_id'], ['region.id'], ),
+    sa.ForeignKeyConstraint(['unit_agreed_by'], ['app_user.id'], ),
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
     sa.PrimaryKeyConstraint('id')
     )

@@ -8,6 +8,7 @@ from services.catalog import quality as catalog_quality
 from services.core.i18n import gettext as _
 from ui import session
 from ui.catalog import widgets as cw
+from ui.corrections.widgets import entry_notice
 from ui.markdown import md_escape
 
 actor = session.require_actor()
@@ -39,6 +40,8 @@ if view and view.return_reason and status == "returned":
 if view and view.is_published and status != "published":
     st.info(_("Published version {n} stays visible to everyone until the bureau approves this change.",
               n=view.published_version), icon=":material/visibility:")
+if view and view.is_published:
+    entry_notice(actor, entry_id)
 
 acts = catalog.available_actions(actor, view)
 units = catalog.unit_options(actor)

@@ -11,6 +11,7 @@ from services.core.permissions import can
 from services.core.settings import ROOT, get_settings
 from ui import session
 from ui.catalog import widgets as cw
+from ui.corrections.widgets import entry_notice
 from ui.markdown import md_escape
 
 actor = session.require_actor()
@@ -65,6 +66,7 @@ if selected:
     if view:
         with st.container(border=True):
             st.subheader(f"{md_escape(view.name)}（{md_escape(view.resource_code)}）")
+            entry_notice(actor, entry_id)
             if view.share_type == "not_shared" and view.restriction_basis:
                 st.info(_("Not shared. Legal basis: {basis}", basis=view.restriction_basis))
             cw.entry_details(view)

@@ -10,6 +10,9 @@ import json
 from collections.abc import Iterable
 from datetime import date, datetime, time
 
+from sqlalchemy import bindparam
+from sqlalchemy import select as sa_select
+from sqlalchemy import update as sa_update
 from sqlmodel import Session, select
 
 from models import CatalogEntry, Notification, ShareGrant, Unit, User, UserRole
@@ -331,3 +334,27 @@ def entry_published(uow: UnitOfWork, entry_id: int, now: datetime | None) -> lis
     refresh_freshness(entry, local_date(reg_day) if reg_day else local_date(now))
     uow.session.add(entry)
     return [entry.resource_code] if entry.fresh_until != before else []
+
+
+def calendar_changed(session, cal) -> int:
+    """Calendar listener (services.deadlines.configuration.CALENDAR_LISTENERS): freshness is counted in working
+    days, so a calendar edit or import recomputes every entry's `fresh_until` with the new calendar, in the edit's
+    transaction; returns how many entries changed. Entries without a fixed interval keep None."""
+    table = CatalogEntry.__table__  # type: ignore[attr-defined]
+    rows = session.execute(
+        sa_select(table.c.id, table.c.data_updated_at, table.c.update_frequency, table.c.fresh_until,
+                  AggregationRegistration.created_at)  # type: ignore[arg-type]
+        .outerjoin(AggregationRegistration, AggregationRegistration.entry_id == table.c.id)  # type: ignore[arg-type]
+        .where(table.c.fresh_until.is_not(None))).all()
+    changes = []
+    for entry_id, updated_at, frequency, until, registered_at in rows:
+        start = updated_at or registered_at
+        if start is None:
+            continue
+        new = rules.fresh_until(local_date(start), frequency, cal)
+        if new != until:
+            changes.append({"eid": entry_id, "until": new})
+    if changes:
+        session.execute(sa_update(table).where(table.c.id == bindparam("eid"))
+                        .values(fresh_until=bindparam("until", type_=table.c.fresh_until.type)), changes)
+    return len(changes)

@@ -85,6 +85,7 @@ PERMISSIONS: dict[str, dict[str, Scope]] = {
     "open.view": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: A, R.LEADER: A, R.ASSESSOR: A},
     "open.answer": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: G},  # the unit owning the entry, or the bureau
     "open.assign": {R.BUREAU_REVIEWER: G},  # the bureau hands a demand for unknown data to a unit
+    "open.grant": {R.BUREAU_REVIEWER: G},  # Longyan §18: the bureau grants authorised-open access the unit agreed to
     "open.plan": {R.UNIT_STEWARD: U},  # a unit compiles and files its yearly open plan (Qingyuan ch.5)
     "open.plan_review": {R.BUREAU_REVIEWER: G},  # the bureau accepts or returns it
     # --- dashboard ----------------------------------------------------------------------------------

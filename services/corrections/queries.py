@@ -20,7 +20,7 @@ from services.core.actor import Actor
 from services.core.db import read_session
 from services.core.errors import NotFound, PermissionDenied
 from services.core.i18n import gettext as _
-from services.core.permissions import Scope, require
+from services.core.permissions import Scope, allowed_scope, require
 from services.core.search import clean as search_clean
 from services.core.search import contains
 from services.core.timeutil import local_date
@@ -36,29 +36,47 @@ COLUMNS = ["id", "code", "origin", "resource_code", "entry", "provider", "filed_
 
 def _list(actor: Actor, *, side: str, status: str | None, unit_id: int | None, page: int,
           page_size: int) -> tuple[pd.DataFrame, int]:
+    """One page of corrections and their total. The count reads the correction table alone and the open clocks are
+    read for the page's rows only, by case (a join to the open clocks for every matching correction made SQLite
+    walk every open clock per correction: 2.7 s for the bureau's list of a city)."""
     with read_scope(actor, "correction.view", unit_id=unit_id) as (session, scope):
-        stmt = (select(Correction.id, Correction.code, Correction.origin, CatalogEntry.resource_code,
-                       CatalogEntry.name, Unit.name, Correction.filed_on, Correction.status, SlaClock.due_on,
-                       SlaClock.paused_at.is_not(None), Correction.extension_days, Correction.answered_at)  # type: ignore[union-attr]
-                .join(CatalogEntry, CatalogEntry.id == Correction.entry_id)
-                .join(Unit, Unit.id == Correction.provider_unit_id)
-                .outerjoin(SlaClock, (SlaClock.case_kind == str(CaseKind.CORRECTION)) & (SlaClock.case_id == Correction.id)
-                           & (SlaClock.step == str(ClockStep.CORRECTION_VERIFY)) & SlaClock.closed_at.is_(None)))  # type: ignore[union-attr]
+        conditions = []
         column = Correction.provider_unit_id if side == "provider" else Correction.reporter_unit_id
         if scope is Scope.UNIT:
-            stmt = stmt.where(column == actor.unit_id)
+            conditions.append(column == actor.unit_id)
         elif scope is Scope.REGION:
-            stmt = stmt.where(Correction.provider_region_id.in_(tuple(actor.region_ids)))  # type: ignore[union-attr]
+            conditions.append(Correction.provider_region_id.in_(tuple(actor.region_ids)))  # type: ignore[union-attr]
         if unit_id is not None:
-            stmt = stmt.where(Correction.provider_unit_id == unit_id)
+            conditions.append(Correction.provider_unit_id == unit_id)
         if status == "open":
-            stmt = stmt.where(Correction.status == CorrectionStatus.OPEN)
+            conditions.append(Correction.status == CorrectionStatus.OPEN)
         elif status:
-            stmt = stmt.where(Correction.status == status)
-        total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
-        rows = session.exec(stmt.order_by(Correction.filed_on.desc(), Correction.id.desc())  # type: ignore[attr-defined]
-                            .offset((page - 1) * page_size).limit(page_size)).all()
-    return pd.DataFrame(rows, columns=COLUMNS), int(total or 0)
+            conditions.append(Correction.status == status)
+        total = session.exec(select(func.count()).select_from(Correction).where(*conditions)).one()
+        rows = session.exec(
+            select(Correction.id, Correction.code, Correction.origin, CatalogEntry.resource_code, CatalogEntry.name,
+                   Unit.name, Correction.filed_on, Correction.status, Correction.extension_days,
+                   Correction.answered_at)
+            .join(CatalogEntry, CatalogEntry.id == Correction.entry_id)
+            .join(Unit, Unit.id == Correction.provider_unit_id)
+            .where(*conditions)
+            .order_by(Correction.filed_on.desc(), Correction.id.desc())  # type: ignore[attr-defined]
+            .offset((page - 1) * page_size).limit(page_size)).all()
+        open_clocks: dict[int, tuple] = {}
+        if rows:
+            for case_id, due_on, paused_at in session.exec(
+                    select(SlaClock.case_id, SlaClock.due_on, SlaClock.paused_at)
+                    .where(SlaClock.case_kind == str(CaseKind.CORRECTION),
+                           SlaClock.case_id.in_([r[0] for r in rows]),  # type: ignore[attr-defined]
+                           SlaClock.step == str(ClockStep.CORRECTION_VERIFY),
+                           SlaClock.closed_at.is_(None))).all():  # type: ignore[union-attr]
+                open_clocks[case_id] = (due_on, paused_at is not None)
+    records = []
+    for cid, code, origin, resource_code, entry, provider, filed_on, status_, extension_days, answered_at in rows:
+        due_on, paused = open_clocks.get(cid, (None, None))
+        records.append((cid, code, origin, resource_code, entry, provider, filed_on, status_, due_on, paused,
+                        extension_days, answered_at))
+    return pd.DataFrame(records, columns=COLUMNS), int(total or 0)
 
 
 def incoming(actor: Actor, *, status: str | None = "open", page: int = 1, page_size: int = 50):
@@ -206,6 +224,39 @@ def open_on_entry(actor: Actor, entry_id: int) -> int:
     with read_scope(actor, "catalog.view") as (session, _scope):
         entry = session.get(CatalogEntry, entry_id)
         return entry.open_corrections if entry else 0
+
+
+@dataclass(frozen=True)
+class EntryNotice:
+    """What an entry page shows while corrections are open: how many, and those the viewer may open."""
+    open_count: int
+    visible: pd.DataFrame  # id, code, origin, filed_on, due_on — the open corrections in the viewer's scope
+
+
+NOTICE_COLUMNS = ["id", "code", "origin", "filed_on", "due_on"]
+
+
+def entry_notice(actor: Actor, entry_id: int, *, limit: int = 20) -> EntryNotice:
+    """The entry's open corrections (the count kept on the entry) and, for a viewer who may read corrections, the
+    ones in their scope (the source unit's, the reporting unit's own, all for the bureau), oldest first."""
+    with read_scope(actor, "catalog.view") as (session, _scope):
+        entry = session.get(CatalogEntry, entry_id)
+        count = entry.open_corrections if entry else 0
+        rows: list = []
+        scope = allowed_scope(actor, "correction.view")
+        if count and scope is not None:
+            stmt = (select(Correction.id, Correction.code, Correction.origin, Correction.filed_on, SlaClock.due_on)
+                    .outerjoin(SlaClock, (SlaClock.case_kind == str(CaseKind.CORRECTION))
+                               & (SlaClock.case_id == Correction.id) & SlaClock.closed_at.is_(None))  # type: ignore[union-attr]
+                    .where(Correction.entry_id == entry_id, Correction.status == CorrectionStatus.OPEN))
+            if scope is Scope.UNIT:
+                stmt = stmt.where((Correction.provider_unit_id == actor.unit_id)
+                                  | (Correction.reporter_unit_id == actor.unit_id))
+            elif scope is Scope.REGION:
+                stmt = stmt.where(Correction.provider_region_id.in_(tuple(actor.region_ids)))  # type: ignore[union-attr]
+            rows = [tuple(r) for r in session.exec(stmt.order_by(Correction.filed_on, Correction.id)  # type: ignore[arg-type]
+                                                   .limit(limit)).all()]
+    return EntryNotice(int(count or 0), pd.DataFrame(rows, columns=NOTICE_COLUMNS))
 
 
 @dataclass(frozen=True)

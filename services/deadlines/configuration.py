@@ -2,10 +2,13 @@
 
 The calendar and the profiles are read by the clocks, so they cannot call the clocks themselves without a cycle:
 every command that edits them lives here, one level up, and recomputes the open clocks in the same transaction
-(audited with how many moved)."""
+(audited with how many moved). Other columns derived from working days (an entry's `fresh_until`) are kept by
+the listeners named in CALENDAR_LISTENERS, called in the same transaction ("module:function" strings, as the
+catalog's publish listeners: the dependency is declared here and the import graph stays one-way)."""
 
 from __future__ import annotations
 
+import importlib
 import json
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -27,9 +30,23 @@ def _clocks_moved(session: Session, **kwargs) -> int:
     return clocks.recompute_open(session, **kwargs)
 
 
-def _calendar_changed(session: Session, actor: Actor | None, now: datetime | None) -> int:
-    """Renumber the calendar and move the open clocks; returns how many moved."""
-    return _clocks_moved(session, calendar=calendar.renumber(session, actor, now))
+# Called as listener(session, calendar) -> number of rows changed, after every calendar change; the count is
+# audited under the listener's key.
+CALENDAR_LISTENERS = {"fresh_until_moved": "services.aggregation.commands:calendar_changed"}
+
+
+def _calendar_changed(session: Session, actor: Actor | None, now: datetime | None,
+                      effects: dict[str, int] | None = None) -> int:
+    """Renumber the calendar, move the open clocks and call the calendar listeners (their counts go into
+    `effects`); returns how many clocks moved."""
+    cal = calendar.renumber(session, actor, now)
+    moved = _clocks_moved(session, calendar=cal)
+    for key, target in CALENDAR_LISTENERS.items():
+        module, _sep, name = target.partition(":")
+        changed = getattr(importlib.import_module(module), name)(session, cal)
+        if effects is not None:
+            effects[key] = changed
+    return moved
 
 
 def _profile_changed(session: Session) -> int:
@@ -44,7 +61,7 @@ def ensure_filled(now: datetime | None = None) -> dict[str, int]:
         result = calendar.fill(session, now=now)
         result["clocks_moved"] = 0
         if result["inserted"] or result["upgraded"]:
-            result["clocks_moved"] = _calendar_changed(session, None, now)
+            result["clocks_moved"] = _calendar_changed(session, None, now, result)
             audit.record(session, Actor.system("calendar"), "calendar.fill", object_type="calendar",
                          detail=result, now=now)
         session.commit()
@@ -81,10 +98,11 @@ def set_day(actor: Actor, day: date, is_workday: bool, note: str | None = None, 
         before = {"is_workday": row.is_workday, "source": row.source, "note": row.note}
         row.is_workday, row.source, row.note = bool(is_workday), str(DaySource.OVERRIDE), note
         uow.session.add(row)
-        moved = _calendar_changed(uow.session, actor, now)
+        effects: dict[str, int] = {}
+        moved = _calendar_changed(uow.session, actor, now, effects)
         uow.audit("calendar.edit_day", object_type="calendar_day", object_id=day.isoformat(),
                   detail={"before": before, "after": {"is_workday": row.is_workday, "source": row.source,
-                                                      "note": note}, "clocks_moved": moved})
+                                                      "note": note}, "clocks_moved": moved, **effects})
         uow.commit()
     calendar.invalidate()
     return moved
@@ -124,11 +142,12 @@ def import_schedule(actor: Actor, rows: list[calendar.ImportRow], *, now: dateti
                 day += timedelta(days=1)
         if changes:
             session.execute(update(CalendarDay), changes)
-        moved = _calendar_changed(session, actor, now)
+        effects: dict[str, int] = {}
+        moved = _calendar_changed(session, actor, now, effects)
         result = calendar.ImportResult(years, len(rows), changed_days, moved)
         uow.audit("calendar.import", object_type="calendar", object_id=",".join(map(str, years)),
                   detail={"years": years, "days_listed": len(rows), "workday_flags_changed": changed_days,
-                          "clocks_moved": moved})
+                          "clocks_moved": moved, **effects})
         uow.commit()
     calendar.invalidate()
     return result

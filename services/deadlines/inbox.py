@@ -15,9 +15,11 @@ from sqlalchemy import and_, case, func, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from models import CatalogEntry, OpenRequest, Region, ShareRequest, SlaClock, Unit
+from models import CatalogEntry, OpenPlan, OpenPlanItem, OpenRequest, Region, ShareRequest, SlaClock, Unit
 from models.aggregation import DataChange
+from models.catalog import OpenAttribute
 from models.correction import Correction
+from models.opendata import PlanStatus
 from models.sharing import Dispute
 from services.core.actor import Actor
 from services.core.permissions import Scope
@@ -232,3 +234,36 @@ def unit_choices(actor: Actor) -> dict[int, str]:
                 .where(_open()).distinct())
         rows = session.exec(_scoped(stmt, actor, scope)).all()
     return dict(sorted(rows, key=lambda r: r[1]))
+
+
+# --- yearly open plans ----------------------------------------------------------------------------------------
+PLAN_COLUMNS = ["item_id", "plan_id", "year", "unit_id", "unit_name", "entry_id", "resource_code", "entry_name",
+                "target_date", "days_late"]
+
+
+def plan_item_overdue_conditions(today: date) -> list:
+    """An item of a filed, accepted or returned plan (a draft is no commitment yet) whose target date has passed
+    while its entry is not yet published with an open attribute (Qingyuan ch.5: progress against the plan)."""
+    opened = (CatalogEntry.is_published.is_(True)  # type: ignore[attr-defined]
+              & CatalogEntry.open_attribute.in_([str(OpenAttribute.OPEN), str(OpenAttribute.CONDITIONAL)]))  # type: ignore[union-attr]
+    return [OpenPlan.status != str(PlanStatus.DRAFT), OpenPlanItem.target_date < today, ~opened]
+
+
+def overdue_plan_items(actor: Actor, *, limit: int = 200, now: datetime | None = None) -> pd.DataFrame:
+    """Planned openings past their target date in the actor's inbox scope (a steward: their unit's), oldest
+    first. A plan item has a calendar date the unit chose, not a statutory number of working days, so it is no SLA
+    clock: the inbox lists it beside the clocks and the daily reminders remind the unit of it."""
+    today = local_date(now)
+    with read_scope(actor, "inbox.view", now=now) as (session, scope):
+        stmt = (select(OpenPlanItem.id, OpenPlan.id, OpenPlan.year, OpenPlan.unit_id, Unit.name, CatalogEntry.id,
+                       CatalogEntry.resource_code, CatalogEntry.name, OpenPlanItem.target_date)
+                .join(OpenPlan, OpenPlan.id == OpenPlanItem.plan_id)
+                .join(CatalogEntry, CatalogEntry.id == OpenPlanItem.entry_id)
+                .join(Unit, Unit.id == OpenPlan.unit_id)
+                .where(*plan_item_overdue_conditions(today)))
+        if scope is Scope.UNIT:
+            stmt = stmt.where(OpenPlan.unit_id == actor.unit_id)
+        elif scope is Scope.REGION:
+            stmt = stmt.where(OpenPlan.region_id.in_(actor.region_ids or {-1}))  # type: ignore[union-attr]
+        rows = session.exec(stmt.order_by(OpenPlanItem.target_date, OpenPlanItem.id).limit(limit)).all()
+    return pd.DataFrame([(*r, (today - r[8]).days) for r in rows], columns=PLAN_COLUMNS)

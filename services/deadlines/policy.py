@@ -64,6 +64,7 @@ STEP_LABELS = {
     ClockStep.DATA_REFRESH: N_("Update of changed shared data"),
     ClockStep.OPEN_DEMAND_ANSWER: N_("Answer to an open-data demand"),
     ClockStep.OPEN_APPLICATION_ANSWER: N_("Answer to a conditional-open application"),
+    ClockStep.OPEN_GRANT: N_("Bureau's grant of authorised-open access"),
 }
 
 RULE_LABELS = {
@@ -77,6 +78,7 @@ RULE_LABELS = {
     "filing_share_types": N_("Share types filed (备案) with the bureau"),
     "answer_clock_starts": N_("The answer deadline counts from"),
     "data_refresh_workdays": N_("Changed shared data updated within (working days)"),
+    "open_grant_by_bureau": N_("The bureau grants authorised-open access after the unit agrees"),
 }
 
 APPLICANT_KIND_LABELS = {
@@ -89,7 +91,7 @@ APPLICANT_KIND_LABELS = {
 }
 
 # Values a security administrator may override, with their type: (kind, allowed values).
-BOOL_RULES = ("bureau_co_decides", "county_approval", "cross_level_filing", "annual_maintenance")
+BOOL_RULES = ("bureau_co_decides", "county_approval", "cross_level_filing", "annual_maintenance", "open_grant_by_bureau")
 INT_RULES = ("correction_extension_max", "log_retention_days", "data_refresh_workdays")
 MAX_STEP_WORKDAYS = 250  # a year of working days: anything longer is a typing error
 
@@ -182,6 +184,11 @@ class Profile:
         """Share types whose published entries are filed (备案) with the bureau (Longyan §11: conditional and
         not shared; Qingyuan §14: not shared)."""
         return tuple(self.rule("filing_share_types", (ShareType.NOT_SHARED,)))
+
+    @property
+    def open_grant_by_bureau(self) -> bool:
+        """Longyan §18: an application for authorised-open data is agreed by the unit, then the bureau grants it."""
+        return bool(self.rule("open_grant_by_bureau", False))
 
     @property
     def answer_clock_starts(self) -> str:

@@ -14,7 +14,18 @@ from datetime import date, datetime
 from sqlalchemy import and_, insert, update
 from sqlmodel import Session, func, select
 
-from models import Notification, PolicySetting, ShareRequest, SlaClock, Unit, User, UserRole
+from models import (
+    CatalogEntry,
+    Notification,
+    OpenPlan,
+    OpenPlanItem,
+    PolicySetting,
+    ShareRequest,
+    SlaClock,
+    Unit,
+    User,
+    UserRole,
+)
 from models.clock import CaseKind, ClockStep
 from models.sharing import Party, Route, ShareDecision
 from models.user import Role
@@ -26,13 +37,15 @@ from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from services.core.timeutil import local_date, now_utc
 from services.deadlines import calendar, clocks, policy
-from services.deadlines.inbox import case_ref_column
+from services.deadlines.inbox import case_ref_column, plan_item_overdue_conditions
 
 LAST_RUN_KEY = "reminders.last_run"
 KIND_DUE_SOON = "due_soon"
 KIND_OVERDUE = "overdue"
 MSG_DUE_SOON = N_("{step} for {case} is due on {due}.")
 MSG_OVERDUE = N_("{step} for {case} was due on {due} and is overdue.")
+MSG_PLAN_OVERDUE = N_("Open plan {year}: {entry} was to be opened by {due} and is not open yet.")
+PLAN_ITEM = "open_plan_item"  # notification case kind of an overdue plan item (one reminder per item and user)
 # Who acts on a clock of a unit: its stewards, the bureau's reviewers and the county approvers of a county office.
 RESPONSIBLE_ROLES = (Role.UNIT_STEWARD, Role.BUREAU_REVIEWER, Role.COUNTY_APPROVER)
 SHOWN_IN_SIDEBAR = 20
@@ -169,6 +182,7 @@ def refresh(now: datetime | None = None) -> RefreshResult:
                     result.overdue += 1
                 else:
                     result.due_soon += 1
+        rows.extend(_plan_item_rows(session, today, now, result))
         if rows:
             session.execute(insert(Notification), rows)
         marker = session.get(PolicySetting, LAST_RUN_KEY, with_for_update=True) or PolicySetting(key=LAST_RUN_KEY, value="null")
@@ -179,6 +193,31 @@ def refresh(now: datetime | None = None) -> RefreshResult:
                      detail={"due_soon": result.due_soon, "overdue": result.overdue, "clocks": result.clocks}, now=now)
         session.commit()
     return result
+
+
+def _plan_item_rows(session: Session, today: date, now: datetime | None, result: RefreshResult) -> list[dict]:
+    """One overdue reminder per open-plan item past its date (services.deadlines.inbox.overdue_plan_items) and
+    responsible user of the planning unit, once."""
+    items = session.exec(select(OpenPlanItem.id, OpenPlan.id, OpenPlan.year, OpenPlan.unit_id, CatalogEntry.name,
+                                OpenPlanItem.target_date)
+                         .join(OpenPlan, OpenPlan.id == OpenPlanItem.plan_id)
+                         .join(CatalogEntry, CatalogEntry.id == OpenPlanItem.entry_id)
+                         .where(*plan_item_overdue_conditions(today))).all()
+    if not items:
+        return []
+    recipients = _recipients(session, {unit for _i, _p, _y, unit, _n, _d in items})
+    existing = set(session.exec(select(Notification.case_id, Notification.user_id)
+                                .where(Notification.case_kind == PLAN_ITEM, Notification.kind == KIND_OVERDUE)).all())
+    rows = []
+    for item_id, _plan_id, year, unit_id, name, target in items:
+        params = json.dumps({"year": year, "entry": name, "due": target.isoformat()}, ensure_ascii=False)
+        for user_id in recipients.get(unit_id, []):
+            if (item_id, user_id) in existing:
+                continue
+            rows.append(dict(user_id=user_id, kind=KIND_OVERDUE, clock_id=None, case_kind=PLAN_ITEM, case_id=item_id,
+                             message=MSG_PLAN_OVERDUE, params=params, created_at=now_utc(now)))
+            result.overdue += 1
+    return rows
 
 
 def refresh_if_due(now: datetime | None = None) -> RefreshResult | None:

@@ -65,6 +65,7 @@ STEP_TITLES = {
     ClockStep.DATA_REFRESH: N_("Update the changed shared data"),
     ClockStep.OPEN_DEMAND_ANSWER: N_("Answer the open-data demand"),
     ClockStep.OPEN_APPLICATION_ANSWER: N_("Answer the open-data application"),
+    ClockStep.OPEN_GRANT: N_("Grant the authorised-open access"),
 }
 
 

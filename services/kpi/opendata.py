@@ -26,7 +26,8 @@ from services.kpi.sharing import not_cancelled
 
 OPEN_STEPS = (str(ClockStep.OPEN_DEMAND_ANSWER), str(ClockStep.OPEN_APPLICATION_ANSWER))
 OPENED = (str(OpenAttribute.OPEN), str(OpenAttribute.CONDITIONAL))
-WAITING = (str(OpenRequestStatus.SUBMITTED), str(OpenRequestStatus.NEEDS_INFO))
+WAITING = (str(OpenRequestStatus.SUBMITTED), str(OpenRequestStatus.NEEDS_INFO),
+           str(OpenRequestStatus.UNIT_AGREED))  # the last waits for the bureau's grant (Longyan §18)
 
 
 def _by_unit(stmt: Select, column) -> Select:

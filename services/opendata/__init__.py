@@ -5,8 +5,17 @@ applications for conditionally open data, Qingyuan ch.5) with their tracking, an
 `open_catalog` the public catalog and its downloads, `crypto` the encryption of applicants' personal data,
 `captcha` the public forms' challenge."""
 
-from services.opendata.commands import PUBLIC, answer, assign, file_request, submit, supplement, tracking_code
-from services.opendata.rules import Answer, AnswerInput, PublicRequestInput
+from services.opendata.commands import (
+    PUBLIC,
+    answer,
+    assign,
+    file_request,
+    grant,
+    submit,
+    supplement,
+    tracking_code,
+)
+from services.opendata.rules import Answer, AnswerInput, Grant, GrantInput, PublicRequestInput
 
-__all__ = ["PUBLIC", "Answer", "AnswerInput", "PublicRequestInput", "answer", "assign", "file_request", "submit",
-           "supplement", "tracking_code"]
+__all__ = ["PUBLIC", "Answer", "AnswerInput", "Grant", "GrantInput", "PublicRequestInput", "answer", "assign",
+           "file_request", "grant", "submit", "supplement", "tracking_code"]

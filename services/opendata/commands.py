@@ -26,7 +26,7 @@ from services.core.timeutil import local_date, now_utc
 from services.core.uow import unit_of_work
 from services.deadlines import clocks, policy, reminders
 from services.opendata import captcha, crypto, rules
-from services.opendata.rules import Answer, AnswerInput, PublicRequestInput
+from services.opendata.rules import Answer, AnswerInput, GrantInput, PublicRequestInput
 
 S = OpenRequestStatus
 PUBLIC = Actor(user_id=None, username="public", display_name="public", unit_id=None, region_id=None,
@@ -34,6 +34,8 @@ PUBLIC = Actor(user_id=None, username="public", display_name="public", unit_id=N
 CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud or typed from a receipt
 MSG_NEW = N_("New open-data request {code} to answer")
 MSG_SUPPLEMENT = N_("The applicant of open-data request {code} added the information asked for")
+MSG_TO_GRANT = N_("Open-data application {code} was agreed by its unit: grant the authorised-open access")
+MSG_GRANTED = N_("The data bureau answered open-data application {code}: {outcome}")
 STEP_OF_KIND = {OpenRequestKind.DEMAND: ClockStep.OPEN_DEMAND_ANSWER,
                 OpenRequestKind.APPLICATION: ClockStep.OPEN_APPLICATION_ANSWER}
 
@@ -205,15 +207,29 @@ def answer(actor: Actor, request_id: int, data: AnswerInput, *, expected_version
         target = rules.TRANSITIONS.get((request.status, data.answer))  # type: ignore[call-overload]
         if target is None:
             raise ValidationError({"answer": _("This answer is not possible in the request's current state.")})
-        errors = rules.answer_errors(request.kind, data)
+        two_step = policy.active_profile().open_grant_by_bureau
+        errors = rules.answer_errors(request.kind, data, two_step=two_step)
         if errors:
             raise ValidationError(errors)
         reply = data.reply.strip()
         clock = clocks.current(uow.session, CaseKind.OPEN_REQUEST, request.id)
+        if data.answer == Answer.AGREE:
+            target = rules.agreed_status(request.kind, two_step)
         if data.answer == Answer.ASK_INFO:
             request.info_request = reply
             if clock is not None and clock.paused_at is None:
                 clocks.pause(uow.session, clock, now=now)
+        elif target == S.UNIT_AGREED:
+            # Longyan §18: the unit's agreement ends its answer; the bureau's grant is the next step, on its clock.
+            request.unit_agreed_at, request.unit_agreed_by = now_utc(now), actor.user_id
+            request.unit_note = reply or None
+            clocks.close(uow.session, case_kind=CaseKind.OPEN_REQUEST, case_id=request.id, now=now)
+            bureau = _platform_bureau(uow.session)
+            clocks.start(uow.session, case_kind=CaseKind.OPEN_REQUEST, case_id=request.id, step=ClockStep.OPEN_GRANT,
+                         unit_id=bureau.id, region_id=bureau.region_id, now=now)
+            reminders.notify(uow.session, user_ids=_reviewers(uow.session, bureau.id), kind="open_request",
+                             message=MSG_TO_GRANT, params={"code": request.code}, case_kind=CaseKind.OPEN_REQUEST,
+                             case_id=request.id, now=now)
         else:
             request.reply = reply or None
             request.answered_at, request.answered_by = now_utc(now), actor.user_id
@@ -227,7 +243,48 @@ def answer(actor: Actor, request_id: int, data: AnswerInput, *, expected_version
                 request.agreement_ends_on = data.agreement_ends_on  # type: ignore[assignment]
             clocks.close(uow.session, case_kind=CaseKind.OPEN_REQUEST, case_id=request.id, now=now)
         request.status = target
-        uow.audit(f"open.{data.answer}", object_type="open_request", object_id=request.id,
+        action = "open.unit_agree" if target == S.UNIT_AGREED else f"open.{data.answer}"
+        uow.audit(action, object_type="open_request", object_id=request.id,
                   detail={"code": request.code, "status": str(target), "unit_id": request.unit_id})
+        uow.commit()
+        return str(target)
+
+
+def _reviewers(session, unit_id: int) -> list[int]:
+    return list(session.exec(select(User.id).join(UserRole, UserRole.user_id == User.id)
+                             .where(User.unit_id == unit_id, User.is_active.is_(True),  # type: ignore[attr-defined]
+                                    UserRole.role == Role.BUREAU_REVIEWER)).all())
+
+
+def grant(actor: Actor, request_id: int, data: GrantInput, *, expected_version: int | None = None,
+          now: datetime | None = None) -> str:
+    """Longyan §18: after the unit agreed to an application for authorised-open data, the data bureau grants the
+    access (recording the data use agreement's signing date and term) or refuses it with reasons. Closes the grant
+    clock and tells the applicant (tracking page) and the unit (reminder)."""
+    with unit_of_work(actor, now) as uow:
+        uow.require("open.grant", object_type="open_request", object_id=request_id)
+        request = uow.get(OpenRequest, request_id, for_update=True)
+        uow.require("open.grant", unit_id=request.unit_id, region_id=request.region_id, object_type="open_request",
+                    object_id=request_id)
+        uow.check_version(request, expected_version)
+        target = rules.GRANT_TRANSITIONS.get((request.status, data.grant))  # type: ignore[call-overload]
+        if target is None:
+            raise ValidationError({"grant": _("Only an application its unit agreed to waits for the bureau's grant.")})
+        errors = rules.grant_errors(data)
+        if errors:
+            raise ValidationError(errors)
+        request.reply = (data.reply or "").strip() or request.unit_note
+        request.answered_at, request.answered_by = now_utc(now), actor.user_id
+        if target == S.AGREED:
+            request.agreement_signed_on = data.agreement_signed_on  # type: ignore[assignment]
+            request.agreement_ends_on = data.agreement_ends_on  # type: ignore[assignment]
+        request.status = target
+        clocks.close(uow.session, case_kind=CaseKind.OPEN_REQUEST, case_id=request.id, now=now)
+        outcome = N_("access granted") if target == S.AGREED else N_("refused")
+        reminders.notify(uow.session, user_ids=_stewards(uow.session, request.unit_id), kind="open_request",
+                         message=MSG_GRANTED, params={"code": request.code, "outcome": outcome},
+                         case_kind=CaseKind.OPEN_REQUEST, case_id=request.id, now=now)
+        uow.audit("open.grant" if target == S.AGREED else "open.grant_refuse", object_type="open_request",
+                  object_id=request.id, detail={"code": request.code, "status": str(target), "unit_id": request.unit_id})
         uow.commit()
         return str(target)

@@ -13,6 +13,7 @@ from sqlmodel import func, select
 
 from models import CatalogEntry, OpenRequest, SlaClock, Unit
 from models.clock import CaseKind
+from models.opendata import OpenRequestStatus
 from services.core import permissions
 from services.core.actor import Actor
 from services.core.db import read_session
@@ -123,7 +124,7 @@ def list_requests(actor: Actor, *, status: str | None = None, kind: str | None =
         if status:
             conditions.append(OpenRequest.status == status)
         elif open_only:
-            conditions.append(OpenRequest.status.in_([str(s) for s in rules.OPEN_STATUSES]))  # type: ignore[attr-defined]
+            conditions.append(OpenRequest.status.in_([str(s) for s in rules.WAITING_STATUSES]))  # type: ignore[attr-defined]
         if kind:
             conditions.append(OpenRequest.kind == kind)
         if (code or "").strip():
@@ -174,6 +175,9 @@ class RequestView:
     answers: list[str]
     can_assign: bool
     opening: str | None = None
+    can_grant: bool = False  # Longyan §18: the bureau's turn after the unit agreed
+    unit_agreed_at: datetime | None = None
+    unit_note: str | None = None
 
 
 def get_request(actor: Actor, request_id: int, *, now: datetime | None = None) -> RequestView:
@@ -192,7 +196,9 @@ def get_request(actor: Actor, request_id: int, *, now: datetime | None = None) -
         actor.unit_id == request.unit_id)
     name, id_number, contact = (crypto.decrypt(request.applicant_name_enc), crypto.decrypt(request.applicant_id_enc),
                                 crypto.decrypt(request.contact_enc))
-    if not processes:
+    can_grant = request.status == OpenRequestStatus.UNIT_AGREED and permissions.can(
+        actor, "open.grant", unit_id=request.unit_id, region_id=request.region_id)
+    if not (processes or can_grant):  # the granting bureau needs to know whom it authorises
         name, id_number, contact = rules.mask(name), rules.mask(id_number, 4), rules.mask(contact, 3)
     can_assign = (request.kind == "demand" and request.status in rules.OPEN_STATUSES and actor.unit_id == request.unit_id
                   and permissions.can(actor, "open.assign", unit_id=request.unit_id, region_id=request.region_id))
@@ -202,14 +208,15 @@ def get_request(actor: Actor, request_id: int, *, now: datetime | None = None) -
         subject=(request.title or (entry.name if entry else "")) or "", description=request.description,
         purpose=request.purpose, applicant_kind=request.applicant_kind,
         domestic_controlled=request.domestic_controlled, applicant_name=name, applicant_id=id_number,
-        contact=contact, personal_data_shown=processes, submitted_at=request.submitted_at,
+        contact=contact, personal_data_shown=processes or can_grant, submitted_at=request.submitted_at,
         info_request=request.info_request, supplement=request.supplement, reply=request.reply,
         answered_at=request.answered_at, agreement_signed_on=request.agreement_signed_on,
         agreement_ends_on=request.agreement_ends_on, due_on=clock.due_on if clock else None,
         clock_status=str(clocks.status(clock, local_date(now))) if clock else None, version=request.version,
         answers=rules.available_answers(request.status) if processes else [], can_assign=can_assign,
         opening=_opening(entry.is_published, entry.open_attribute, entry.status)
-        if entry is not None and request.kind == "demand" else None)
+        if entry is not None and request.kind == "demand" else None,
+        can_grant=can_grant, unit_agreed_at=request.unit_agreed_at, unit_note=request.unit_note)
 
 
 def open_count(actor: Actor) -> int:

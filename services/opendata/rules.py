@@ -129,6 +129,43 @@ TRANSITIONS = {
 OPEN_STATUSES = (S.SUBMITTED, S.NEEDS_INFO)
 
 
+class Grant:
+    """The bureau's step of a two-step application (Longyan §18, profile rule open_grant_by_bureau)."""
+    GRANT = "grant"
+    REFUSE = "refuse"
+
+
+# After the unit agreed (two-step profiles), the bureau grants the access or refuses it with reasons.
+GRANT_TRANSITIONS = {(S.UNIT_AGREED, Grant.GRANT): S.AGREED, (S.UNIT_AGREED, Grant.REFUSE): S.REFUSED}
+WAITING_STATUSES = (*OPEN_STATUSES, S.UNIT_AGREED)  # not answered yet: the unit's or the bureau's turn
+
+
+def agreed_status(kind: str, two_step: bool) -> str:
+    """Where the unit's agreement leads: to the bureau's grant for an application under a two-step profile."""
+    return S.UNIT_AGREED if two_step and kind == OpenRequestKind.APPLICATION else S.AGREED
+
+
+@dataclass
+class GrantInput:
+    grant: str  # Grant
+    reply: str = ""  # the reasons of a refusal, or the conditions of the grant
+    agreement_signed_on: object | None = None  # date: 公共数据利用协议 signed with the applicant
+    agreement_ends_on: object | None = None
+
+
+def grant_errors(data: GrantInput) -> dict[str, str]:
+    if data.grant not in (Grant.GRANT, Grant.REFUSE):
+        return {"grant": _("Choose an answer.")}
+    if data.grant == Grant.REFUSE:
+        reply = (data.reply or "").strip()
+        if not reply:
+            return {"reply": _("A refusal states its reasons.")}
+        return {"reply": _("At most {n} characters.", n=TEXT_LIMITS["reply"])} if len(reply) > TEXT_LIMITS["reply"] \
+            else {}
+    return answer_errors(OpenRequestKind.APPLICATION, AnswerInput(Answer.AGREE, data.reply or "",
+                                                                   data.agreement_signed_on, data.agreement_ends_on))
+
+
 @dataclass
 class AnswerInput:
     answer: str  # Answer
@@ -138,7 +175,9 @@ class AnswerInput:
     entry_id: int | None = None  # an agreed demand: the unit's entry whose opening goes through catalog review
 
 
-def answer_errors(kind: str, data: AnswerInput) -> dict[str, str]:
+def answer_errors(kind: str, data: AnswerInput, *, two_step: bool = False) -> dict[str, str]:
+    """Errors of the unit's answer. Under a two-step profile the unit's agreement to an application records no
+    data use agreement: the bureau records it when it grants the access."""
     errors: dict[str, str] = {}
     reply = (data.reply or "").strip()
     if data.answer not in (Answer.AGREE, Answer.REFUSE, Answer.ASK_INFO):
@@ -151,7 +190,7 @@ def answer_errors(kind: str, data: AnswerInput) -> dict[str, str]:
         errors["reply"] = _("Say how and when the data will be opened.")
     if len(reply) > TEXT_LIMITS["reply"]:
         errors["reply"] = _("At most {n} characters.", n=TEXT_LIMITS["reply"])
-    if data.answer == Answer.AGREE and kind == OpenRequestKind.APPLICATION:
+    if data.answer == Answer.AGREE and kind == OpenRequestKind.APPLICATION and not two_step:
         if not data.agreement_signed_on:
             errors["agreement_signed_on"] = _("Record the signing date of the data use agreement.")
         elif data.agreement_ends_on and data.agreement_ends_on <= data.agreement_signed_on:  # type: ignore[operator]

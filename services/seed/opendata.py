@@ -87,6 +87,7 @@ def seed_open_requests(ctx: SeedContext) -> None:
         ids = bulk.reserve_ids(session, OpenRequest, n)
         requests, clocks = [], []
         codes: set[str] = set()
+        two_step = profile.open_grant_by_bureau  # Longyan §18: the bureau grants what the unit agreed to
         for request_id in ids:
             demand = not conditional or rng.random() < DEMAND_SHARE
             submitted = end - timedelta(days=rng.randint(0, HISTORY_DAYS - 1))
@@ -117,6 +118,13 @@ def seed_open_requests(ctx: SeedContext) -> None:
             elif answer_day <= end:
                 status = S.AGREED if rng.random() < 0.62 else S.REFUSED
                 answered_on = answer_day
+            granted_on = None  # two-step: the day the bureau granted (or refused) what the unit agreed to
+            if two_step and not demand and status == S.AGREED:
+                granted_on = cal.deadline(answer_day, rng.randint(1, 6))
+                if granted_on > end or ((end - answer_day).days < 30 and rng.random() < 0.5):
+                    status, granted_on = S.UNIT_AGREED, None  # waiting for the bureau's grant
+                elif rng.random() < 0.1:
+                    status = S.REFUSED
             kind, domestic, name, ident, contact = rng.choice(applicants)
             if not demand and kind == ApplicantKind.NATURAL_PERSON and "natural_person" not in \
                     profile.open_applicant_kinds:
@@ -126,12 +134,16 @@ def seed_open_requests(ctx: SeedContext) -> None:
                 code = f"KF{submitted:%Y%m%d}-" + "".join(rng.choice(CODE_ALPHABET) for _ in range(10))
             codes.add(code)
             submitted_at = _at(submitted, rng)
+            unit_agreed_at = None
+            if two_step and not demand and (granted_on or status == S.UNIT_AGREED):
+                unit_agreed_at = _at(answer_day, rng)
+                answered_on = granted_on
             answered_at = _at(answered_on, rng) if answered_on else None
             reply = None
             if status == S.AGREED:
                 reply = "同意开放，已列入本年度开放计划" if demand else "同意申请，已签订公共数据利用协议"
             elif status == S.REFUSED:
-                reply = rng.choice(REFUSALS)
+                reply = rng.choice(REFUSALS) if unit_agreed_at is None else "申请主体不符合授权开放条件，不予授权"
             requests.append({
                 "id": request_id, "code": code, "kind": str(OpenRequestKind.DEMAND if demand else
                                                           OpenRequestKind.APPLICATION),
@@ -143,14 +155,25 @@ def seed_open_requests(ctx: SeedContext) -> None:
                 "info_request": "请补充数据的具体用途和使用范围" if status == S.NEEDS_INFO else None,
                 "reply": reply, "agreement_signed_on": answered_on if status == S.AGREED and not demand else None,
                 "agreement_ends_on": answered_on + timedelta(days=365) if status == S.AGREED and not demand else None,
+                "unit_agreed_at": unit_agreed_at, "unit_agreed_by": None, "unit_note": "同意，请数据局授权"
+                if unit_agreed_at else None,
                 "submitted_at": submitted_at, "answered_at": answered_at, "created_at": submitted_at, "version": 1})
+            unit_done_at, unit_done_on = (unit_agreed_at, answer_day) if unit_agreed_at else (answered_at, answered_on)
             clocks.append({
                 "case_kind": str(CaseKind.OPEN_REQUEST), "case_id": request_id, "step": str(step),
                 "responsible_unit_id": unit, "responsible_region_id": region_of.get(unit, bureau_region),
                 "started_on": submitted, "workdays": workdays, "due_on": due,
                 "paused_at": _at(min(end, cal.deadline(submitted, 2)), rng) if paused else None,
-                "closed_at": answered_at, "closed_on": answered_on, "outcome": "done" if answered_on else None,
+                "closed_at": unit_done_at, "closed_on": unit_done_on, "outcome": "done" if unit_done_on else None,
                 "created_at": submitted_at})
+            if unit_agreed_at:  # the bureau's grant clock, from the unit's agreement
+                grant_days = profile.step_days(ClockStep.OPEN_GRANT)
+                clocks.append({
+                    "case_kind": str(CaseKind.OPEN_REQUEST), "case_id": request_id, "step": str(ClockStep.OPEN_GRANT),
+                    "responsible_unit_id": bureau, "responsible_region_id": bureau_region, "started_on": answer_day,
+                    "workdays": grant_days, "due_on": cal.deadline(answer_day, grant_days) if grant_days else None,
+                    "closed_at": answered_at, "closed_on": answered_on, "outcome": "done" if answered_on else None,
+                    "created_at": unit_agreed_at})
         bulk.insert_rows(session, OpenRequest, requests)
         bulk.insert_rows(session, SlaClock, clocks)
         ctx.counts["open_requests"] = len(requests)

@@ -22,6 +22,7 @@ VIEWPORT = {"width": 1366, "height": 768}
 # Documentation screenshots are refreshed on request (`make screenshots`); ordinary runs keep theirs apart.
 SCREENSHOTS = ROOT / "docs" / "screenshots" if os.environ.get("GOVDATA_DOC_SCREENSHOTS") else ROOT / "tests" / "e2e" / "artifacts"
 STARTUP_SECONDS = 60
+SERVER_ENV: dict[str, str] = {}
 
 
 def pytest_collection_modifyitems(items):
@@ -51,9 +52,18 @@ def server(tmp_path_factory):
            "GOVDATA_CAPTCHA_ENABLED": "false"}  # demo mode only: a browser cannot read the picture
     _run(["init-db"], env)
     _run(["seed-demo", "--scale", "demo"], env)
+    SERVER_ENV.update(env)  # for tests that start a server process of their own on the same database
+    proc, url = start_app(env)
+    yield url
+    stop_app(proc)
+
+
+def start_app(env: dict) -> tuple[subprocess.Popen, str]:
+    """`python serve.py` (how the app is started in production) on a free port; returns the process and its URL
+    once the server answers its health check."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.port", str(port), "--server.headless", "true",
+        [sys.executable, "serve.py", "--server.port", str(port), "--server.headless", "true",
          "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -62,13 +72,14 @@ def server(tmp_path_factory):
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as resp:
                 if resp.status == 200:
-                    break
+                    return proc, url
         except OSError:
             time.sleep(0.5)
-    else:
-        proc.terminate()
-        pytest.fail("streamlit did not start")
-    yield url
+    stop_app(proc)
+    pytest.fail("streamlit did not start")
+
+
+def stop_app(proc: subprocess.Popen) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=10)

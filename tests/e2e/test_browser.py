@@ -130,23 +130,12 @@ def test_catalog_upload_preview_states_the_rows_read_per_sheet(page, tmp_path):
     shot(page, "catalog-upload-preview")
 
 
-def _close_page_not_found(page) -> None:
-    """Opened by its address, a page that app.py registers only for anonymous sessions first draws Streamlit's
-    "Page not found" dialog (the browser asks for the page before the server's navigation has listed it), while
-    the page itself runs behind it. Close it, as a visitor would, so the form can be used."""
-    dialog = page.get_by_role("dialog")
-    if dialog.count() and dialog.first.is_visible():
-        page.keyboard.press("Escape")
-        dialog.first.wait_for(state="hidden")
-
-
 def test_public_files_a_correction_without_signing_in_and_tracks_it(page, server):
     import re
 
     page.goto(f"{server}/report-correction")
     page.get_by_label("错误说明").wait_for()
     settle(page)
-    _close_page_not_found(page)
     assert "政务数据纠错" in page.locator("h1").first.inner_text()
     assert page.get_by_test_id("stSidebarNav").count() == 0  # nobody is signed in
     page.get_by_label("错误说明").fill("本人户籍地址登记有误，已于去年办理迁移")
@@ -163,7 +152,6 @@ def test_public_files_a_correction_without_signing_in_and_tracks_it(page, server
     page.goto(f"{server}/track-correction")
     page.get_by_label("查询码").wait_for()
     settle(page)
-    _close_page_not_found(page)
     page.get_by_label("查询码").fill(tracking.group(1))
     page.get_by_role("button", name="查询", exact=True).click()
     settle(page)

@@ -51,3 +51,10 @@ def _(w):
 def _(w):
     plan_id = plans.save_plan(w["police"], 2025, [], now=DAY)
     plans.review_plan(w["police"], plan_id, accept=True, now=DAY)
+
+
+@probe("open.grant")
+def _(w):
+    from services.opendata import GrantInput
+
+    opendata.grant(w["police"], _request_of(w), GrantInput("refuse", reply="x"), now=DAY)

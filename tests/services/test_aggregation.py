@@ -149,3 +149,25 @@ def test_without_a_refresh_number_no_clock_runs(world):
     with read_session() as session:
         assert not session.exec(select(SlaClock).where(SlaClock.case_kind == CaseKind.DATA_CHANGE,
                                                        SlaClock.case_id == change_id)).all()
+
+
+def test_a_calendar_edit_moves_fresh_until_like_it_moves_open_clocks(world):
+    """Freshness is counted in working days: a day made a holiday (or a working day again) recomputes the entry's
+    `fresh_until` in the edit's transaction, and the audit event says how many entries moved."""
+    import json
+
+    from services.deadlines import configuration
+
+    weekly = mounted(world, update_frequency="weekly")
+    irregular = mounted(world, update_frequency="irregular")
+    aggregation.record_update(world["police"], UpdateInput(weekly, date(2025, 9, 24), 1000), now=at(DAY))
+    assert entry_row(weekly).fresh_until == date(2025, 10, 10)  # due Wed 1 (holiday) → Thu 9, +1 → Fri 10
+    configuration.set_day(world["secadmin"], date(2025, 10, 9), False, "临时调整", now=at(DAY))
+    assert entry_row(weekly).fresh_until == date(2025, 10, 11)  # due Fri 10, +1 → the worked Saturday 11
+    assert entry_row(irregular).fresh_until is None
+    with read_session() as session:
+        event = session.exec(select(AuditEvent).where(AuditEvent.action == "calendar.edit_day")
+                             .order_by(AuditEvent.seq.desc())).first()
+    assert json.loads(event.detail)["fresh_until_moved"] == 1
+    configuration.set_day(world["secadmin"], date(2025, 10, 9), True, now=at(DAY))
+    assert entry_row(weekly).fresh_until == date(2025, 10, 10)

@@ -163,3 +163,21 @@ def test_every_business_action_is_audited(world):
         assert session.exec(select(CatalogEntry.open_corrections)).all() == [0]
     assert {"correction.file", "correction.ask", "correction.resume", "correction.extend",
             "correction.answer"} <= actions
+
+
+def test_the_entry_notice_counts_every_open_correction_and_lists_those_the_viewer_may_open(world):
+    use(world, "qingyuan")
+    cid = filed(world)  # by the civil affairs bureau on a police entry
+    entry_id = queries.get_correction(world["police"], cid).entry_id
+    code, _tracking = public(world, entry_id)
+    source = queries.entry_notice(world["police"], entry_id)
+    assert source.open_count == 2 and len(source.visible) == 2  # the source unit sees both
+    assert list(source.visible["due_on"]) == [date(2025, 9, 30)] * 2
+    reporter = queries.entry_notice(world["civil"], entry_id)
+    assert reporter.open_count == 2 and list(reporter.visible["id"]) == [cid]  # its own only
+    other = queries.entry_notice(world["county_police"], entry_id)
+    assert other.open_count == 2 and other.visible.empty
+    assert len(queries.entry_notice(world["reviewer"], entry_id).visible) == 2
+    corrections.answer(world["police"], cid, corrections.AnswerInput("confirmed", "数据无误"), now=at(DAY))
+    after = queries.entry_notice(world["police"], entry_id)
+    assert after.open_count == 1 and list(after.visible["code"]) == [code]

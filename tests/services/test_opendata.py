@@ -220,6 +220,63 @@ def test_an_application_goes_to_the_entry_unit_on_the_profile_clock(world):
     assert {"open.submit", "open.ask_info", "open.supplement", "open.agree"} <= set(_actions())
 
 
+def test_longyan_authorised_open_access_is_granted_by_the_bureau_after_the_unit_agrees(world):
+    """Longyan §18: the unit agrees (its answer clock closes, no agreement recorded yet), then the data bureau grants
+    the access with the data use agreement on a clock of its own (no number in the regulation: tracked by age);
+    the inbox, reminders, tracking page and audit log follow both steps."""
+    from services.deadlines import inbox
+    from services.opendata import GrantInput
+    from tests.services.sharing_fixtures import notifications_for
+
+    use(world, "longyan")
+    entry_id = open_entry(world)
+    code = opendata.file_request(application(entry_id), now=at(DAY))
+    row = _row(code)
+    with pytest.raises(PermissionDenied):  # the bureau cannot grant before the unit agreed... nor for the unit
+        opendata.grant(world["police"], row.id, GrantInput("grant"), now=at(DAY))
+    with pytest.raises(ValidationError):
+        opendata.grant(world["reviewer"], row.id, GrantInput("grant", agreement_signed_on=DAY,
+                                                             agreement_ends_on=date(2026, 3, 2)), now=at(DAY))
+    status = opendata.answer(world["police"], row.id, AnswerInput("agree", reply="同意，请数据局授权"),
+                             now=at(date(2025, 3, 5)))
+    assert status == "unit_agreed"
+    row = _row(code)
+    assert row.unit_agreed_by == world["police"].user_id and row.answered_at is None and row.agreement_signed_on is None
+    clock = _clock(row.id)
+    assert clock.step == "open_grant" and clock.responsible_unit_id == world.units["bureau"] and clock.due_on is None
+    assert open_queries.track(code, now=at(date(2025, 3, 5))).status == "unit_agreed"
+    cases = inbox.inbox(world["reviewer"], inbox.InboxFilters(case_kind="open_request"), now=at(date(2025, 3, 5))).rows
+    assert code in set(cases["case_ref"])
+    assert any(n.params and code in n.params for n in notifications_for(world["reviewer"]))
+    view = open_queries.get_request(world["reviewer"], row.id)
+    assert view.can_grant and view.personal_data_shown and view.answers == []
+    assert not open_queries.get_request(world["police"], row.id).can_grant
+    with pytest.raises(ValidationError) as err:
+        opendata.grant(world["reviewer"], row.id, GrantInput("grant"), now=at(date(2025, 3, 7)))
+    assert "agreement_signed_on" in err.value.errors
+    with pytest.raises(PermissionDenied):
+        opendata.grant(world["police"], row.id, GrantInput("refuse", reply="x"), now=at(date(2025, 3, 7)))
+    opendata.grant(world["reviewer"], row.id, GrantInput("grant", reply="准予授权使用", agreement_signed_on=date(2025, 3, 7),
+                                                         agreement_ends_on=date(2026, 3, 6)),
+                   expected_version=view.version, now=at(date(2025, 3, 7)))
+    tracked = open_queries.track(code, now=at(date(2025, 3, 7)))
+    assert tracked.status == "agreed" and tracked.reply == "准予授权使用" and tracked.answered_on == date(2025, 3, 7)
+    assert tracked.agreement_signed_on == date(2025, 3, 7) and _clock(row.id).closed_on == date(2025, 3, 7)
+    assert any(n.params and code in n.params for n in notifications_for(world["police"]))
+    assert {"open.unit_agree", "open.grant"} <= set(_actions())
+
+
+def test_other_profiles_agree_to_an_application_in_one_step(world):
+    use(world, "qingyuan")
+    code = opendata.file_request(application(open_entry(world)), now=at(DAY))
+    row = _row(code)
+    with pytest.raises(ValidationError):  # a one-step agreement records the data use agreement itself
+        opendata.answer(world["police"], row.id, AnswerInput("agree", reply="同意"), now=at(DAY))
+    opendata.answer(world["police"], row.id, AnswerInput("agree", agreement_signed_on=DAY,
+                                                          agreement_ends_on=date(2026, 3, 2)), now=at(DAY))
+    assert _row(code).status == "agreed"
+
+
 def test_a_demand_goes_to_the_bureau_which_assigns_it_without_restarting_the_clock(world):
     """Longyan §19: answered within 20 working days, counted from the submission whoever answers."""
     use(world, "longyan")

@@ -45,3 +45,29 @@ def test_a_plan_lists_the_units_own_entries_within_its_year(world):
     mine = open_entry(world, open_attribute="not_open")
     with pytest.raises(ValidationError):
         plans.save_plan(world["police"], 2025, [PlanItemInput(mine, date(2026, 5, 1))], now=at(DAY))
+
+
+def test_overdue_plan_items_reach_the_units_inbox_and_one_reminder_each(world):
+    from services.deadlines import inbox, reminders
+    from tests.services.sharing_fixtures import notifications_for
+
+    opened = open_entry(world, open_attribute="open", name="已开放的数据")
+    late = open_entry(world, open_attribute="not_open", name="逾期未开放的数据")
+    later = open_entry(world, open_attribute="not_open", name="年底开放的数据")
+    plan_id = plans.save_plan(world["police"], 2025, [PlanItemInput(opened, date(2025, 3, 31)),
+                                                      PlanItemInput(late, date(2025, 5, 30)),
+                                                      PlanItemInput(later, date(2025, 12, 31))], now=at(DAY))
+    assert inbox.overdue_plan_items(world["police"], now=at(DAY)).empty  # a draft plan is no commitment yet
+    plans.file_plan(world["police"], plan_id, now=at(DAY))
+    mine = inbox.overdue_plan_items(world["police"], now=at(DAY))
+    assert list(mine["entry_id"]) == [late] and list(mine["days_late"]) == [3]
+    assert list(inbox.overdue_plan_items(world["reviewer"], now=at(DAY))["entry_id"]) == [late]
+    assert inbox.overdue_plan_items(world["civil"], now=at(DAY)).empty
+
+    first = reminders.refresh(now=at(DAY))
+    texts = [n for n in notifications_for(world["police"]) if n.case_kind == reminders.PLAN_ITEM]
+    assert first.overdue >= 1 and len(texts) == 1 and texts[0].kind == "overdue"
+    assert "逾期未开放的数据" in reminders.render_text(texts[0].message, texts[0].params)
+    reminders.refresh(now=at(date(2025, 6, 3)))  # the next day: no second reminder for the same item
+    assert len([n for n in notifications_for(world["police"]) if n.case_kind == reminders.PLAN_ITEM]) == 1
+    assert not [n for n in notifications_for(world["civil"]) if n.case_kind == reminders.PLAN_ITEM]

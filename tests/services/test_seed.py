@@ -262,3 +262,28 @@ def test_correction_seed_keeps_no_personal_data_in_plain_text(db):
         if r.status == CorrectionStatus.OPEN:
             expected[r.entry_id] = expected.get(r.entry_id, 0) + 1
     assert open_counts == expected  # the entry shows its open corrections
+
+
+def test_longyan_demo_sets_its_at_once_verification_deadline_so_some_corrections_are_late(db):
+    """Longyan §14 says "at once" without a number: the demo deployment overrides the step (audited) and its
+    corrections then have due dates, some of them missed."""
+    from models import SlaClock
+    from models.clock import CaseKind
+    from services.deadlines import calendar, policy
+    from services.seed.calendar import AT_ONCE_WORKDAYS
+
+    counts = seed("demo", seed_value=42, now=NOW)
+    profile = policy.active_profile()
+    assert profile.name == "longyan"
+    assert policy.get_profile("longyan").step_days("correction_verify") is None  # the regulation's own value
+    assert profile.step_days("correction_verify") == AT_ONCE_WORKDAYS["longyan"]
+    assert profile.overrides == {"steps.correction_verify": AT_ONCE_WORKDAYS["longyan"]}
+    cal = calendar.current()
+    with read_session() as session:
+        clocks = session.execute(select(SlaClock).where(SlaClock.case_kind == CaseKind.CORRECTION)).scalars().all()
+        overridden = session.execute(select(func.count()).select_from(AuditEvent)
+                                     .where(AuditEvent.action == "policy.override")).scalar()
+    assert overridden == 1
+    assert clocks and all(c.due_on == cal.deadline(c.started_on, 2) for c in clocks)
+    late = [c for c in clocks if c.closed_on is not None and c.closed_on > c.due_on]
+    assert late and counts["corrections_late"] >= len(late)

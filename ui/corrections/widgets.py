@@ -100,3 +100,26 @@ def _actions(actor: Actor, view) -> None:
                 session.run_action(corrections.extend, actor, view.id, int(days), approver=approver,
                                    approved_on=approved_on, reason=reason, expected_version=view.version,
                                    success=_("The deadline was extended."), rerun=True)
+
+
+def entry_notice(actor: Actor, entry_id: int) -> None:
+    """On an entry's page: its open corrections, with the served-as-normal note and a link to each correction the
+    viewer may open."""
+    from ui import case_links
+
+    notice = queries.entry_notice(actor, entry_id)
+    if not notice.open_count:
+        return
+    with st.container(border=True):
+        st.warning(_("{n} correction(s) of this entry's data are being verified.", n=notice.open_count),
+                   icon=":material/report:")
+        st.caption(_(SERVED_AS_NORMAL))
+        linkable = case_links.can_open("correction", actor.roles)
+        for row in notice.visible.itertuples():
+            text = _("Correction {code}, filed on {day}, due on {due}", code=row.code, day=row.filed_on,
+                     due=row.due_on or "—")
+            if linkable:
+                if st.button(text, key=f"entry_corr_{row.id}", type="tertiary", icon=":material/open_in_new:"):
+                    case_links.open_case("correction", int(row.id))
+            else:
+                st.caption(text)

@@ -111,6 +111,19 @@ def _summary_by_unit(actor: Actor) -> None:
         }), hide_index=True, width="stretch")
 
 
+def _overdue_plan_items(actor: Actor) -> None:
+    """Yearly open-plan items past their target date and not open yet (no SLA clock: the unit chose the date)."""
+    items = inbox.overdue_plan_items(actor)
+    if items.empty:
+        return
+    with st.expander(_("Open-plan items past their date ({n})", n=len(items)), expanded=True, icon=":material/event_busy:"):
+        st.dataframe(pd.DataFrame({
+            _("Year"): items["year"].astype(str), _("Responsible unit"): items["unit_name"],
+            _("Resource code"): items["resource_code"], _("Entry"): items["entry_name"],
+            _("To be opened by"): [d.isoformat() for d in items["target_date"]], _("Days late"): items["days_late"],
+        }), hide_index=True, width="stretch")
+
+
 @register(INBOX_ROLES, order=10)
 def inbox_panel(actor: Actor) -> None:
     st.subheader(_("Deadlines"))
@@ -121,6 +134,7 @@ def inbox_panel(actor: Actor) -> None:
     cols[1].metric(_("Due soon"), counts.due_soon)
     cols[2].metric(_("Overdue"), counts.overdue)
     cols[3].metric(_("Paused"), counts.paused)
+    _overdue_plan_items(actor)
     if counts.open == 0:
         st.info(_("No deadline is running in your area."), icon=":material/task_alt:")
         return

@@ -19,7 +19,9 @@ from ui.markdown import md_escape
 
 KIND_LABELS = {"demand": N_("Open-data demand"), "application": N_("Application for conditionally open data")}
 STATUS_LABELS = {"submitted": N_("Waiting for the answer"), "needs_info": N_("More information needed"),
+                 "unit_agreed": N_("Agreed by the unit; waiting for the data bureau's grant"),
                  "agreed": N_("Agreed"), "refused": N_("Refused")}
+GRANT_LABELS = {"grant": N_("Grant the access"), "refuse": N_("Refuse with reasons")}
 ANSWER_LABELS = {Answer.AGREE: N_("Agree"), Answer.REFUSE: N_("Refuse with reasons"),
                  Answer.ASK_INFO: N_("Ask the applicant for more information")}
 OPENING_LABELS = {"opened": N_("The data is open: see the open catalog"),
@@ -134,6 +136,11 @@ def show_request(actor, view: open_queries.RequestView, units: dict[int, str],
         st.info(_(OPENING_LABELS[view.opening]), icon=":material/public:")
     if not view.personal_data_shown:
         st.caption(_("Personal data is masked: only the unit that processes the request sees it."))
+    if view.unit_agreed_at:
+        st.markdown(md_escape(_("The unit agreed on {day}: {note}", day=view.unit_agreed_at.date().isoformat(),
+                                note=view.unit_note or "—")))
+    if view.can_grant:
+        _grant_form(actor, view)
     if view.can_assign:
         with st.form(f"open_assign_{view.id}"):
             target = st.selectbox(_("Assign to unit"), list(units), format_func=units.get, index=None,
@@ -160,3 +167,22 @@ def show_request(actor, view: open_queries.RequestView, units: dict[int, str],
                                opendata.AnswerInput(choice, reply=reply, agreement_signed_on=signed,
                                                     agreement_ends_on=ends, entry_id=entry_id),
                                expected_version=view.version, success=_("Answer recorded."), rerun=True)
+
+
+def _grant_form(actor, view: open_queries.RequestView) -> None:
+    """Longyan §18: the bureau grants the authorised-open access the unit agreed to, with the data use agreement."""
+    st.info(_("Under the rules in force the data bureau grants authorised-open access after the unit agreed "
+              "(Longyan §18)."), icon=":material/verified_user:")
+    with st.form(f"open_grant_{view.id}"):
+        choice = st.radio(_("Decision"), list(GRANT_LABELS), format_func=lambda g: _(GRANT_LABELS[g]), horizontal=True)
+        reply = st.text_area(_("Reply to the applicant"), max_chars=2000, key=f"open_grant_reply_{view.id}")
+        c1, c2 = st.columns(2)
+        signed = c1.date_input(_("Data use agreement signed on (when agreeing)"), value=None,
+                               key=f"open_grant_signed_{view.id}")
+        ends = c2.date_input(_("Agreement valid until"), value=None, min_value=date.today() - timedelta(days=3650),
+                             key=f"open_grant_ends_{view.id}")
+        if st.form_submit_button(_("Record the decision"), type="primary"):
+            session.run_action(opendata.grant, actor, view.id,
+                               opendata.GrantInput(choice, reply=reply, agreement_signed_on=signed,
+                                                   agreement_ends_on=ends),
+                               expected_version=view.version, success=_("Decision recorded."), rerun=True)
