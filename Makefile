@@ -33,7 +33,7 @@ run: export GOVDATA_DEMO_MODE ?= true
 run: $(VENV)/.runtime
 	$(PY) manage.py init-db
 	$(PY) manage.py seed-demo --scale demo --if-empty
-	$(VENV)/bin/streamlit run app.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

@@ -13,7 +13,7 @@ base="${2:-8501}"
 .venv/bin/python manage.py init-db
 pids=()
 for ((i = 0; i < n; i++)); do
-  .venv/bin/streamlit run app.py --server.address 127.0.0.1 --server.port $((base + i)) --server.headless true \
+  .venv/bin/streamlit run serve.py --server.address 127.0.0.1 --server.port $((base + i)) --server.headless true \
     --browser.gatherUsageStats false &
   pids+=($!)
 done
