@@ -171,6 +171,23 @@ def _counts(url: str) -> dict:
     return {"events": events, "markers": markers, "drafts": drafts}
 
 
+def _execute(url: str, statement: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text(statement))
+    engine.dispose()
+
+
+def _cookie_cleared(context) -> bool:
+    for _i in range(30):
+        if not [c for c in context.cookies() if c["name"] == "govdata_session"]:
+            return True
+        time.sleep(0.1)
+    return False
+
+
 @pytest.fixture
 def proxied(tmp_path):
     """Two app processes started at the same moment and nginx in front; yields (base URL, processes by address,
@@ -275,6 +292,13 @@ def test_the_user_stays_signed_in_when_the_serving_app_process_dies(proxied):
         assert [c for c in context.cookies() if c["name"] == "govdata_session"][0]["value"] == cookie["value"]
         later = access_log.read_text(encoding="utf-8").splitlines()[len(lines):]
         assert any(line.split()[-1].startswith(other) for line in later)  # served by the other process now
+
+        # Revocation reaches the open tab (finding 2): the account is deactivated elsewhere; the next click signs
+        # the tab out and the server clears its cookie.
+        _execute(url, "UPDATE app_user SET is_active = false WHERE username = 'steward_gaj'")
+        page.get_by_test_id("stSidebarNav").get_by_text("我的待办", exact=True).click()
+        page.get_by_label("用户名").wait_for()
+        assert _cookie_cleared(context)
         browser.close()
 
     counts = _counts(url)
