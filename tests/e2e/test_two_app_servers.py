@@ -261,6 +261,7 @@ def test_the_user_stays_signed_in_when_the_serving_app_process_dies(proxied):
         first = page.goto(base)
         headers = first.headers
         assert "frame-ancestors 'none'" in headers["content-security-policy"]
+        assert "unsafe-eval" not in headers["content-security-policy"]
         assert headers["x-frame-options"] == "DENY" and headers["x-content-type-options"] == "nosniff"
         assert headers["strict-transport-security"].startswith("max-age=31536000")
         assert headers["referrer-policy"] == "no-referrer" and "nginx/" not in headers.get("server", "")
@@ -299,6 +300,11 @@ def test_the_user_stays_signed_in_when_the_serving_app_process_dies(proxied):
         page.get_by_test_id("stSidebarNav").get_by_text("我的待办", exact=True).click()
         page.get_by_label("用户名").wait_for()
         assert _cookie_cleared(context)
+
+        # The leadership dashboard (Plotly charts) under the same Content-Security-Policy.
+        sign_in(page, "leader")
+        page.locator(".js-plotly-plot").first.wait_for(state="attached")
+        charts = page.locator(".js-plotly-plot").count()
         browser.close()
 
     counts = _counts(url)
@@ -307,4 +313,5 @@ def test_the_user_stays_signed_in_when_the_serving_app_process_dies(proxied):
     assert len(set(counts["markers"].values())) == 1 and "null" not in counts["markers"].values(), counts
     assert counts["drafts"] == 1
     assert csp_violations == [], csp_violations
+    assert charts >= 1
     print(f"failover: signed in on {other} with the draft {failover_seconds:.1f} s after {serving} was killed")
