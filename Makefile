@@ -34,7 +34,7 @@ run: export GOVDATA_DEMO_MODE ?= true
 run: $(VENV)/.runtime
 	$(PY) manage.py init-db
 	$(PY) manage.py seed-demo --scale demo --if-empty
-	$(PY) serve.py --server.port $(PORT)
+	$(VENV)/bin/streamlit run serve.py --server.port $(PORT)
 
 # The system interface (FastAPI under uvicorn); the port comes from GOVDATA_API_PORT (default 8000).
 api: $(VENV)/.runtime

@@ -8,12 +8,14 @@ import streamlit as st
 
 from services.core import db, schema
 from services.core.i18n import gettext as _
-from services.core.settings import get_settings
+from services.core.settings import ROOT, get_settings
 from services.core.timeutil import local_date
 from ui import session, sidebar
 from ui.navigation import SECTION_ORDER, pages_for
 
-st.set_page_config(page_title="GovData Hub", page_icon=":material/hub:", layout="wide",
+# The icon is served from this server: a material-symbol icon would make every browser fetch it from
+# fonts.gstatic.com, which the Content-Security-Policy (deploy/nginx-govdata.conf) rightly blocks.
+st.set_page_config(page_title="GovData Hub", page_icon=str(ROOT / "ui" / "assets" / "favicon.png"), layout="wide",
                    initial_sidebar_state="expanded", menu_items={"Get help": None, "Report a bug": None,
                                                                  "About": "GovData Hub"})
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Starts N GovData Hub app processes on one PostgreSQL, on loopback ports BASE..BASE+N-1 (behind nginx, see
-# deploy/nginx-govdata.conf). Every process needs the same GOVDATA_DATABASE_URL, GOVDATA_SECRET_KEY, audit and
-# backup keys (GOVDATA_AUDIT_KEY, GOVDATA_BACKUP_KEY) and audit checkpoint directory: put them in the environment
-# file. The daily jobs run once a day across all processes (a marker row in the database).
+# deploy/nginx-govdata.conf), each `streamlit run serve.py` (the app and its HttpOnly session-cookie route). Every
+# process needs the same GOVDATA_DATABASE_URL, GOVDATA_SECRET_KEY, audit, backup and personal-data keys
+# (GOVDATA_AUDIT_KEY, GOVDATA_BACKUP_KEY, GOVDATA_PERSONAL_DATA_KEY) and audit checkpoint directory: put them in the
+# environment file. The daily jobs run once a day across all processes (a locked marker row in the database).
 #   usage: deploy/run-app-servers.sh N [BASE_PORT]      (e.g. from a systemd unit, or govdata@.service per port)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ base="${2:-8501}"
 .venv/bin/python manage.py init-db
 pids=()
 for ((i = 0; i < n; i++)); do
-  .venv/bin/python serve.py --server.address 127.0.0.1 --server.port $((base + i)) --server.headless true \
+  .venv/bin/streamlit run serve.py --server.address 127.0.0.1 --server.port $((base + i)) --server.headless true \
     --browser.gatherUsageStats false &
   pids+=($!)
 done

@@ -6,13 +6,13 @@ as a system actor, never in a user's name, and a failing job is logged for the o
 
 from __future__ import annotations
 
-import json
 import logging
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from models import PolicySetting
 from services import sharing
+from services.core import day_marker
 from services.core.actor import Actor
 from services.core.db import write_session
 from services.core.timeutil import local_date, now_utc
@@ -36,13 +36,7 @@ def _claim_sweep(today: date, now: datetime) -> str | None:
     """Mark today's sweep as taken (row-locked, so two processes cannot both take it); returns the previous
     marker value, or None when today's sweep was already taken."""
     with write_session() as session:
-        marker = session.get(PolicySetting, SWEEP_LAST_RUN_KEY, with_for_update=True)
-        previous = marker.value if marker is not None else "null"
-        if json.loads(previous) == today.isoformat():
-            return None
-        marker = marker or PolicySetting(key=SWEEP_LAST_RUN_KEY, value=previous)
-        marker.value, marker.updated_at = json.dumps(today.isoformat()), now
-        session.add(marker)
+        previous = day_marker.claim(session, SWEEP_LAST_RUN_KEY, today, now)
         session.commit()
         return previous
 

@@ -19,6 +19,7 @@ from services.core.actor import Actor
 from services.core.errors import Conflict, NotFound, PermissionDenied, ServiceError, ValidationError
 from services.core.i18n import gettext as _
 from services.core.settings import ROOT, get_settings
+from ui import session_cookie
 from ui.markdown import md_escape
 
 T = TypeVar("T")
@@ -28,7 +29,7 @@ FLASH_KEY = "govdata_flash"
 TOKEN_KEY = "govdata_token"
 SIGNED_OUT_KEY = "govdata_signed_out"
 LAST_TOUCH_KEY = "govdata_last_touch"
-COOKIE_NAME = "govdata_session"
+COOKIE_SET_KEY = "govdata_cookie_set"  # token the cookie was set to, "to clear", "cleared"
 SLOTS_KEY = "govdata_field_slots"
 TOUCH_EVERY = timedelta(seconds=60)  # server-side activity is recorded at most once a minute
 
@@ -73,6 +74,7 @@ def sign_out(reason: str = "user") -> None:
     st.session_state.clear()
     # The browser still sends the old cookie with this connection: never resume from it again here.
     st.session_state[SIGNED_OUT_KEY] = True
+    st.session_state[COOKIE_SET_KEY] = "to clear"  # the cookie may have been set after this connection opened
     if lang:
         st.session_state["govdata_lang"] = lang
 
@@ -81,24 +83,30 @@ def restore_from_cookie() -> None:
     """After a page reload the browser comes back with its session cookie: resume if the server agrees."""
     if actor() is not None or st.session_state.get(SIGNED_OUT_KEY):
         return
-    token = st.context.cookies.get(COOKIE_NAME) if st.context.cookies else None
+    token = st.context.cookies.get(session_cookie.COOKIE_NAME) if st.context.cookies else None
     result = auth.resume_session(token)
     if result is not None:
         sign_in(result)
 
 
 def keep_cookie() -> None:
-    """Write (signed in) or clear (signed out) the session cookie; its lifetime follows the idle timeout.
+    """Have the server set (signed in) or clear (signed out) the HttpOnly session cookie, once per change.
 
-    The token is random and only its hash is stored; the server ends idle sessions regardless of the cookie."""
-    token = st.session_state.get(TOKEN_KEY)
-    if token is None and COOKIE_NAME not in (st.context.cookies or {}):
+    The page never holds the session token: it posts a one-time ticket to the server's `/auth/session` route,
+    which answers with the cookie (ui/session_cookie.py). Without that route (`streamlit run app.py`) no cookie is
+    written and a reload asks to sign in again. Only a hash of the token is stored server-side, and the server
+    ends idle sessions regardless of the cookie."""
+    if not session_cookie.served():
         return
-    max_age = get_settings().idle_timeout_minutes * 60 if token else 0
-    secure = "; Secure" if str(st.context.url or "").startswith("https") else ""
-    value = token or ""
-    st.html(f"<script>document.cookie = '{COOKIE_NAME}={value}; path=/; max-age={max_age}; SameSite=Strict{secure}';"
-            "</script>", unsafe_allow_javascript=True)
+    token = st.session_state.get(TOKEN_KEY)
+    sent = (st.context.cookies or {}).get(session_cookie.COOKIE_NAME)
+    if token is not None:
+        if sent != token and st.session_state.get(COOKIE_SET_KEY) != token:
+            st.session_state[COOKIE_SET_KEY] = token
+            st.html(session_cookie.exchange_script(session_cookie.issue(token)), unsafe_allow_javascript=True)
+    elif (sent or st.session_state.get(COOKIE_SET_KEY) == "to clear") and st.session_state.get(COOKIE_SET_KEY) != "cleared":
+        st.session_state[COOKIE_SET_KEY] = "cleared"
+        st.html(session_cookie.clear_script(), unsafe_allow_javascript=True)
 
 
 def enforce_idle_timeout() -> bool:

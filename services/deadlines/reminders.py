@@ -29,7 +29,7 @@ from models import (
 from models.clock import CaseKind, ClockStep
 from models.sharing import Party, Route, ShareDecision
 from models.user import Role
-from services.core import audit
+from services.core import audit, day_marker
 from services.core.actor import Actor
 from services.core.db import read_session, write_session
 from services.core.errors import NotFound
@@ -155,43 +155,46 @@ def _route_parties(session: Session, due) -> dict[int, list[int]]:
 
 def refresh(now: datetime | None = None) -> RefreshResult:
     """Create the missing due-soon and overdue reminders of every open clock (idempotent)."""
+    with write_session() as session:
+        day_marker.lock(session, LAST_RUN_KEY, now_utc(now))  # one refresh at a time, whoever starts it
+        return _refresh_in(session, now)
+
+
+def _refresh_in(session: Session, now: datetime | None) -> RefreshResult:
+    """The refresh in the caller's transaction, which holds the marker row's lock; marks today and commits."""
     today = local_date(now)
     result = RefreshResult()
-    with write_session() as session:
-        due = _due_clocks(session, today)
-        result.clocks = len(due)
-        recipients = _recipients(session, {c.responsible_unit_id for c, _r in due if c.responsible_unit_id})
-        parties = _route_parties(session, due)
-        clock_ids = [c.id for c, _r in due]
-        existing = set()
-        for start in range(0, len(clock_ids), 1000):
-            chunk = clock_ids[start:start + 1000]
-            existing.update(session.exec(select(Notification.clock_id, Notification.user_id, Notification.kind)
-                                         .where(Notification.clock_id.in_(chunk))).all())  # type: ignore[union-attr]
-        rows = []
-        for clock, case_ref in due:
-            kind = KIND_OVERDUE if clock.due_on < today else KIND_DUE_SOON
-            params = {"step": clock.step, "case": case_ref or f"#{clock.case_id}", "due": clock.due_on.isoformat()}
-            for user_id in dict.fromkeys(recipients.get(clock.responsible_unit_id, []) + parties.get(clock.id, [])):
-                if (clock.id, user_id, kind) in existing:
-                    continue
-                rows.append(dict(user_id=user_id, kind=kind, clock_id=clock.id, case_kind=clock.case_kind,
-                                 case_id=clock.case_id, message=MSG_OVERDUE if kind == KIND_OVERDUE else MSG_DUE_SOON,
-                                 params=json.dumps(params, ensure_ascii=False), created_at=now_utc(now)))
-                if kind == KIND_OVERDUE:
-                    result.overdue += 1
-                else:
-                    result.due_soon += 1
-        rows.extend(_plan_item_rows(session, today, now, result))
-        if rows:
-            session.execute(insert(Notification), rows)
-        marker = session.get(PolicySetting, LAST_RUN_KEY, with_for_update=True) or PolicySetting(key=LAST_RUN_KEY, value="null")
-        marker.value = json.dumps(today.isoformat())
-        marker.updated_at = now_utc(now)
-        session.add(marker)
-        audit.record(session, Actor.system("reminders"), "reminders.refresh", object_type="notification",
-                     detail={"due_soon": result.due_soon, "overdue": result.overdue, "clocks": result.clocks}, now=now)
-        session.commit()
+    due = _due_clocks(session, today)
+    result.clocks = len(due)
+    recipients = _recipients(session, {c.responsible_unit_id for c, _r in due if c.responsible_unit_id})
+    parties = _route_parties(session, due)
+    clock_ids = [c.id for c, _r in due]
+    existing = set()
+    for start in range(0, len(clock_ids), 1000):
+        chunk = clock_ids[start:start + 1000]
+        existing.update(session.exec(select(Notification.clock_id, Notification.user_id, Notification.kind)
+                                     .where(Notification.clock_id.in_(chunk))).all())  # type: ignore[union-attr]
+    rows = []
+    for clock, case_ref in due:
+        kind = KIND_OVERDUE if clock.due_on < today else KIND_DUE_SOON
+        params = {"step": clock.step, "case": case_ref or f"#{clock.case_id}", "due": clock.due_on.isoformat()}
+        for user_id in dict.fromkeys(recipients.get(clock.responsible_unit_id, []) + parties.get(clock.id, [])):
+            if (clock.id, user_id, kind) in existing:
+                continue
+            rows.append(dict(user_id=user_id, kind=kind, clock_id=clock.id, case_kind=clock.case_kind,
+                             case_id=clock.case_id, message=MSG_OVERDUE if kind == KIND_OVERDUE else MSG_DUE_SOON,
+                             params=json.dumps(params, ensure_ascii=False), created_at=now_utc(now)))
+            if kind == KIND_OVERDUE:
+                result.overdue += 1
+            else:
+                result.due_soon += 1
+    rows.extend(_plan_item_rows(session, today, now, result))
+    if rows:
+        session.execute(insert(Notification), rows)
+    day_marker.claim(session, LAST_RUN_KEY, today, now_utc(now))
+    audit.record(session, Actor.system("reminders"), "reminders.refresh", object_type="notification",
+                 detail={"due_soon": result.due_soon, "overdue": result.overdue, "clocks": result.clocks}, now=now)
+    session.commit()
     return result
 
 
@@ -222,12 +225,18 @@ def _plan_item_rows(session: Session, today: date, now: datetime | None, result:
 
 def refresh_if_due(now: datetime | None = None) -> RefreshResult | None:
     """Run `refresh` when it has not run yet today (app start); None when it already ran."""
-    today = local_date(now).isoformat()
-    with read_session() as session:
+    today = local_date(now)
+    with read_session() as session:  # the usual case, without taking a lock: already done today
         marker = session.get(PolicySetting, LAST_RUN_KEY)
-    if marker is not None and json.loads(marker.value) == today:
+    if marker is not None and json.loads(marker.value) == today.isoformat():
         return None
-    return refresh(now)
+    with write_session() as session:
+        # Decided again under the marker's row lock: app processes started together wait here for the first one,
+        # then find today taken (the refresh below commits the marker with the reminders it wrote).
+        marker = day_marker.lock(session, LAST_RUN_KEY, now_utc(now))
+        if json.loads(marker.value) == today.isoformat():
+            return None
+        return _refresh_in(session, now)
 
 
 def render_text(message: str, params: str | None) -> str:

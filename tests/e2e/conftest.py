@@ -1,5 +1,5 @@
-"""Real-browser fixtures: a seeded temporary database, `streamlit run app.py` on a free port, and Chromium
-driven by Playwright. Skipped (with the reason) only when /usr/bin/chromium is missing."""
+"""Real-browser fixtures: a seeded temporary database, `streamlit run serve.py` (the app and its session-cookie
+route) on a free port, and Chromium driven by Playwright. Skipped (with the reason) only when /usr/bin/chromium is missing."""
 
 from __future__ import annotations
 
@@ -59,11 +59,11 @@ def server(tmp_path_factory):
 
 
 def start_app(env: dict) -> tuple[subprocess.Popen, str]:
-    """`python serve.py` (how the app is started in production) on a free port; returns the process and its URL
+    """`streamlit run serve.py` (how the app is started in production) on a free port; returns the process and its URL
     once the server answers its health check."""
     port = _free_port()
     proc = subprocess.Popen(
-        [sys.executable, "serve.py", "--server.port", str(port), "--server.headless", "true",
+        [sys.executable, "-m", "streamlit", "run", "serve.py", "--server.port", str(port), "--server.headless", "true",
          "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
         cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
@@ -130,3 +130,13 @@ def go(page, link_text: str) -> None:
 def shot(page, name: str) -> None:
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def session_cookie(page, timeout_ms: int = 5_000) -> dict | None:
+    """The browser's session cookie once the server has set it (the page posts its ticket right after sign-in)."""
+    for _i in range(timeout_ms // 100):
+        found = [c for c in page.context.cookies() if c["name"] == "govdata_session"]
+        if found:
+            return found[0]
+        page.wait_for_timeout(100)
+    return None

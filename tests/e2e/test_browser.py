@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import go, settle, shot, sign_in
+from tests.e2e.conftest import go, session_cookie, settle, shot, sign_in
 
 pytestmark = pytest.mark.e2e
 
@@ -88,7 +88,11 @@ def test_switching_to_english_changes_navigation_and_titles(page):
 
 
 def test_reload_keeps_the_user_signed_in_until_they_sign_out(page, server):
+    """The server sets the session cookie HttpOnly and SameSite=Strict: no script in the page can read it."""
     sign_in(page, "steward_gaj")
+    cookie = session_cookie(page)
+    assert cookie is not None and cookie["httpOnly"] and cookie["sameSite"] == "Strict"
+    assert "govdata_session" not in page.evaluate("document.cookie")
     page.reload()
     page.get_by_test_id("stSidebarNav").wait_for()
     settle(page)
@@ -96,6 +100,7 @@ def test_reload_keeps_the_user_signed_in_until_they_sign_out(page, server):
     page.get_by_role("button", name="退出登录").click()
     page.get_by_label("用户名").wait_for()
     settle(page)
+    assert "govdata_session" not in {c["name"] for c in page.context.cookies()}
     page.reload()
     page.get_by_label("用户名").wait_for()
     settle(page)

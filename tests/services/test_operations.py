@@ -161,3 +161,43 @@ def test_a_failing_daily_job_is_logged_and_retried_while_the_other_still_runs(wo
     monkeypatch.undo()
     retry = daily.run_due(at(date(2025, 5, 6), hour=15))
     assert retry.failed == [] and retry.sweep == sharing.SweepResult(0, 0) and retry.reminders is None
+
+
+def _run_due_at_once(processes: int, moment) -> list[daily.DailyResult]:
+    """`processes` connections start the daily jobs at the same moment, as app processes started together do."""
+    import threading
+
+    barrier = threading.Barrier(processes)
+    results: list[daily.DailyResult] = []
+
+    def start():
+        barrier.wait()
+        results.append(daily.run_due(moment))
+
+    workers = [threading.Thread(target=start) for _i in range(processes)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return results
+
+
+@pytest.mark.parametrize("yesterday_ran", [False, True], ids=["first-day", "marker-from-yesterday"])
+def test_daily_jobs_started_by_several_processes_at_once_run_once(world, yesterday_ran):
+    """App processes started together (two behind nginx) each start the daily jobs: each job runs exactly once
+    that day, whether or not its marker row exists yet, none reports a failure, and no reminder is written twice."""
+    _overdue_clock(world)
+    _implemented_request(world, date(2025, 4, 30))
+    if yesterday_ran:
+        assert daily.run_due(at(date(2025, 5, 5), hour=9)).failed == []
+    before = {a: len(_events(a)) for a in ("reminders.refresh", "share.sweep")}
+
+    results = _run_due_at_once(4, at(date(2025, 5, 6), hour=9))
+
+    assert [r.failed for r in results] == [[]] * 4
+    assert sum(r.reminders is not None for r in results) == 1 and sum(r.sweep is not None for r in results) == 1
+    assert {a: len(_events(a)) - before[a] for a in before} == {"reminders.refresh": 1, "share.sweep": 1}
+    with read_session() as session:
+        reminders = session.exec(select(Notification.clock_id, Notification.user_id, Notification.kind)
+                                 .where(Notification.clock_id.is_not(None))).all()  # type: ignore[union-attr]
+    assert reminders and len(reminders) == len(set(reminders))

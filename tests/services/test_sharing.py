@@ -429,3 +429,61 @@ def test_request_lists_are_scoped_to_the_units_involved_and_paginated(world):
     assert total == 3
     with pytest.raises(PermissionDenied):
         sharing_queries.get_request(world["county2_police"], int(mine.iloc[0]["id"]))
+
+
+# --- races: several connections deciding at the same moment (both backends) -------------------------------------
+def _at_once(calls) -> list:
+    """Run the calls at the same moment on their own connections; returns each outcome (a result or the error)."""
+    import threading
+
+    barrier = threading.Barrier(len(calls))
+    outcomes: list = [None] * len(calls)
+
+    def run(i, call):
+        barrier.wait()
+        try:
+            outcomes[i] = call()
+        except Exception as exc:  # noqa: BLE001 - every outcome is counted
+            outcomes[i] = exc
+
+    threads = [threading.Thread(target=run, args=(i, c)) for i, c in enumerate(calls)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return outcomes
+
+
+def _decide_events(request_id: int) -> int:
+    code = request_row(request_id).code
+    with read_session() as session:
+        return len(session.exec(select(AuditEvent).where(AuditEvent.action == "share.decide",
+                                                         AuditEvent.object_id == code)).all())
+
+
+def test_four_connections_deciding_one_request_at_once_decide_it_once(world):
+    """0 doubled: one decision takes effect; the others are refused with a message (the version moved on)."""
+    use(world, "qingyuan")
+    entry_id = entry(world)
+    request_id = sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)), now=at(date(2025, 9, 30)))
+    version = request_row(request_id).version
+    choices = [APPROVE, refusal(), APPROVE, refusal()]
+    outcomes = _at_once([lambda d=d: sharing.decide(world["police"], request_id, d, expected_version=version,
+                                                    now=at(date(2025, 10, 9))) for d in choices])
+    decided = [o for o in outcomes if not isinstance(o, Exception)]
+    refused = [o for o in outcomes if isinstance(o, Conflict | ValidationError)]
+    assert len(decided) == 1 and len(refused) == 3, outcomes
+    assert request_row(request_id).status == decided[0] and _decide_events(request_id) == 1
+
+
+def test_both_parties_deciding_together_at_the_same_moment_lose_neither_decision(world):
+    """0 lost: on the co-decision route the provider and the bureau answer at the same moment; both answers are
+    recorded and the request moves on once, to approved."""
+    use(world, "longyan")
+    entry_id = entry(world)
+    request_id = sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)), now=at(date(2025, 9, 29)))
+    assert request_row(request_id).route == Route.BUREAU_CO
+    outcomes = _at_once([lambda who=who: sharing.decide(world[who], request_id, APPROVE, now=at(date(2025, 10, 9)))
+                         for who in ("police", "reviewer")])
+    assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
+    assert request_row(request_id).status == S.APPROVED and _decide_events(request_id) == 2
