@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 import pandas as pd
@@ -44,3 +45,16 @@ def field_value(row: Any, key: str, default: Any = "") -> Any:
     except (TypeError, ValueError):  # lists and other containers are never "missing"
         missing = False
     return default if missing else value
+
+
+# A date box refuses nothing itself: Streamlit silently puts back the previous value when a typed date lies outside
+# the box's range, so the range is wide and the service says what is wrong with the date.
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2199, 12, 31)
+
+
+def limit_help(n: int, extra: str | None = None) -> str:
+    """Help text stating a text field's limit. The field itself has no max_chars: Streamlit drops a paste longer
+    than max_chars without a word, so the text goes to the service, which refuses it with the length."""
+    text = _("At most {n} characters.", n=n)
+    return f"{extra} {text}" if extra else text

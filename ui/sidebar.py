@@ -15,7 +15,8 @@ from ui.markdown import md_escape
 # Hides Streamlit's developer chrome (deploy button, main menu) and tightens spacing for 1366x768 screens.
 # The top bar (stHeader, fixed, above the page) is made lower, and the page starts below it: a padding
 # smaller than the bar hid flash messages and the first row of buttons under it. Streamlit writes the hint
-# under a text box ("Press Enter to submit form") in English whatever the language: it is hidden.
+# under a text box ("Press Enter to submit form") in English whatever the language: it is hidden. Metric labels
+# and values wrap instead of ending in "…" (five tiles a row leave ~170 px each at 1366 px).
 HEADER_REM = 2.75
 _CSS = """
 <style>
@@ -26,6 +27,8 @@ _CSS = """
 h1 {font-size: 1.75rem !important; padding-bottom: 0.4rem !important;}
 h2, h3 {font-size: 1.2rem !important;}
 [data-testid="stSidebarUserContent"] {padding-top: 0.5rem;}
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] * {white-space: normal !important; overflow: visible !important; text-overflow: clip !important; height: auto !important;}
+[data-testid="stMetricValue"] > div {white-space: normal !important; overflow-wrap: anywhere;}
 div[data-testid="stMetric"] {background: #f7f9fc; border: 1px solid #e3e8ef; border-radius: 6px; padding: 0.5rem 0.8rem;}
 </style>
 """.replace("{header}", str(HEADER_REM)).replace("{top}", str(HEADER_REM + 0.75))

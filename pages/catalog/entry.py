@@ -8,6 +8,7 @@ from services.catalog import quality as catalog_quality
 from services.core.i18n import gettext as _
 from ui import session
 from ui.catalog import widgets as cw
+from ui.forms import limit_help
 from ui.markdown import md_escape
 
 actor = session.require_actor()
@@ -111,7 +112,7 @@ if entry_id:
             st.rerun()
     if "withdraw" in acts:
         with actions[2].popover(_("Withdraw (下架)"), icon=":material/archive:"):
-            reason = st.text_area(_("Reason for the withdrawal"), max_chars=1000, key="withdraw_reason")
+            reason = st.text_area(_("Reason for the withdrawal"), help=limit_help(1000), key="withdraw_reason")
             if st.button(_("Submit the withdrawal for review"), type="primary"):
                 st.session_state.update(reload)
                 session.run_action(catalog.request_withdrawal, actor, entry_id, reason, expected_version=version,

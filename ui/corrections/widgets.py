@@ -14,6 +14,7 @@ from services.corrections import queries
 from services.corrections.rules import ORIGIN_LABELS, OUTCOMES, SERVED_AS_NORMAL, STATUS_LABELS
 from services.deadlines import clocks
 from ui import session
+from ui.forms import DATE_MAX, DATE_MIN
 from ui.markdown import md_escape
 
 CORRECTION_COLUMNS = {"code": N_("Code"), "origin_label": N_("Filed by"), "entry": N_("Entry"), "provider": N_("Source unit"),
@@ -94,7 +95,7 @@ def _actions(actor: Actor, view) -> None:
             st.markdown(f"**{_('Extension (at most {n} working days, once)', n=view.extension_cap)}**")
             days = st.number_input(_("Working days"), min_value=1, max_value=max(1, view.extension_cap), value=1)
             approver = st.text_input(_("Approved by (head of the unit)"))
-            approved_on = st.date_input(_("Approved on"), value=date.today())
+            approved_on = st.date_input(_("Approved on"), value=date.today(), min_value=DATE_MIN, max_value=DATE_MAX)
             reason = st.text_area(_("Reason"), max_chars=1000)
             if st.form_submit_button(_("Extend")):
                 session.run_action(corrections.extend, actor, view.id, int(days), approver=approver,

@@ -105,29 +105,31 @@ def filter_bar(actor: Actor, *, with_unit: bool = True) -> Filters | None:
     today = local_date()
     _apply_url(today)
     kinds = list(PeriodKind)
-    cols = st.columns([2.8, 2, 1.6, 2.2] if with_unit else [2.8, 2, 1.6])
+    # The period control gets the room its four choices need at 1366 px in either language; the dates of a
+    # fixed period are in the caption under the bar, a custom period's picker sits under the control.
+    cols = st.columns([3.2, 1.6, 2.0] if with_unit else [3.2, 1.6])
     st.session_state.setdefault("kpi_period_kind", PeriodKind.MONTH)
     kind = cols[0].segmented_control(_("Period"), kinds, key="kpi_period_kind",
                                      format_func=lambda k: _(PERIOD_LABELS[k])) or PeriodKind.MONTH
     if kind is PeriodKind.CUSTOM:
         st.session_state.setdefault("kpi_custom_range", (today - timedelta(days=29), today))
-        picked = cols[1].date_input(_("From – to"), max_value=today, key="kpi_custom_range")
+        picked = cols[0].date_input(_("From – to"), min_value=date(2000, 1, 1), max_value=today,
+                                    key="kpi_custom_range")
         if not isinstance(picked, tuple) or len(picked) != 2:
-            cols[1].caption(_("Choose the last day of the period."))
+            cols[0].caption(_("Choose the last day of the period."))
             return None
         period = session.run_action(Period.between, picked[0], picked[1])
         if period is None:
             return None
     else:
         period = Period.current(kind, today)
-        cols[1].text_input(_("From – to"), f"{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}", disabled=True)
     regions = orgs.list_regions()
     region_options = [ALL] + [int(r) for r in regions["id"]]
     names = dict(zip(regions["id"], regions["name"], strict=True))
     levels = dict(zip(regions["id"], regions["level"], strict=True))
     if st.session_state.get("kpi_region") not in region_options:
         st.session_state["kpi_region"] = ALL
-    region_id = cols[2].selectbox(
+    region_id = cols[1].selectbox(
         _("Region"), region_options, key="kpi_region",
         format_func=lambda r: _("Whole jurisdiction") if r == ALL else
         ("\u3000" if levels[r] == "county" else "") + names[r]) or None
@@ -141,7 +143,7 @@ def filter_bar(actor: Actor, *, with_unit: bool = True) -> Filters | None:
         unit_names = dict(zip(units["id"], units["name"], strict=True))
         if st.session_state.get("kpi_unit") not in unit_options:
             st.session_state["kpi_unit"] = ALL
-        unit_id = cols[3].selectbox(_("Unit"), unit_options, key="kpi_unit",
+        unit_id = cols[2].selectbox(_("Unit"), unit_options, key="kpi_unit",
                                     format_func=lambda u: _("All units") if u == ALL else unit_names[u]) or None
     filters = Filters(period, region_id, unit_id)
     st.query_params.from_dict({**{k: v for k, v in st.query_params.to_dict().items() if k not in FILTER_PARAMS},
@@ -171,6 +173,14 @@ def format_value(value: float | None, unit: KpiUnit) -> str:
     return f"{value:,.0f}"
 
 
+def tile_value(value: float | None, unit: KpiUnit) -> str:
+    """The figure on a tile: working days without their unit word (the KPI's title names it), so a tile of
+    ~170 px at 1366 px keeps the whole number instead of "3.2 个…"."""
+    if unit is KpiUnit.DAYS and value is not None:
+        return f"{value:.1f}"
+    return format_value(value, unit)
+
+
 def format_delta(result: KpiResult) -> str | int | None:
     """Change against the previous period; Streamlit picks the arrow from a leading '-' and greys a 0."""
     delta = result.delta
@@ -194,7 +204,7 @@ def target_text(result: KpiResult) -> str:
 
 def tile(result: KpiResult, filters: Filters) -> None:
     colour = STATUS_COLOURS[result.status]
-    st.metric(f":{colour}[●] {_(result.title)}", format_value(result.value, result.unit), format_delta(result),
+    st.metric(f":{colour}[●] {_(result.title)}", tile_value(result.value, result.unit), format_delta(result),
               delta_color="normal" if result.direction is Direction.HIGHER else "inverse",
               help=_(result.description) if result.description else None)
     parts = [target_text(result)] if result.status is Status.NONE else \
