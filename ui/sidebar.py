@@ -37,6 +37,21 @@ def inject_css() -> None:
     st.html(_CSS)
 
 
+def inject_language_css() -> None:
+    """Texts Streamlit draws in English whatever the language, replaced by CSS once the language is known: the
+    file uploader's "Upload" button and its "200MB per file • XLSX" line (each uploader states its own limit
+    and types in its label or help)."""
+    choose, drop = _("Choose a file"), _("Drag a file here, or choose one")
+    st.html("<style>"
+            '[data-testid="stFileUploaderDropzone"] button {font-size: 0 !important;}'
+            f'[data-testid="stFileUploaderDropzone"] button::after {{content: "{choose}"; font-size: 0.875rem;}}'
+            '[data-testid="stFileUploaderDropzoneInstructions"] > div > span, '
+            '[data-testid="stFileUploaderDropzoneInstructions"] span {display: none;}'
+            f'[data-testid="stFileUploaderDropzoneInstructions"] > div::after {{content: "{drop}"; '
+            'font-size: 0.875rem; color: rgba(49, 51, 63, 0.6);}'
+            "</style>")
+
+
 def _on_language_change() -> None:
     lang = st.session_state["govdata_lang_choice"]
     st.session_state["govdata_lang"] = lang
