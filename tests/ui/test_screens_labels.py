@@ -55,7 +55,7 @@ def test_the_audit_log_names_object_types_and_the_system_role(app_db):
     raw = {"user", "catalog_entry", "share_request", "database", "system", "kpi"}
     assert not shown & raw, shown
     assert "None" not in set(frame["对象编号"].astype(str)), "an event without an object shows a blank"
-    assert all(d.min.year <= 2000 for d in at.date_input), "any day since 2000 can be typed"
+    assert all(d.min.year <= 2000 for d in at.date_input if d.key in ("audit_start", "audit_end")), "since 2000"
 
 
 def test_open_triggers_are_headed_in_the_users_language(app_db):
