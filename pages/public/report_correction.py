@@ -7,7 +7,7 @@ from services.core.i18n import gettext as _
 from services.corrections import queries
 from services.corrections.evidence import Upload
 from ui import session
-from ui.forms import choose
+from ui.forms import choose, limit_help
 from ui.markdown import md_escape
 
 st.title(_("Report wrong government data"))
@@ -17,7 +17,7 @@ search = st.text_input(_("Find the data (name or resource code)"), key="public_c
 entries = {i: f"{code} {name}" for i, code, name in queries.public_entries(search)}
 with st.form("public_correction"):
     entry_id = choose(_("Catalog entry"), entries)
-    description = st.text_area(_("What is wrong"), max_chars=2000)
+    description = st.text_area(_("What is wrong"), help=limit_help(2000))
     name = st.text_input(_("Your name"), max_chars=50)
     contact = st.text_input(_("Telephone or e-mail"), max_chars=100)
     resident_id = st.text_input(_("Resident ID number (optional)"), max_chars=18)

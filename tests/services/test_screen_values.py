@@ -46,3 +46,18 @@ def test_a_withdrawal_reason_too_long_is_refused_not_cut(world):
     with pytest.raises(ValidationError) as err:
         catalog.request_withdrawal(world["police"], entry_id, "理" * 1500, now=NOW)
     assert "1500" in err.value.errors["reason"]
+
+
+def test_a_reminder_names_the_outcome_in_the_readers_language():
+    import json
+
+    from services.core import i18n
+    from services.deadlines.reminders import render_text
+    from services.sharing.commands import MSG_DECIDED, OUTCOME_APPROVED
+
+    i18n.set_language("zh_CN")
+    try:
+        text = render_text(MSG_DECIDED, json.dumps({"code": "GX1", "outcome": OUTCOME_APPROVED}))
+    finally:
+        i18n.set_language("zh_CN")
+    assert "approved" not in text and "已同意" in text, text

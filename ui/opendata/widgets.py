@@ -14,7 +14,7 @@ from services.opendata import queries as open_queries
 from services.opendata.rules import APPLICANT_KIND_LABELS, Answer
 from ui import badges, session
 from ui.case_links import register_case_page
-from ui.forms import DATE_MAX, DATE_MIN
+from ui.forms import DATE_MAX, DATE_MIN, limit_help
 from ui.markdown import md_escape
 
 KIND_LABELS = {"demand": N_("Open-data demand"), "application": N_("Application for conditionally open data")}
@@ -145,7 +145,7 @@ def show_request(actor, view: open_queries.RequestView, units: dict[int, str],
         return
     with st.form(f"open_answer_{view.id}"):
         choice = st.radio(_("Answer"), view.answers, format_func=lambda a: _(ANSWER_LABELS[a]), horizontal=True)
-        reply = st.text_area(_("Reply to the applicant"), max_chars=2000)
+        reply = st.text_area(_("Reply to the applicant"), help=limit_help(2000))
         signed = ends = entry_id = None
         if view.kind == "demand" and entries:
             entry_id = st.selectbox(_("Entry to open (when agreeing; its change goes through catalog review)"),
