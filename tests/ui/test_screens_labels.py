@@ -100,3 +100,23 @@ def test_the_overdue_list_offers_csv_and_xlsx(app_db):
     assert not at.exception, at.exception
     labels = [b.label for b in at.button]
     assert "导出" in labels, labels
+
+
+def test_a_unit_without_a_figure_reads_a_dash_in_the_dashboard_tables(app_db):
+    at = sign_in("leader")
+    assert not at.exception, at.exception
+    tables = [d.value for d in at.dataframe if d.key in ("sharing_units", "catalog_units", "clock_units")]
+    assert tables
+    for frame in tables:
+        cells = {str(v) for column in frame.columns for v in frame[column]}
+        assert "None" not in cells and "nan" not in cells, frame.head()
+    assert any("—" in {str(v) for v in frame.iloc[:, 3:].stack()} for frame in tables), "gaps read as a dash"
+
+
+def test_the_monthly_chart_keeps_its_legend_off_the_month_labels():
+    from ui.kpi import charts
+
+    frame = pd.DataFrame({"month": [f"2025-{m:02d}" for m in range(1, 13)], "submitted": range(12),
+                          "on_time_rate": [90.0] * 12})
+    fig = charts.monthly_requests(frame, 95.0)
+    assert fig.layout.legend.y >= 1 and fig.layout.xaxis.automargin

@@ -32,9 +32,10 @@ def config(filename: str) -> dict:
 
 
 def _layout(fig: go.Figure, title: str, height: int = 340, **kwargs) -> go.Figure:
+    legend = kwargs.pop("legend", dict(orientation="h", y=-0.15))
+    margin = kwargs.pop("margin", dict(l=10, r=10, t=48, b=10))
     fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=14)), font=FONT, height=height,
-                      margin=dict(l=10, r=10, t=48, b=10), legend=dict(orientation="h", y=-0.15),
-                      plot_bgcolor="white", paper_bgcolor="white", **kwargs)
+                      margin=margin, legend=legend, plot_bgcolor="white", paper_bgcolor="white", **kwargs)
     fig.update_xaxes(gridcolor="#eef1f5")
     fig.update_yaxes(gridcolor="#eef1f5")
     return fig
@@ -59,7 +60,11 @@ def monthly_requests(frame: pd.DataFrame, target: float | None) -> go.Figure:
     if target is not None:
         fig.add_scatter(x=frame["month"], y=[target] * len(frame), name=_("Target"), yaxis="y2", mode="lines",
                         line=dict(color=TARGET, dash="dash", width=1), hoverinfo="skip")
-    return _layout(fig, _("Requests per month and on-time answer rate"),
+    # Month labels as "2025-12" stand at -45° with the room they need (automargin); the legend sits above the
+    # plot, under the title, so it no longer covers them (they overlapped at 1366 px).
+    return _layout(fig, _("Requests per month and on-time answer rate"), height=380,
+                   legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+                   margin=dict(l=10, r=10, t=76, b=10),
                    xaxis=dict(type="category", tickangle=-45, automargin=True),
                    yaxis=dict(title=_("Requests"), rangemode="tozero"),
                    yaxis2=dict(title=_("On-time answer rate (%)"), overlaying="y", side="right", range=[0, 105],

@@ -275,11 +275,13 @@ def unit_table(frame: pd.DataFrame, results: list[KpiResult], key: str, filters:
     frame = frame.sort_values(first, ascending=by_key[first].direction is Direction.HIGHER, na_position="last")
     column_config = {"unit_id": None, "unit": st.column_config.TextColumn(_("Unit")),
                      "region": st.column_config.TextColumn(_("Region"))}
-    for k in keys:
+    shown = frame.reset_index(drop=True).copy()
+    for k in keys:  # a unit without figures for a KPI reads "—", not "None" (the grid prints None for a gap)
         unit = by_key[k].unit
-        fmt = "%.1f%%" if unit is KpiUnit.PERCENT else ("%.1f" if unit is KpiUnit.DAYS else "%d")
-        column_config[k] = st.column_config.NumberColumn(_(by_key[k].title), format=fmt, help=_(by_key[k].description))
-    event = st.dataframe(frame.reset_index(drop=True), hide_index=True, width="stretch", key=key,
+        shown[k] = shown[k].map(lambda v, u=unit: "—" if v is None or pd.isna(v) else (
+            f"{v:.1f}%" if u is KpiUnit.PERCENT else (f"{v:.1f}" if u is KpiUnit.DAYS else f"{v:,.0f}")))
+        column_config[k] = st.column_config.TextColumn(_(by_key[k].title), help=_(by_key[k].description))
+    event = st.dataframe(shown, hide_index=True, width="stretch", key=key,
                          column_config=column_config, on_select="rerun", selection_mode="single-row",
                          height=min(420, 38 + 35 * len(frame)))
     st.caption(_("Select a row to open the unit."))
