@@ -17,7 +17,7 @@ ROLE_LABELS = {
     "sys_admin": N_("System administrator"),
     "security_admin": N_("Security administrator"),
     "audit_admin": N_("Audit administrator"),
-    "system": N_("System (command line, scheduled jobs)"),  # audit events of the CLI and background jobs
+    "system": N_("System"),  # audit events of the command line and background jobs
 }
 
 UNIT_KIND_LABELS = {
