@@ -43,7 +43,8 @@ def inject_language_css() -> None:
     and types in its label or help)."""
     choose, drop = _("Choose a file"), _("Drag a file here, or choose one")
     st.html("<style>"
-            '[data-testid="stFileUploaderDropzone"] button {font-size: 0 !important;}'
+            '[data-testid="stFileUploaderDropzone"] button, '
+            '[data-testid="stFileUploaderDropzone"] button * {font-size: 0 !important;}'
             f'[data-testid="stFileUploaderDropzone"] button::after {{content: "{choose}"; font-size: 0.875rem;}}'
             '[data-testid="stFileUploaderDropzoneInstructions"] > div > span, '
             '[data-testid="stFileUploaderDropzoneInstructions"] span {display: none;}'

@@ -34,6 +34,9 @@ def _forget_selection() -> None:
 
 
 def _present(frame: pd.DataFrame) -> pd.DataFrame:
+    # A review without a deadline in the active policy profile says so instead of leaving the column blank.
+    frame = frame.assign(due_on=frame["due_on"].map(
+        lambda d: _("No statutory deadline") if d is None or pd.isna(d) else d.isoformat()))
     return cw.display_frame(frame, QUEUE_HEADERS, enums=QUEUE_ENUMS)
 
 

@@ -120,3 +120,12 @@ def test_the_monthly_chart_keeps_its_legend_off_the_month_labels():
                           "on_time_rate": [90.0] * 12})
     fig = charts.monthly_requests(frame, 95.0)
     assert fig.layout.legend.y >= 1 and fig.layout.xaxis.automargin
+
+
+def test_a_review_without_a_statutory_deadline_says_so(app_db):
+    at = sign_in("reviewer")
+    at.switch_page("pages/catalog/review.py").run()
+    assert not at.exception, at.exception
+    frame = at.dataframe[0].value
+    due = set(frame["审核期限"])
+    assert "" not in due and "None" not in due, due
