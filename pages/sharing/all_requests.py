@@ -28,7 +28,7 @@ route = row1[2].selectbox(_("Decided by"), [None, *ROUTE_LABELS], key=f"{KEY}_ro
                           args=(KEY,), format_func=lambda v: _("All") if v is None else label(ROUTE_LABELS, v))
 provider = row1[3].selectbox(_("Providing unit"), [None, *units], key=f"{KEY}_provider", on_change=reset_page,
                              args=(KEY,), format_func=lambda v: _("All units") if v is None else units[v])
-row2 = st.columns([1.8, 1.5, 1.2, 1.3, 2.3], vertical_alignment="bottom")  # the date range readable at 1366 px
+row2 = st.columns([1.7, 1.4, 1.2, 1.5, 2.3], vertical_alignment="bottom")  # the date range readable at 1366 px
 requester = row2[0].selectbox(_("Requesting unit"), [None, *units], key=f"{KEY}_requester", on_change=reset_page,
                               args=(KEY,), format_func=lambda v: _("All units") if v is None else units[v])
 code = row2[1].text_input(_("Tracking number"), key=f"{KEY}_code", on_change=reset_page, args=(KEY,))
