@@ -209,3 +209,10 @@ ACTION_LABELS = {
 
 def action_label(code: str | None) -> str:
     return label(ACTION_LABELS, code)
+
+
+def colon() -> str:
+    """The colon after a label: full-width in Chinese, ": " in English ("用户名：…" / "User name: …")."""
+    from services.core import i18n
+
+    return "：" if i18n.current_language() == "zh_CN" else ": "

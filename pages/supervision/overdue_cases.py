@@ -9,6 +9,7 @@ from services.kpi.export import export_case_list
 from ui import session
 from ui.exports import export_control
 from ui.kpi.tiles import DASHBOARD, case_table, filter_bar, load, period_caption
+from ui.labels import colon
 
 MODE_LABELS = {CaseMode.OVERDUE: _("Overdue at the end of the period"),
                CaseMode.LATE: _("Deadlines missed in the period"), CaseMode.OPEN: _("All open steps")}
@@ -45,7 +46,7 @@ cases = session.run_action(load, case_list, actor, mode, **query)
 if cases is None:
     st.stop()
 st.caption(period_caption(filters) if mode is not CaseMode.OPEN else _("Open steps as of today"))
-st.markdown(f"**{MODE_LABELS[mode]}：{cases.total:,}**")
+st.markdown(f"**{MODE_LABELS[mode]}{colon()}{cases.total:,}**")
 
 if permissions.can(actor, "kpi.export"):  # CSV or XLSX of the list as filtered, like every list a user hands on
     export_control("cases", lambda fmt: export_case_list(actor, mode, fmt, **query), signature=(str(mode), query))

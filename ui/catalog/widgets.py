@@ -147,9 +147,9 @@ def entry_details(view: EntryView) -> None:
              ("restriction_basis", view.restriction_basis), ("usage_requirements", view.usage_requirements)]
     for column, pairs in ((left, rows), (right, share)):
         with column:
-            st.markdown("  \n".join(f"**{field_name(k)}**：{md_escape(_value_text(k, v))}" for k, v in pairs))
+            st.markdown("  \n".join(f"**{field_name(k)}**{_colon()}{md_escape(_value_text(k, v))}" for k, v in pairs))
     if view.summary:
-        st.caption(f"{field_name('summary')}：{md_escape(view.summary)}")
+        st.caption(f"{field_name('summary')}{_colon()}{md_escape(view.summary)}")
     items_table(view.data_items)
 
 
@@ -340,3 +340,7 @@ def entry_form_fields(data, units: pd.DataFrame, key: str, *, disabled: bool = F
                       update_frequency=update_frequency, security_level=security_level,
                       published_on=data.published_on, related_codes=related, usage_requirements=usage,
                       data_items=items_in)
+
+
+def _colon() -> str:
+    return "：" if i18n.current_language() == "zh_CN" else ": "
