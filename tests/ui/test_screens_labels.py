@@ -129,3 +129,16 @@ def test_a_review_without_a_statutory_deadline_says_so(app_db):
     frame = at.dataframe[0].value
     due = set(frame["审核期限"])
     assert "" not in due and "None" not in due, due
+
+
+def test_english_labels_end_in_an_english_colon(app_db):
+    with write_session() as s:
+        user = s.exec(select(User).where(User.username == "approver_ds")).one()
+        user.language = "en"
+        s.add(user)
+        s.commit()
+    at = sign_in("approver_ds")
+    at.switch_page("pages/account/account.py").run()
+    assert not at.exception, at.exception
+    profile = " ".join(_texts(at.markdown))
+    assert "**User name**: approver" in profile and "：" not in profile.split("**Roles**")[0], profile[:200]
