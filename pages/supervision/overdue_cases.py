@@ -24,10 +24,11 @@ if filters is None:
 params = st.query_params
 modes = list(MODE_LABELS)
 wanted_mode = params.get("mode")
-cols = st.columns([2.2, 1.6, 2])
-mode = cols[0].segmented_control(_("Show"), modes, format_func=MODE_LABELS.get, key="cases_mode",
+# The three lists have long names ("Overdue at the end of the period"): the choice gets a row of its own.
+mode = st.segmented_control(_("Show"), modes, format_func=MODE_LABELS.get, key="cases_mode",
                                  default=CaseMode(wanted_mode) if wanted_mode in set(CaseMode) else CaseMode.OVERDUE)
 mode = mode or CaseMode.OVERDUE
+cols = st.columns([1.4, 1.4, 2])
 kinds = [None, *CASE_KIND_TITLES]
 kind = cols[1].selectbox(_("Kind of case"), kinds, key="cases_kind",
                          index=kinds.index(params.get("kind")) if params.get("kind") in kinds else 0,

@@ -313,8 +313,9 @@ def case_table(cases, key: str, filters: Filters, *, unit_page: bool = False) ->
         frame[column] = pd.to_datetime(frame[column])
     event = st.dataframe(
         frame, hide_index=True, width="stretch", key=key, on_select="rerun", selection_mode="single-row",
-        column_order=["reference", "subject", "case_kind", "step", "unit", "started_on", "due_on",
-                      *([] if frame["closed_on"].isna().all() else ["closed_on"]), "workdays_late"],
+        # how late comes right after the reference, so it stays in view when the table scrolls at 1366 px
+        column_order=["reference", "workdays_late", "subject", "case_kind", "step", "unit", "started_on", "due_on",
+                      *([] if frame["closed_on"].isna().all() else ["closed_on"])],
         column_config={
             "reference": st.column_config.TextColumn(_("Reference")),
             "subject": st.column_config.TextColumn(_("Subject"), width="medium"),
