@@ -11,7 +11,7 @@ from services.aggregation.rules import FILING_LABELS, MODE_LABELS, NOT_MOUNTED, 
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from ui import session
-from ui.forms import DATE_MAX, DATE_MIN, choose
+from ui.forms import DATE_MAX, DATE_MIN, UPLOAD_DEFAULT_MB, choose, upload_note
 from ui.tables import data_table
 
 actor = session.require_actor()
@@ -81,6 +81,7 @@ data_table(log, {"resource_code": N_("Resource code"), "name": N_("Entry"), "upd
 left, right = st.columns(2)
 with left:
     upload = st.file_uploader(_("Import updates (CSV or XLSX from the exchange platform)"), type=["csv", "xlsx"])
+    upload_note(UPLOAD_DEFAULT_MB, ["csv", "xlsx"])
     if upload is not None and st.button(_("Import"), type="primary"):
         report = session.run_action(update_log.import_updates, actor, upload.name, upload.getvalue())
         if report and report is not True:

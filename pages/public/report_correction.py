@@ -7,7 +7,7 @@ from services.core.i18n import gettext as _
 from services.corrections import queries
 from services.corrections.evidence import Upload
 from ui import session
-from ui.forms import choose, limit_help
+from ui.forms import attachment_limit_mb, choose, limit_help, upload_note
 from ui.markdown import md_escape
 
 st.title(_("Report wrong government data"))
@@ -22,7 +22,8 @@ with st.form("public_correction"):
     contact = st.text_input(_("Telephone or e-mail"), max_chars=100)
     resident_id = st.text_input(_("Resident ID number (optional)"), max_chars=18)
     files = st.file_uploader(_("Evidence (PDF, PNG or JPEG)"), accept_multiple_files=True,
-                             type=["pdf", "png", "jpg", "jpeg"])
+                             type=["pdf", "png", "jpg", "jpeg"], max_upload_size=attachment_limit_mb())
+    upload_note(attachment_limit_mb(), ["pdf", "png", "jpg", "jpeg"])
     submitted = st.form_submit_button(_("Submit"), type="primary")
 if submitted and entry_id is not None:
     uploads = [Upload(f.name, f.getvalue()) for f in files or []]

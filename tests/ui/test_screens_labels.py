@@ -142,3 +142,14 @@ def test_english_labels_end_in_an_english_colon(app_db):
     assert not at.exception, at.exception
     profile = " ".join(_texts(at.markdown))
     assert "**User name**: approver" in profile and "：" not in profile.split("**Roles**")[0], profile[:200]
+
+
+def test_an_uploader_states_its_real_limit_in_the_users_language(app_db):
+    from services.core.settings import get_settings
+
+    at = sign_in("steward_gaj")
+    at.switch_page("pages/sharing/apply.py").run()
+    assert not at.exception, at.exception
+    limit = int(get_settings().share_attachment_max_mb)
+    notes = [c for c in _texts(at.caption) if "每个文件不超过" in c]
+    assert notes and all(f"{limit} MB" in n for n in notes), _texts(at.caption)

@@ -37,7 +37,7 @@ from services.sharing.rules import (
     round_answers,
 )
 from ui import session
-from ui.forms import DATE_MAX, DATE_MIN, limit_help
+from ui.forms import DATE_MAX, DATE_MIN, limit_help, upload_note
 from ui.markdown import md_escape, md_text
 from ui.tables import current_page, data_table, pager
 
@@ -461,6 +461,7 @@ def _resubmit(actor: Actor, view: RequestView) -> None:
         session.field_slot("end_date", _("Needed until"), cols[1])
         upload = st.file_uploader(_("Written application (PDF or image)"), type=UPLOAD_TYPES,
                                       max_upload_size=upload_limit_mb())
+        upload_note(upload_limit_mb(), UPLOAD_TYPES)
         session.field_slot("attachment", _("Written application (PDF or image)"))
         if st.button(_("Resubmit"), type="primary"):
             session.run_action(sharing.resubmit, actor, view.id, scenario=scenario, purpose=purpose,
@@ -562,6 +563,7 @@ def _attach(actor: Actor, view: RequestView) -> None:
     def body():
         upload = st.file_uploader(_("Written application (PDF or image)"), type=UPLOAD_TYPES,
                                       max_upload_size=upload_limit_mb())
+        upload_note(upload_limit_mb(), UPLOAD_TYPES)
         session.field_slot("attachment", _("Written application (PDF or image)"))
         if st.button(_("Attach"), type="primary", disabled=upload is None):
             session.run_action(sharing.attach_application, actor, view.id, to_upload(upload),
@@ -691,6 +693,7 @@ def _statement_fields(declared_method: str | None):
     session.field_slot("end_date", _("Needed until"), cols[0])
     upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES,
                                    max_upload_size=upload_limit_mb())
+    upload_note(upload_limit_mb(), UPLOAD_TYPES, cols[1])
     session.field_slot("attachment", _("Written application (PDF or image, optional)"), cols[1])
     return scenario, method, purpose, basis, end, upload
 
