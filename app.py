@@ -33,9 +33,6 @@ def _database_ready() -> bool:
 
 
 _database_ready()
-if get_settings().demo_mode:  # on every page, signed in or not, so demo mode is never left on unnoticed
-    st.warning(_("**Demo mode** — demo accounts are listed on the sign-in page and second-factor enrolment is not "
-               "forced. Never use it with real data (unset GOVDATA_DEMO_MODE)."), icon=":material/science:")
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
@@ -57,6 +54,11 @@ session.restore_from_cookie()
 if not session.enforce_idle_timeout():  # a statement, not an expression: Streamlit would print its value
     session.revalidate()  # the account's active state and roles, once per run
 session.apply_language()
+sidebar.inject_language_css()
+if get_settings().demo_mode:  # on every page, signed in or not, so demo mode is never left on unnoticed;
+    # after the language is known, so an English session reads it in English
+    st.warning(_("**Demo mode** — demo accounts are listed on the sign-in page and second-factor enrolment is not "
+               "forced. Never use it with real data (unset GOVDATA_DEMO_MODE)."), icon=":material/science:")
 
 actor = session.actor()
 if actor is None:

@@ -17,6 +17,7 @@ ROLE_LABELS = {
     "sys_admin": N_("System administrator"),
     "security_admin": N_("Security administrator"),
     "audit_admin": N_("Audit administrator"),
+    "system": N_("System"),  # audit events of the command line and background jobs
 }
 
 UNIT_KIND_LABELS = {
@@ -27,6 +28,21 @@ UNIT_KIND_LABELS = {
 }
 
 LEVEL_LABELS = {"province": N_("Province"), "city": N_("City"), "county": N_("County")}
+
+# What an audit event is about (audit_event.object_type), as the audit administrator reads it.
+OBJECT_TYPE_LABELS = {
+    "aggregation_registration": N_("Aggregation registration"), "audit_event": N_("Audit log"),
+    "calendar": N_("Working-day calendar"), "calendar_day": N_("Calendar day"), "catalog_entry": N_("Catalog entry"),
+    "catalog_trigger": N_("Catalog update trigger"), "correction": N_("Correction"),
+    "credential_reset": N_("Credential reset"), "data_update": N_("Data update"), "database": N_("Database"),
+    "demand_item": N_("Demand item"), "kpi": N_("Dashboard"), "kpi_target": N_("KPI target"),
+    "notification": N_("Notification"), "one_source_decision": N_("One-source decision"),
+    "open_plan": N_("Yearly open plan"), "open_request": N_("Open-data request"), "policy": N_("Policy profile"),
+    "policy_override": N_("Policy override"), "region": N_("Region"),
+    "responsibility_item": N_("Responsibility item"), "share_dispute": N_("Dispute"),
+    "share_grant": N_("Access grant"), "share_request": N_("Share request"), "unit": N_("Unit"),
+    "user": N_("Account"), "backup": N_("Backup"),
+}
 
 RESULT_LABELS = {"success": N_("Success"), "failure": N_("Failure"), "denied": N_("Denied")}
 
@@ -198,3 +214,10 @@ ACTION_LABELS = {
 
 def action_label(code: str | None) -> str:
     return label(ACTION_LABELS, code)
+
+
+def colon() -> str:
+    """The colon after a label: full-width in Chinese, ": " in English ("用户名：…" / "User name: …")."""
+    from services.core import i18n
+
+    return "：" if i18n.current_language() == "zh_CN" else ": "

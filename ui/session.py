@@ -198,15 +198,19 @@ def show_field_errors(errors: dict[str, str]) -> None:
 
 
 def run_action(fn: Callable[..., T], *args, success: str | None = None, rerun: bool = False,
-               after: Callable[[], None] | None = None, **kwargs) -> T | None:
+               after: Callable[[], None] | None = None, invalid: Callable[[dict[str, str]], None] | None = None,
+               **kwargs) -> T | None:
     """Call a service and show its typed errors next to the form.
 
     `after` runs once the service succeeded, before the rerun (a page clears its selection there, so the next
     run never shows a row the decision just moved). Returns the service's result (True when the service
-    returns nothing), or None when it was refused."""
+    returns nothing), or None when it was refused. `invalid` takes the field → message problems of a refused
+    input instead of showing them here (a form with tabs draws them on its next run, each under its field)."""
     try:
         result = fn(*args, **kwargs)
     except ValidationError as exc:
+        if invalid is not None:
+            invalid(exc.errors)
         show_field_errors(exc.errors)
         return None
     except Conflict as exc:

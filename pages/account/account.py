@@ -6,7 +6,7 @@ from services.administration import auth
 from services.core.i18n import gettext as _
 from services.core.settings import get_settings
 from ui import session
-from ui.labels import roles_text
+from ui.labels import colon, roles_text
 from ui.markdown import md_escape
 from ui.qr import qr_png
 
@@ -21,8 +21,9 @@ if st.session_state.get("govdata_must_change_password"):
 profile, password = st.columns([1, 1], gap="large")
 with profile:
     st.subheader(_("Profile"))
-    st.markdown(f"**{_('User name')}**：{md_escape(actor.username)}  \n**{_('Full name')}**：{md_escape(actor.display_name)}  \n"
-                f"**{_('Unit')}**：{md_escape(actor.unit_name)}  \n**{_('Roles')}**：{roles_text(actor.roles)}")
+    c = colon()
+    st.markdown(f"**{_('User name')}**{c}{md_escape(actor.username)}  \n**{_('Full name')}**{c}{md_escape(actor.display_name)}  \n"
+                f"**{_('Unit')}**{c}{md_escape(actor.unit_name)}  \n**{_('Roles')}**{c}{roles_text(actor.roles)}")
 
 with password:
     st.subheader(_("Change password"))

@@ -2,7 +2,7 @@
 hash chain and purge past the retention period; audit administrator only."""
 
 import json
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -13,19 +13,23 @@ from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from services.core.timeutil import fmt_local, local_date
 from ui import session
-from ui.labels import RESULT_LABELS, action_label, label, roles_text
+from ui.labels import OBJECT_TYPE_LABELS, RESULT_LABELS, action_label, label, roles_text
 from ui.tables import current_page, data_table, pager, reset_page
 
 EXPORT_KEY = "audit_export_file"
+EARLIEST = date(2000, 1, 1)
 actor = session.require_actor()
 session.show_flash()
 st.title(_("Audit log"))
 
 options = audit_log.filter_options(actor)
 with st.form("audit_filter", border=True):
-    row1 = st.columns([1, 1, 1.2, 1.6, 1])
-    start = row1[0].date_input(_("From"), value=local_date() - timedelta(days=6), key="audit_start")
-    end = row1[1].date_input(_("To"), value=local_date(), key="audit_end")
+    # Dates in full (YYYY-MM-DD: a narrow box showed "00/01/01"); any day since 2000 can be typed.
+    row1 = st.columns([1.15, 1.15, 1.1, 1.6, 1])
+    start = row1[0].date_input(_("From"), value=local_date() - timedelta(days=6), key="audit_start",
+                               min_value=EARLIEST, max_value=local_date(), format="YYYY-MM-DD")
+    end = row1[1].date_input(_("To"), value=local_date(), key="audit_end", min_value=EARLIEST,
+                             max_value=local_date(), format="YYYY-MM-DD")
     username = row1[2].text_input(_("User name"), key="audit_user")
     action = row1[3].selectbox(
         _("Action"),
@@ -44,7 +48,7 @@ with st.form("audit_filter", border=True):
         _("Object type"),
         [None, *options["object_types"]],
         key="audit_otype",
-        format_func=lambda t: _("All objects") if t is None else t,
+        format_func=lambda t: _("All objects") if t is None else label(OBJECT_TYPE_LABELS, t),
     )
     object_id = row2[1].text_input(_("Object ID"), key="audit_oid")
     if row2[2].form_submit_button(_("Apply filter"), icon=":material/filter_alt:", type="primary"):
@@ -69,11 +73,13 @@ table = page.rows.assign(
     result_text=page.rows["result"].map(lambda r: label(RESULT_LABELS, r)),
     action_text=page.rows["action"].map(action_label),
     roles=page.rows["roles"].map(lambda r: roles_text(r.split(",")) if isinstance(r, str) and r else ""),
+    object_text=page.rows["object_type"].map(lambda t: label(OBJECT_TYPE_LABELS, t) if isinstance(t, str) else ""),
+    object_id=page.rows["object_id"].map(lambda v: "" if v is None or pd.isna(v) else str(v)),
 )
 selected = data_table(
     table,
     {"seq": N_("Sequence"), "time": N_("Time"), "username": N_("User name"), "roles": N_("Roles"),
-     "action_text": N_("Action"), "object_type": N_("Object type"), "object_id": N_("Object ID"),
+     "action_text": N_("Action"), "object_text": N_("Object type"), "object_id": N_("Object ID"),
      "result_text": N_("Result")},
     key="audit_table", height=400,
 )
@@ -87,9 +93,10 @@ elif event := session.run_action(audit_log.get_event, actor, int(selected["seq"]
     facts.dataframe(pd.DataFrame({_("Field"): [_("Time"), _("User name"), _("Roles"), _("Action"), _("Result"),
                                                _("Object"), _("Hash")],
                                   _("Value"): [fmt_local(event.occurred_at, with_seconds=True), event.username,
-                                               event.roles, f"{action_label(event.action)} ({event.action})",
+                                               roles_text(event.roles.split(",")) if event.roles else "",
+                                               f"{action_label(event.action)} ({event.action})",
                                                label(RESULT_LABELS, event.result),
-                                               f"{event.object_type or ''} {event.object_id or ''}".strip(),
+                                               f"{label(OBJECT_TYPE_LABELS, event.object_type)} {event.object_id or ''}".strip(),
                                                event.hash]}), hide_index=True, width="stretch")
     with changes:
         if event.changes:

@@ -10,6 +10,7 @@ from services.core.timeutil import local_date
 from services.deadlines import calendar, configuration
 from ui import session
 from ui.deadlines.calendar_grid import kind_label, month_html, source_label
+from ui.forms import UPLOAD_DEFAULT_MB, upload_note
 
 actor = session.require_actor()
 session.show_flash()
@@ -74,6 +75,7 @@ with upload:
                  "the worked weekends of each year; the other days of those years follow the ordinary week. Every "
                  "year in the file becomes official."))
     uploaded = st.file_uploader(_("Schedule file"), type=["csv", "xlsx"], key="calendar_upload")
+    upload_note(UPLOAD_DEFAULT_MB, ["csv", "xlsx"])
     if uploaded is not None:
         rows = session.run_action(lambda: calendar.parse_schedule(calendar.read_schedule(uploaded.getvalue(),
                                                                                           uploaded.name)))

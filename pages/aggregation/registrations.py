@@ -11,7 +11,7 @@ from services.aggregation.rules import FILING_LABELS, MODE_LABELS, NOT_MOUNTED, 
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from ui import session
-from ui.forms import choose
+from ui.forms import DATE_MAX, DATE_MIN, UPLOAD_DEFAULT_MB, choose, upload_note
 from ui.tables import data_table
 
 actor = session.require_actor()
@@ -50,7 +50,7 @@ if selected is not None:
             session.run_action(aggregation.suspend, actor, entry_id, reason, expected_version=expected,
                                success=_("Saved."), rerun=True)
     with tabs[1], st.form("agg_update"):
-        day = st.date_input(_("Updated on"), value=date.today())
+        day = st.date_input(_("Updated on"), value=date.today(), min_value=DATE_MIN, max_value=DATE_MAX)
         counts = st.columns(4)
         total = counts[0].number_input(_("Record count"), min_value=0, value=0)
         added = counts[1].number_input(_("Added"), min_value=0, value=0)
@@ -62,7 +62,7 @@ if selected is not None:
                                aggregation.UpdateInput(entry_id, day, int(total), int(added), int(changed),
                                                        int(deleted), source), success=_("Saved."), rerun=True)
     with tabs[2], st.form("agg_change"):
-        changed_on = st.date_input(_("Changed on"), value=date.today())
+        changed_on = st.date_input(_("Changed on"), value=date.today(), min_value=DATE_MIN, max_value=DATE_MAX)
         note = st.text_area(_("What changed"))
         if st.form_submit_button(_("Report the change"), type="primary"):
             session.run_action(aggregation.report_change, actor, entry_id, changed_on, note,
@@ -81,6 +81,7 @@ data_table(log, {"resource_code": N_("Resource code"), "name": N_("Entry"), "upd
 left, right = st.columns(2)
 with left:
     upload = st.file_uploader(_("Import updates (CSV or XLSX from the exchange platform)"), type=["csv", "xlsx"])
+    upload_note(UPLOAD_DEFAULT_MB, ["csv", "xlsx"])
     if upload is not None and st.button(_("Import"), type="primary"):
         report = session.run_action(update_log.import_updates, actor, upload.name, upload.getvalue())
         if report and report is not True:

@@ -9,6 +9,7 @@ from services.core.i18n import gettext as _
 from ui import session
 from ui.catalog import widgets as cw
 from ui.corrections.widgets import entry_notice
+from ui.forms import limit_help
 from ui.markdown import md_escape
 
 actor = session.require_actor()
@@ -30,11 +31,12 @@ else:
 view = catalog.get_entry(actor, entry_id) if entry_id else None
 
 score, missing = catalog.completeness(data)
-head = st.columns([1, 1, 3])
+head = st.columns([1, 1, 1, 3])
 head[0].metric(_("Status"), cw.name_of("status", status))
-head[1].metric(_("Completeness"), cw.percent(score))
+head[1].metric(_("Published version"), view.published_version if view and view.is_published else "—")
+head[2].metric(_("Completeness"), cw.percent(score))
 if missing:
-    head[2].caption(_("Missing: {fields}", fields="、".join(cw.field_name(f) for f in missing)))
+    head[3].caption(_("Missing: {fields}", fields="、".join(cw.field_name(f) for f in missing)))
 if view and view.return_reason and status == "returned":
     st.warning(_("Returned by the bureau: {reason}", reason=md_escape(view.return_reason)), icon=":material/undo:")
 if view and view.is_published and status != "published":
@@ -47,21 +49,38 @@ acts = catalog.available_actions(actor, view)
 units = catalog.unit_options(actor)
 # The form keeps what the user typed across a refused save; it is rebuilt from the database after each action.
 generation = st.session_state.setdefault("catalog_form_generation", 0)
+form_key = f"entry_{entry_id}_{generation}"
+# A refused save keeps the form as typed and comes back with every problem, each on its tab and under its field.
+problems = st.session_state.pop("catalog_entry_problems", {}).get(form_key)
+
+
+def _refused(errors: dict[str, str]) -> None:
+    st.session_state["catalog_entry_problems"] = {form_key: errors}
+    st.rerun()
+
+
 if "edit" in acts:
-    with st.form(f"entry_{entry_id}_{generation}"):
-        edited = cw.entry_form_fields(data, units, key=f"e{entry_id}_{generation}")
+    if problems:
+        st.error(_("Nothing was saved: {n} problems to correct, each shown under its field (the tabs say where).",
+                   n=len(problems)), icon=":material/error:")
+        elsewhere = {k: v for k, v in problems.items()
+                     if k not in (*cw.BASIC_FIELDS, *cw.SHARE_FIELDS, *cw.ITEM_FIELDS)}
+        session.show_field_errors(elsewhere)
+    with st.form(form_key):
+        edited = cw.entry_form_fields(data, units, key=f"e{entry_id}_{generation}", errors=problems)
         b1, b2, _rest = st.columns([1, 1.4, 3])
         save = b1.form_submit_button(_("Save draft"), icon=":material/save:")
         send = b2.form_submit_button(_("Save and submit for review"), type="primary", icon=":material/send:",
                                      disabled="submit" not in acts)
     if save or send:
         if send:
-            saved_id = session.run_action(catalog.save_and_submit, actor, entry_id, edited, expected_version=version)
+            saved_id = session.run_action(catalog.save_and_submit, actor, entry_id, edited, expected_version=version,
+                                          invalid=_refused)
         elif entry_id is None:
-            saved_id = session.run_action(catalog.create_entry, actor, edited)
+            saved_id = session.run_action(catalog.create_entry, actor, edited, invalid=_refused)
         else:
             saved_id = entry_id if session.run_action(catalog.update_entry, actor, entry_id, edited,
-                                                      expected_version=version) else None
+                                                      expected_version=version, invalid=_refused) else None
         if saved_id:
             st.session_state["catalog_entry_id"] = saved_id
             session.flash(_("Submitted for the bureau's review.") if send else _("Saved."))
@@ -96,7 +115,7 @@ if entry_id:
             st.rerun()
     if "withdraw" in acts:
         with actions[2].popover(_("Withdraw (下架)"), icon=":material/archive:"):
-            reason = st.text_area(_("Reason for the withdrawal"), max_chars=1000, key="withdraw_reason")
+            reason = st.text_area(_("Reason for the withdrawal"), help=limit_help(1000), key="withdraw_reason")
             if st.button(_("Submit the withdrawal for review"), type="primary"):
                 st.session_state.update(reload)
                 session.run_action(catalog.request_withdrawal, actor, entry_id, reason, expected_version=version,

@@ -6,10 +6,12 @@ from datetime import date
 import streamlit as st
 
 from services import catalog
+from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from services.core.timeutil import local_date
 from ui import session
 from ui.catalog import widgets as cw
+from ui.forms import DATE_MAX, DATE_MIN, limit_help
 from ui.markdown import md_escape, md_text
 
 actor = session.require_actor()
@@ -57,19 +59,19 @@ with tab_triggers:
     with st.form("trigger", clear_on_submit=True):
         t1, t2, t3 = st.columns([1.2, 1, 2])
         kind = t1.selectbox(_("What changed"), list(cw.options("trigger")), format_func=lambda k: cw.name_of("trigger", k))
-        occurred = t2.date_input(_("Date of the change"), value=local_date(), max_value=local_date())
+        occurred = t2.date_input(_("Date of the change"), value=local_date(), min_value=DATE_MIN, max_value=DATE_MAX)
         entry_ids = [None, *[int(i) for i in mine["id"]]]
         names = dict(zip(mine["id"], mine["name"], strict=True))
         entry_id = t3.selectbox(_("Entry concerned"), entry_ids,
                                 format_func=lambda i: _("A new entry is needed") if i is None else names[i])
-        note = st.text_input(_("Note"), max_chars=500)
+        note = st.text_input(_("Note"), help=limit_help(500))
         if st.form_submit_button(_("Record the change"), type="primary"):
             session.run_action(catalog.record_trigger, actor, actor.unit_id, kind, occurred if isinstance(
                 occurred, date) else None, entry_id=entry_id, note=note, success=_("The change was recorded."),
                 rerun=True)
     triggers = catalog.list_triggers(actor, open_only=True)
     st.dataframe(cw.display_frame(triggers, {"kind": "What changed", "occurred_on": "Date of the change",
-                                             "entry": "Entry concerned", "due_on": "Update due", "note": "Note"},
+                                             "entry": "Entry concerned", "due_on": N_("Update due"), "note": "Note"},
                                   enums={"kind": "trigger"}), hide_index=True, width="stretch")
     if not triggers.empty:
         with st.form("resolve"):

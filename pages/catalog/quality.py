@@ -11,6 +11,7 @@ from services.core.permissions import can
 from ui import session
 from ui.catalog import widgets as cw
 from ui.exports import export_control
+from ui.forms import limit_help
 from ui.markdown import md_text
 
 actor = session.require_actor()
@@ -47,7 +48,7 @@ with t_resp:
             r1, r2, r3 = st.columns([1.5, 1.5, 1])
             with r1:
                 unit_id = cw.unit_picker(_("Unit"), units, key="resp_unit", allow_all=False)
-            name = r2.text_input(_("Resource name"), max_chars=120)
+            name = r2.text_input(_("Resource name"), help=limit_help(120))
             base = r3.selectbox(_("Base library"), [None, *cw.options("base_library")],
                                 format_func=lambda c: "—" if c is None else cw.name_of("base_library", c))
             note = st.text_input(_("Note"), max_chars=500)
@@ -71,9 +72,9 @@ with t_resp:
 with t_demand:
     if can(actor, "catalog.demand"):
         with st.form("demand_add", clear_on_submit=True):
-            title = st.text_input(_("Data the unit needs"), max_chars=120)
-            wanted = st.text_input(_("Data items wanted"), max_chars=1000)
-            purpose = st.text_area(_("Purpose and legal duty"), max_chars=1000, height=70)
+            title = st.text_input(_("Data the unit needs"), help=limit_help(120))
+            wanted = st.text_input(_("Data items wanted"), help=limit_help(1000))
+            purpose = st.text_area(_("Purpose and legal duty"), help=limit_help(1000), height=70)
             if st.form_submit_button(_("Add to the demand list"), type="primary"):
                 session.run_action(catalog_quality.add_demand, actor, title, description=purpose,
                                    wanted_items=wanted, success=_("Added."), rerun=True)

@@ -11,6 +11,7 @@ from services.core.i18n import gettext as _
 from ui import session
 from ui.catalog import widgets as cw
 from ui.exports import export_control
+from ui.forms import limit_help
 from ui.markdown import md_escape
 
 actor = session.require_actor()
@@ -33,6 +34,9 @@ def _forget_selection() -> None:
 
 
 def _present(frame: pd.DataFrame) -> pd.DataFrame:
+    # A review without a deadline in the active policy profile says so instead of leaving the column blank.
+    frame = frame.assign(due_on=frame["due_on"].map(
+        lambda d: _("No statutory deadline") if d is None or pd.isna(d) else d.isoformat()))
     return cw.display_frame(frame, QUEUE_HEADERS, enums=QUEUE_ENUMS)
 
 
@@ -87,7 +91,7 @@ with tab_queue:
                                        expected_version=version, success=_("Approved."), rerun=True,
                                        after=_forget_selection)
             with right:
-                reason = st.text_area(_("Reasons for return"), key=f"why_{entry_id}", max_chars=1000)
+                reason = st.text_area(_("Reasons for return"), key=f"why_{entry_id}", help=limit_help(1000))
                 if st.button(_("Return for revision"), icon=":material/undo:", key=f"back_{entry_id}"):
                     session.run_action(catalog.return_entry, actor, entry_id, reason, expected_version=version,
                                        success=_("Returned to the unit."), rerun=True, after=_forget_selection)

@@ -10,6 +10,7 @@ from services.catalog import spreadsheet as catalog_io
 from services.core.i18n import gettext as _
 from services.core.permissions import can
 from ui import session
+from ui.forms import UPLOAD_DEFAULT_MB, upload_note
 from ui.markdown import md_escape
 
 actor = session.require_actor()
@@ -40,6 +41,7 @@ with upload:
     st.caption(_("New resource codes become drafts of the providing unit; an existing code updates that unit's "
                  "draft, or prepares a change of a published entry for review. One bad row and nothing is written."))
     file = st.file_uploader(_("Compiled workbook (.xlsx)"), type=["xlsx"], key="catalog_upload")
+    upload_note(UPLOAD_DEFAULT_MB, ["xlsx"])
     submit = st.checkbox(_("Submit the imported entries for the bureau's review"), key="import_submit")
     if file is not None:
         content = file.getvalue()

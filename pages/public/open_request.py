@@ -9,6 +9,7 @@ from services.deadlines import policy
 from services.opendata import captcha, open_catalog
 from services.opendata.rules import APPLICANT_KIND_LABELS
 from ui import session
+from ui.forms import limit_help
 from ui.markdown import md_escape
 from ui.opendata.widgets import KIND_LABELS, client_key, public_header
 
@@ -32,15 +33,15 @@ with st.form("open_request"):
         entry_id = st.selectbox(_("Catalog entry"), list(options), format_func=options.get,
                                 index=list(options).index(preset) if preset in options else None)
     else:
-        title = st.text_input(_("Data you need"), max_chars=120)
-        description = st.text_area(_("Description (optional)"), max_chars=1000)
+        title = st.text_input(_("Data you need"), help=limit_help(120))
+        description = st.text_area(_("Description (optional)"), help=limit_help(1000))
     applicant_kind = st.selectbox(_("Applicant type"), list(APPLICANT_KIND_LABELS),
                                   format_func=lambda k: _(APPLICANT_KIND_LABELS[k]))
     cols = st.columns(2)
     name = cols[0].text_input(_("Name of the person or organisation"), max_chars=100)
     id_number = cols[1].text_input(_("Resident ID number (persons) or unified social credit code"), max_chars=18)
     contact = st.text_input(_("Phone or e-mail"), max_chars=100)
-    purpose = st.text_area(_("Purpose"), max_chars=1000)
+    purpose = st.text_area(_("Purpose"), help=limit_help(1000))
     domestic = st.checkbox(_("Our enterprise is domestic-controlled"))
     research = st.checkbox(_("The data is for research or education"))
     st.image(challenge.image, caption=_("Type the result of the sum in the picture"))

@@ -6,6 +6,7 @@ from services import opendata
 from services.core.i18n import gettext as _
 from services.opendata import queries as open_queries
 from ui import session
+from ui.forms import limit_help
 from ui.opendata.widgets import public_header, show_tracking
 
 public_header()
@@ -21,7 +22,7 @@ if looked or code:
         show_tracking(view)
         if view.status == "needs_info":
             with st.form("open_supplement"):
-                text = st.text_area(_("Your answer to the unit"), max_chars=1000)
+                text = st.text_area(_("Your answer to the unit"), help=limit_help(1000))
                 if st.form_submit_button(_("Send")):
                     session.run_action(opendata.supplement, view.code, text,
                                        success=_("Sent. The deadline runs again."), rerun=True)

@@ -7,7 +7,7 @@ from services.core.i18n import gettext as _
 from services.corrections import queries
 from services.corrections.evidence import Upload
 from ui import session
-from ui.forms import choose
+from ui.forms import attachment_limit_mb, choose, limit_help, upload_note
 from ui.markdown import md_escape
 
 st.title(_("Report wrong government data"))
@@ -17,12 +17,13 @@ search = st.text_input(_("Find the data (name or resource code)"), key="public_c
 entries = {i: f"{code} {name}" for i, code, name in queries.public_entries(search)}
 with st.form("public_correction"):
     entry_id = choose(_("Catalog entry"), entries)
-    description = st.text_area(_("What is wrong"), max_chars=2000)
+    description = st.text_area(_("What is wrong"), help=limit_help(2000))
     name = st.text_input(_("Your name"), max_chars=50)
     contact = st.text_input(_("Telephone or e-mail"), max_chars=100)
     resident_id = st.text_input(_("Resident ID number (optional)"), max_chars=18)
     files = st.file_uploader(_("Evidence (PDF, PNG or JPEG)"), accept_multiple_files=True,
-                             type=["pdf", "png", "jpg", "jpeg"])
+                             type=["pdf", "png", "jpg", "jpeg"], max_upload_size=attachment_limit_mb())
+    upload_note(attachment_limit_mb(), ["pdf", "png", "jpg", "jpeg"])
     submitted = st.form_submit_button(_("Submit"), type="primary")
 if submitted and entry_id is not None:
     uploads = [Upload(f.name, f.getvalue()) for f in files or []]

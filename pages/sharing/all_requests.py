@@ -8,6 +8,7 @@ from services.sharing import queries as sharing_queries
 from services.sharing.queries import RequestFilter
 from services.sharing.rules import KIND_LABELS, ROUTE_LABELS, STATUS_LABELS, label
 from ui import session
+from ui.forms import DATE_MAX, DATE_MIN
 from ui.sharing.widgets import request_export, request_table, show_request
 from ui.tables import reset_page
 
@@ -27,13 +28,14 @@ route = row1[2].selectbox(_("Decided by"), [None, *ROUTE_LABELS], key=f"{KEY}_ro
                           args=(KEY,), format_func=lambda v: _("All") if v is None else label(ROUTE_LABELS, v))
 provider = row1[3].selectbox(_("Providing unit"), [None, *units], key=f"{KEY}_provider", on_change=reset_page,
                              args=(KEY,), format_func=lambda v: _("All units") if v is None else units[v])
-row2 = st.columns([2, 2, 1.4, 1.4, 1.5], vertical_alignment="bottom")
+row2 = st.columns([1.7, 1.4, 1.2, 1.5, 2.3], vertical_alignment="bottom")  # the date range readable at 1366 px
 requester = row2[0].selectbox(_("Requesting unit"), [None, *units], key=f"{KEY}_requester", on_change=reset_page,
                               args=(KEY,), format_func=lambda v: _("All units") if v is None else units[v])
 code = row2[1].text_input(_("Tracking number"), key=f"{KEY}_code", on_change=reset_page, args=(KEY,))
 overdue = row2[2].toggle(_("Overdue only"), key=f"{KEY}_overdue", on_change=reset_page, args=(KEY,))
 filings = row2[3].toggle(_("Cross-level filings"), key=f"{KEY}_filed", on_change=reset_page, args=(KEY,))
-period = row2[4].date_input(_("Submitted between"), value=[], key=f"{KEY}_period", on_change=reset_page, args=(KEY,))
+period = row2[4].date_input(_("Submitted between"), value=[], key=f"{KEY}_period", on_change=reset_page, args=(KEY,),
+                            min_value=DATE_MIN, max_value=DATE_MAX, format="YYYY-MM-DD")
 
 flt = RequestFilter(view="all", status=status, kind=kind, route=route, provider_unit_id=provider,
                     requester_unit_id=requester, code=code, overdue_only=overdue, cross_level_only=filings,

@@ -2,12 +2,14 @@
 
 import streamlit as st
 
-from services.core import i18n, permissions
+from services.core import permissions
 from services.core.i18n import gettext as _
 from services.kpi.cases import CASE_KIND_TITLES, STEP_TITLES, CaseMode, case_list
-from services.kpi.export import XLSX_MIME, export_cases, file_name
+from services.kpi.export import export_case_list
 from ui import session
+from ui.exports import export_control
 from ui.kpi.tiles import DASHBOARD, case_table, filter_bar, load, period_caption
+from ui.labels import colon
 
 MODE_LABELS = {CaseMode.OVERDUE: _("Overdue at the end of the period"),
                CaseMode.LATE: _("Deadlines missed in the period"), CaseMode.OPEN: _("All open steps")}
@@ -22,10 +24,11 @@ if filters is None:
 params = st.query_params
 modes = list(MODE_LABELS)
 wanted_mode = params.get("mode")
-cols = st.columns([2.2, 1.6, 2])
-mode = cols[0].segmented_control(_("Show"), modes, format_func=MODE_LABELS.get, key="cases_mode",
+# The three lists have long names ("Overdue at the end of the period"): the choice gets a row of its own.
+mode = st.segmented_control(_("Show"), modes, format_func=MODE_LABELS.get, key="cases_mode",
                                  default=CaseMode(wanted_mode) if wanted_mode in set(CaseMode) else CaseMode.OVERDUE)
 mode = mode or CaseMode.OVERDUE
+cols = st.columns([1.4, 1.4, 2])
 kinds = [None, *CASE_KIND_TITLES]
 kind = cols[1].selectbox(_("Kind of case"), kinds, key="cases_kind",
                          index=kinds.index(params.get("kind")) if params.get("kind") in kinds else 0,
@@ -43,19 +46,11 @@ query = dict(period=filters.period, region_id=filters.region_id, unit_id=filters
 cases = session.run_action(load, case_list, actor, mode, **query)
 if cases is None:
     st.stop()
-caption, action = st.columns([4, 1.2], vertical_alignment="center")
-caption.caption(period_caption(filters) if mode is not CaseMode.OPEN else _("Open steps as of today"))
-caption.markdown(f"**{MODE_LABELS[mode]}：{cases.total:,}**")
+st.caption(period_caption(filters) if mode is not CaseMode.OPEN else _("Open steps as of today"))
+st.markdown(f"**{MODE_LABELS[mode]}{colon()}{cases.total:,}**")
 
-if permissions.can(actor, "kpi.export"):
-    language = i18n.current_language()
-
-    def _workbook() -> bytes:  # built and audited only when clicked
-        i18n.set_language(language)
-        return export_cases(actor, mode, **query)
-
-    action.download_button(_("Export list (XLSX)"), _workbook, file_name=file_name(f"cases_{mode}", filters.period),
-                           mime=XLSX_MIME, icon=":material/download:", on_click="ignore", width="stretch")
+if permissions.can(actor, "kpi.export"):  # CSV or XLSX of the list as filtered, like every list a user hands on
+    export_control("cases", lambda fmt: export_case_list(actor, mode, fmt, **query), signature=(str(mode), query))
 
 case_table(cases, "cases_table", filters)
 st.page_link(DASHBOARD, label=_("Back to the dashboard"), icon=":material/arrow_back:",

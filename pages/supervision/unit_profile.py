@@ -13,18 +13,19 @@ from ui.markdown import md_escape
 
 actor = session.require_actor()
 session.show_flash()
+heading = st.empty()  # the title above the filter bar, as on every page; the unit's name once it is chosen
+heading.title(_("Unit profile"))
 filters = filter_bar(actor)
 if filters is None:
     st.stop()
 if filters.unit_id is None:
-    st.title(_("Unit profile"))
     st.info(_("Choose a unit above, or click a unit in any chart or table of the dashboard."), icon=":material/apartment:")
     st.stop()
 
 profile = session.run_action(load, unit_profile, actor, filters.unit_id)
 if profile is None:
     st.stop()
-st.title(md_escape(profile.name))
+heading.title(md_escape(profile.name))
 st.caption(" · ".join(part for part in (
     profile.region, label(UNIT_KIND_LABELS, profile.kind), _("USCC {code}", code=profile.uscc),
     _("Data administrator: {name} {phone}", name=profile.data_admin_name or "—", phone=profile.data_admin_phone or ""),

@@ -59,6 +59,7 @@ from services.core.errors import NotFound, PermissionDenied, ValidationError
 from services.core.i18n import gettext as _
 from services.core.timeutil import local_date, now_utc
 from services.core.uow import UnitOfWork, unit_of_work
+from services.core.validators import date_error, text_error
 from services.deadlines import clocks, policy
 
 # Features above the catalog that act when an entry is published, named "module:function" and called inside the
@@ -247,6 +248,8 @@ def request_withdrawal(actor: Actor, entry_id: int, reason: str, *, expected_ver
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError({"reason": _("Give the reason for the withdrawal.")})
+        if text_error(reason, 1000):
+            raise ValidationError({"reason": text_error(reason, 1000)})  # type: ignore[dict-item]
         entry.status = target
         entry.change_kind = ChangeKind.WITHDRAW
         entry.pending = json.dumps({"reason": reason[:1000]}, ensure_ascii=False)
@@ -378,6 +381,8 @@ def return_entry(actor: Actor, entry_id: int, reason: str, *, expected_version: 
         reason = (reason or "").strip()
         if not reason:
             raise ValidationError({"reason": _("Give the reasons so the unit knows what to revise.")})
+        if text_error(reason, 1000):
+            raise ValidationError({"reason": text_error(reason, 1000)})  # type: ignore[dict-item]
         if entry.change_kind == ChangeKind.WITHDRAW:
             # A refused withdrawal leaves the entry published as it was.
             entry.status = EntryStatus.PUBLISHED
@@ -473,6 +478,10 @@ def record_trigger(actor: Actor, unit_id: int, kind: str, occurred_on: date, *, 
             errors["occurred_on"] = _("Give the date of the change.")
         elif occurred_on > local_date(now):
             errors["occurred_on"] = _("The date of the change cannot be in the future.")
+        elif date_error(occurred_on):
+            errors["occurred_on"] = date_error(occurred_on)  # type: ignore[assignment]
+        if text_error((note or "").strip(), 500):
+            errors["note"] = text_error((note or "").strip(), 500)  # type: ignore[assignment]
         if entry_id is not None:
             entry = uow.session.get(CatalogEntry, entry_id)
             if entry is None or entry.provider_unit_id != unit_id:

@@ -267,7 +267,22 @@ def entry_diff(actor: Actor, entry_id: int) -> list[FieldChange]:
         before = columns_input(session, entry) if entry.is_published else None
         if entry.change_kind == ChangeKind.WITHDRAW:
             return [FieldChange("status", EntryStatus.PUBLISHED, EntryStatus.WITHDRAWN)]
-        return diff_inputs(before, after)
+        return [_unit_names(session, c) for c in diff_inputs(before, after)]
+
+
+UNIT_FIELDS = ("provider_unit_id", "source_unit_id")
+
+
+def _unit_names(session, change: FieldChange) -> FieldChange:
+    """A unit is read by its name, never its id ("提供单位 3")."""
+    if change.field not in UNIT_FIELDS:
+        return change
+
+    def name(unit_id):
+        unit = session.get(Unit, unit_id) if unit_id is not None else None
+        return unit.name if unit else unit_id
+
+    return FieldChange(change.field, name(change.before), name(change.after))
 
 
 def entry_history(actor: Actor, entry_id: int) -> pd.DataFrame:

@@ -30,7 +30,7 @@ from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from services.core.permissions import can
 from services.core.timeutil import add_months, tz
-from services.core.validators import uscc_error
+from services.core.validators import text_error, uscc_error
 
 DATA_TYPES = ("string", "integer", "decimal", "date", "datetime", "boolean", "binary")
 
@@ -285,8 +285,8 @@ def format_errors(data: EntryInput, *, provider: Unit | None, source_exists: boo
         errors["name"] = _("The resource name is required.")
     for key, limit in TEXT_LIMITS.items():
         value = getattr(data, key)
-        if value and len(value) > limit and key not in errors:
-            errors[key] = _("At most {n} characters.", n=limit)
+        if text_error(value, limit) and key not in errors:
+            errors[key] = text_error(value, limit)  # type: ignore[assignment]
     for key, allowed in (("classification", Classification), ("base_library", BaseLibrary),
                          ("resource_format", ResourceFormat), ("share_type", ShareType),
                          ("share_method", ShareMethod), ("open_attribute", OpenAttribute),

@@ -89,3 +89,34 @@ def region_code_error(code: str | None) -> str | None:
     if not re.fullmatch(r"[0-9]{6}", (code or "").strip()):
         return _("An administrative division code (GB/T 2260) has 6 digits.")
     return None
+
+
+# --- limits every form shares: a refusal says what is wrong, nothing is cut or replaced silently -----------------
+EARLIEST_DATE = date(2000, 1, 1)  # no record of the platform (catalog, request, trigger, audit) is dated earlier
+YEARS_AHEAD = 10  # an end date (access needed until, agreement valid until) at most this far ahead
+
+
+def text_error(value: str | None, limit: int) -> str | None:
+    """None when `value` fits in `limit` characters, otherwise a message giving the limit and the length (a
+    pasted text is refused with this, never cut off)."""
+    if value is not None and len(value) > limit:
+        return _("At most {n} characters; this text has {m}.", n=limit, m=len(value))
+    return None
+
+
+def latest_end_date(today: date) -> date:
+    try:
+        return today.replace(year=today.year + YEARS_AHEAD)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year + YEARS_AHEAD, day=28)
+
+
+def date_error(value: date | None, *, earliest: date | None = EARLIEST_DATE, latest: date | None = None) -> str | None:
+    """None for an empty date or one within [earliest, latest]; otherwise a message naming the bound."""
+    if value is None:
+        return None
+    if earliest is not None and value < earliest:
+        return _("The date must be on or after {day}.", day=earliest.isoformat())
+    if latest is not None and value > latest:
+        return _("The date must be on or before {day}.", day=latest.isoformat())
+    return None

@@ -145,3 +145,33 @@ def export_cases(actor: Actor, mode: CaseMode | str, *, period: Period, region_i
 
 def file_name(prefix: str, period: Period) -> str:
     return f"{prefix}_{period.start:%Y%m%d}-{period.end:%Y%m%d}.xlsx"
+
+
+CASE_COLUMNS = {"reference": N_("Reference"), "subject": N_("Subject"), "case_kind": N_("Kind of case"),
+                "step": N_("Step"), "unit": N_("Responsible unit"), "region": N_("Region"),
+                "started_on": N_("Started on"), "due_on": N_("Due on"), "closed_on": N_("Closed on"),
+                "workdays_late": N_("Working days late")}
+
+
+def export_case_list(actor: Actor, mode: CaseMode | str, fmt: str, *, period: Period, region_id: int | None = None,
+                     unit_id: int | None = None, kind: str | None = None, step: str | None = None,
+                     now: datetime | None = None):
+    """The case list as on screen (the user's filter), as CSV (UTF-8 with BOM) or XLSX, every cell formula-safe
+    and the export audited (services.core.tabular, the helper of every list export)."""
+    from services.core.tabular import export_frame
+
+    with read_scope(actor, "kpi.export", region_id=region_id, now=now):
+        pass  # refuse (and audit the refusal) before the list is read
+    cases = case_list(actor, mode, period=period, region_id=region_id, unit_id=unit_id, kind=kind, step=step, now=now)
+
+    def present(frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.reindex(columns=list(CASE_COLUMNS)).copy()
+        out["case_kind"] = out["case_kind"].map(lambda v: title_of(CASE_KIND_TITLES, v))
+        out["step"] = out["step"].map(lambda v: title_of(STEP_TITLES, v))
+        return out.rename(columns={k: _(v) for k, v in CASE_COLUMNS.items()})
+
+    return export_frame(actor, cases.rows, fmt, permission="kpi.export", action="kpi.export", object_type="kpi",
+                        stem=f"cases_{CaseMode(mode)}_{period.start:%Y%m%d}-{period.end:%Y%m%d}", sheet=_("Cases"),
+                        filters={"mode": str(CaseMode(mode)), "period": f"{period.start}/{period.end}",
+                                 "region_id": region_id, "unit_id": unit_id, "kind": kind, "step": step},
+                        present=present, region_id=region_id, now=now)

@@ -44,6 +44,7 @@ from services.core.jurisdiction import competent_bureau, filing_departments
 from services.core.settings import get_settings
 from services.core.timeutil import local_date, now_utc
 from services.core.uow import UnitOfWork, unit_of_work
+from services.core.validators import date_error, latest_end_date, text_error
 from services.deadlines import clocks, policy
 from services.sharing import attachments as sharing_files
 from services.sharing.rules import (
@@ -149,15 +150,15 @@ def _require_text(errors: dict[str, str], name: str, value: str | None, message:
     text = _clean(value)
     if not text:
         errors[name] = message
-    elif len(text) > TEXT_LIMITS[name]:
-        errors[name] = _("At most {n} characters.", n=TEXT_LIMITS[name])
+    elif text_error(text, TEXT_LIMITS[name]):
+        errors[name] = text_error(text, TEXT_LIMITS[name])  # type: ignore[assignment]
     return text
 
 
 def _optional_text(errors: dict[str, str], name: str, value: str | None) -> str | None:
     text = _clean(value)
-    if len(text) > TEXT_LIMITS[name]:
-        errors[name] = _("At most {n} characters.", n=TEXT_LIMITS[name])
+    if text_error(text, TEXT_LIMITS[name]):
+        errors[name] = text_error(text, TEXT_LIMITS[name])  # type: ignore[assignment]
     return text or None
 
 
@@ -335,6 +336,8 @@ def _validate_common(errors: dict[str, str], data: ApplicationInput, today: date
         errors["end_date"] = _("Give the date until which the data is needed.")
     elif data.end_date <= today:
         errors["end_date"] = _("The end date must be after today.")
+    elif date_error(data.end_date, latest=latest_end_date(today)):
+        errors["end_date"] = date_error(data.end_date, latest=latest_end_date(today))  # type: ignore[assignment]
     return clean
 
 
@@ -409,6 +412,8 @@ def get_access(actor: Actor, entry_id: int, *, purpose: str, scenario: str | Non
         ends_on = end_date or today + timedelta(days=get_settings().share_unconditional_grant_days)
         if ends_on <= today:
             errors["end_date"] = _("The end date must be after today.")
+        elif date_error(ends_on, latest=latest_end_date(today)):
+            errors["end_date"] = date_error(ends_on, latest=latest_end_date(today))  # type: ignore[assignment]
         if errors:
             raise ValidationError(errors)
         _lock_unit(session, actor.unit_id)

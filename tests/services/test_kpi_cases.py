@@ -159,3 +159,25 @@ def test_case_labelers_can_be_added_by_other_workflows(calendar):
         assert (row["reference"], row["subject"]) == ("JC7", "户籍地址有误")
     finally:
         cases.CASE_LABELERS.pop("correction")
+
+
+def test_the_case_list_downloads_as_csv_with_a_bom_and_formula_safe_cells(calendar):
+    from services.kpi.export import export_case_list
+
+    w = calendar
+    with write_session() as s:
+        req = add_request(s, w.units["police"], w.units["civil"])
+        from models import ShareRequest
+
+        s.get(ShareRequest, req).code = "=HYPERLINK(1)"
+        add_clock(s, req, "share_answer", w.units["police"], date(2025, 11, 3), date(2025, 11, 5))
+        s.commit()
+    file = export_case_list(w["leader"], "overdue", "csv", period=NOVEMBER, now=NOW)
+    assert file.data.startswith("\ufeff".encode()) and file.filename.endswith(".csv") and file.rows == 1
+    text = file.data.decode("utf-8-sig")
+    assert text.splitlines()[1].startswith("'=HYPERLINK(1)")
+    with read_session() as s:
+        assert s.exec(select(AuditEvent).where(AuditEvent.action == "kpi.export",
+                                               AuditEvent.result == "success")).first() is not None
+    with pytest.raises(PermissionDenied):
+        export_case_list(w["approver"], "overdue", "csv", period=NOVEMBER, now=NOW)

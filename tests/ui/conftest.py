@@ -38,6 +38,9 @@ def app_db(seeded_demo_file, tmp_path, monkeypatch) -> str:
     monkeypatch.setenv("GOVDATA_DATABASE_URL", url)
     monkeypatch.setenv("GOVDATA_DEMO_MODE", os.environ.get("GOVDATA_DEMO_MODE", "true"))
     get_settings.cache_clear()
+    import streamlit as st
+
+    st.cache_data.clear()  # every copy starts at the same data generation: a cached KPI of another copy would match
     engine = dbmod.configure(url)
     yield url
     engine.dispose()

@@ -19,7 +19,7 @@ def accounts_panel(actor: Actor) -> None:
     cols = st.columns(5)
     cols[0].metric(_("Active units"), o.units)
     cols[1].metric(_("Units without a data administrator"), o.units_without_admin)
-    cols[2].metric(_("Accounts"), o.users)
+    cols[2].metric(_("Total accounts"), o.users)
     cols[3].metric(_("Locked accounts"), o.locked)
     cols[4].metric(_("Accounts without a role"), o.without_roles)
     if o.password_expired:

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from services.catalog import FIELD_LABELS, STATUS_NAMES, EntryView, FieldChange
+from services.core import i18n
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from services.core.timeutil import fmt_local
@@ -146,9 +147,9 @@ def entry_details(view: EntryView) -> None:
              ("restriction_basis", view.restriction_basis), ("usage_requirements", view.usage_requirements)]
     for column, pairs in ((left, rows), (right, share)):
         with column:
-            st.markdown("  \n".join(f"**{field_name(k)}**：{md_escape(_value_text(k, v))}" for k, v in pairs))
+            st.markdown("  \n".join(f"**{field_name(k)}**{_colon()}{md_escape(_value_text(k, v))}" for k, v in pairs))
     if view.summary:
-        st.caption(f"{field_name('summary')}：{md_escape(view.summary)}")
+        st.caption(f"{field_name('summary')}{_colon()}{md_escape(view.summary)}")
     items_table(view.data_items)
 
 
@@ -211,59 +212,106 @@ def _select(label: str, kind: str, value: str | None, key: str, *, optional: boo
                         format_func=lambda c: "—" if c is None else opts.get(c, c))
 
 
-def entry_form_fields(data, units: pd.DataFrame, key: str, *, disabled: bool = False):
+# Which tab of the entry form holds each field (a problem is marked on its tab and shown under its field).
+BASIC_FIELDS = ("resource_code", "name", "summary", "classification", "base_library", "resource_format",
+                "update_frequency", "security_level", "source_unit_id", "related_codes", "provider_unit_id",
+                "published_on")
+SHARE_FIELDS = ("share_type", "share_method", "open_attribute", "share_scope", "share_conditions", "open_conditions",
+                "restriction_basis", "usage_requirements")
+ITEM_FIELDS = ("data_items",)
+
+
+def tab_label(label: str, problems: int) -> str:
+    return _("{tab} ({n} to correct)", tab=label, n=problems) if problems else label
+
+
+def problem(errors: dict[str, str] | None, field: str, where=None) -> None:
+    """The message about `field` right under its widget, naming the field as its label reads."""
+    if errors and field in errors:
+        colon = "：" if i18n.current_language() == "zh_CN" else ": "
+        (where or st).error(md_escape(f"{field_name(field)}{colon}{errors[field]}"), icon=":material/error:")
+
+
+def entry_form_fields(data, units: pd.DataFrame, key: str, *, disabled: bool = False,
+                      errors: dict[str, str] | None = None):
     """The three editing tabs of an entry (basic / share and open / data items) inside the caller's form.
-    Returns a new EntryInput with what the user entered (validation is the service's job)."""
+    Returns a new EntryInput with what the user entered (validation is the service's job). `errors` (field →
+    message, from a refused save) are shown each under its field, and each tab says how many of them it holds."""
     from services.catalog import DataItemInput, EntryInput
 
-    basic, share, items = st.tabs([_("Basic information"), _("Sharing and opening"), _("Data items")])
+    errors = errors or {}
+    counts = [sum(1 for f in errors if f in fields) for fields in (BASIC_FIELDS, SHARE_FIELDS, ITEM_FIELDS)]
+    basic, share, items = st.tabs([tab_label(_("Basic information"), counts[0]),
+                                   tab_label(_("Sharing and opening"), counts[1]),
+                                   tab_label(_("Data items"), counts[2])])
     with basic:
+        problem(errors, "provider_unit_id")
+        problem(errors, "published_on")
         c1, c2 = st.columns([1, 2])
         code = c1.text_input(field_name("resource_code"), data.resource_code, max_chars=40, key=f"{key}_code",
                              disabled=disabled)
-        name = c2.text_input(field_name("name"), data.name, max_chars=120, key=f"{key}_name", disabled=disabled)
-        summary = st.text_area(field_name("summary"), data.summary or "", max_chars=1000, height=90,
-                               key=f"{key}_summary", disabled=disabled)
+        problem(errors, "resource_code", c1)
+        name = c2.text_input(field_name("name"), data.name, key=f"{key}_name", disabled=disabled,
+                             help=_("At most {n} characters.", n=120))
+        problem(errors, "name", c2)
+        summary = st.text_area(field_name("summary"), data.summary or "", height=90, key=f"{key}_summary",
+                               disabled=disabled, help=_("At most {n} characters.", n=1000))
+        problem(errors, "summary")
         c1, c2, c3 = st.columns(3)
         with c1:
             classification = _select(field_name("classification"), "classification", data.classification,
                                      f"{key}_class", optional=False)
+            problem(errors, "classification")
         with c2:
             base_library = _select(field_name("base_library"), "base_library", data.base_library, f"{key}_base")
+            problem(errors, "base_library")
         with c3:
             resource_format = _select(field_name("resource_format"), "resource_format", data.resource_format,
                                       f"{key}_format")
+            problem(errors, "resource_format")
         c1, c2, c3 = st.columns(3)
         with c1:
             update_frequency = _select(field_name("update_frequency"), "update_frequency", data.update_frequency,
                                        f"{key}_freq")
+            problem(errors, "update_frequency")
         with c2:
             security_level = _select(field_name("security_level"), "security_level", data.security_level,
                                      f"{key}_security")
+            problem(errors, "security_level")
         with c3:
             source_unit_id = unit_picker(field_name("source_unit_id"), units, key=f"{key}_source",
                                          value=data.source_unit_id)
-        related = st.text_input(field_name("related_codes"), data.related_codes or "", max_chars=400,
-                                key=f"{key}_related", help=_("Separate codes with commas."))
+            problem(errors, "source_unit_id")
+        related = st.text_input(field_name("related_codes"), data.related_codes or "", key=f"{key}_related",
+                                help=_("Separate codes with commas."))
+        problem(errors, "related_codes")
     with share:
         c1, c2 = st.columns(2)
         with c1:
             share_type = _select(field_name("share_type"), "share_type", data.share_type, f"{key}_share")
+            problem(errors, "share_type")
             share_method = _select(field_name("share_method"), "share_method", data.share_method, f"{key}_method")
+            problem(errors, "share_method")
         with c2:
             open_attribute = _select(field_name("open_attribute"), "open_attribute", data.open_attribute,
                                      f"{key}_open")
-            share_scope = st.text_input(field_name("share_scope"), data.share_scope or "", max_chars=200,
-                                        key=f"{key}_scope")
+            problem(errors, "open_attribute")
+            share_scope = st.text_input(field_name("share_scope"), data.share_scope or "", key=f"{key}_scope",
+                                        help=_("At most {n} characters.", n=200))
+            problem(errors, "share_scope")
         share_conditions = st.text_area(field_name("share_conditions"), data.share_conditions or "", height=70,
-                                        max_chars=1000, key=f"{key}_cond")
+                                        key=f"{key}_cond", help=_("At most {n} characters.", n=1000))
+        problem(errors, "share_conditions")
         open_conditions = st.text_area(field_name("open_conditions"), data.open_conditions or "", height=70,
-                                       max_chars=1000, key=f"{key}_opencond")
+                                       key=f"{key}_opencond", help=_("At most {n} characters.", n=1000))
+        problem(errors, "open_conditions")
         basis = st.text_area(field_name("restriction_basis"), data.restriction_basis or "", height=70,
-                             max_chars=1000, key=f"{key}_basis",
+                             key=f"{key}_basis",
                              help=_("Required for conditional or not-shared entries and restricted open attributes."))
+        problem(errors, "restriction_basis")
         usage = st.text_area(field_name("usage_requirements"), data.usage_requirements or "", height=70,
-                             max_chars=1000, key=f"{key}_usage")
+                             key=f"{key}_usage", help=_("At most {n} characters.", n=1000))
+        problem(errors, "usage_requirements")
     with items:
         st.caption(_("One row per data item. Mark sensitive items and the items your unit is the legal source of."))
         frame = pd.DataFrame([i.__dict__ for i in data.data_items],
@@ -279,6 +327,7 @@ def entry_form_fields(data, units: pd.DataFrame, key: str, *, disabled: bool = F
                 "is_sensitive": st.column_config.CheckboxColumn(_("Sensitive"), default=False),
                 "is_source": st.column_config.CheckboxColumn(_("Source"), default=False),
             })
+        problem(errors, "data_items")
     items_in = [DataItemInput(str(r["name"] or ""), str(r["data_type"] or "string"),
                               None if pd.isna(r["length"]) else int(r["length"]), bool(r["is_sensitive"]),
                               bool(r["is_source"]))
@@ -291,3 +340,7 @@ def entry_form_fields(data, units: pd.DataFrame, key: str, *, disabled: bool = F
                       update_frequency=update_frequency, security_level=security_level,
                       published_on=data.published_on, related_codes=related, usage_requirements=usage,
                       data_items=items_in)
+
+
+def _colon() -> str:
+    return "：" if i18n.current_language() == "zh_CN" else ": "

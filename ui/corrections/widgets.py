@@ -14,6 +14,7 @@ from services.corrections import queries
 from services.corrections.rules import ORIGIN_LABELS, OUTCOMES, SERVED_AS_NORMAL, STATUS_LABELS
 from services.deadlines import clocks
 from ui import session
+from ui.forms import DATE_MAX, DATE_MIN, limit_help
 from ui.markdown import md_escape
 
 CORRECTION_COLUMNS = {"code": N_("Code"), "origin_label": N_("Filed by"), "entry": N_("Entry"), "provider": N_("Source unit"),
@@ -71,15 +72,15 @@ def _actions(actor: Actor, view) -> None:
             st.markdown(f"**{_('Answer')}**")
             outcome = st.radio(_("Outcome"), list(OUTCOMES), format_func=lambda o: _(STATUS_LABELS[o]),
                                horizontal=True)
-            reply = st.text_area(_("Reply to the reporter"), max_chars=2000)
-            change = st.text_area(_("What was changed"), max_chars=2000)
+            reply = st.text_area(_("Reply to the reporter"), help=limit_help(2000))
+            change = st.text_area(_("What was changed"), help=limit_help(2000))
             if st.form_submit_button(_("Send the answer"), type="primary"):
                 session.run_action(corrections.answer, actor, view.id,
                                    corrections.AnswerInput(outcome, reply, change), expected_version=view.version,
                                    success=_("The answer was sent."), rerun=True)
     if "ask" in view.actions:
         with st.form(f"corr_ask_{view.id}"):
-            question = st.text_area(_("Question to the reporter"), max_chars=1000)
+            question = st.text_area(_("Question to the reporter"), help=limit_help(1000))
             if st.form_submit_button(_("Ask and pause the deadline")):
                 session.run_action(corrections.ask_reporter, actor, view.id, question, expected_version=view.version,
                                    success=_("The deadline is paused until the answer arrives."), rerun=True)
@@ -94,8 +95,8 @@ def _actions(actor: Actor, view) -> None:
             st.markdown(f"**{_('Extension (at most {n} working days, once)', n=view.extension_cap)}**")
             days = st.number_input(_("Working days"), min_value=1, max_value=max(1, view.extension_cap), value=1)
             approver = st.text_input(_("Approved by (head of the unit)"))
-            approved_on = st.date_input(_("Approved on"), value=date.today())
-            reason = st.text_area(_("Reason"), max_chars=1000)
+            approved_on = st.date_input(_("Approved on"), value=date.today(), min_value=DATE_MIN, max_value=DATE_MAX)
+            reason = st.text_area(_("Reason"), help=limit_help(1000))
             if st.form_submit_button(_("Extend")):
                 session.run_action(corrections.extend, actor, view.id, int(days), approver=approver,
                                    approved_on=approved_on, reason=reason, expected_version=view.version,

@@ -39,7 +39,7 @@ def _reset_page() -> None:
 
 
 def _filters(actor: Actor, page: inbox.InboxPage | None) -> inbox.InboxFilters:
-    cols = st.columns([2, 2, 3])
+    cols = st.columns([2.5, 1.9, 2.6])  # the three choices of "show" fit at 1366 px in either language
     status = cols[0].segmented_control(_("Show"), list(STATUS_CHOICES), format_func=lambda k: _(STATUS_CHOICES[k]),
                                        default="all", key="inbox_status", on_change=_reset_page)
     kinds = [k for k in CASE_KIND_LABELS if k in (page.kinds if page else [])]

@@ -32,9 +32,10 @@ def config(filename: str) -> dict:
 
 
 def _layout(fig: go.Figure, title: str, height: int = 340, **kwargs) -> go.Figure:
+    legend = kwargs.pop("legend", dict(orientation="h", y=-0.15))
+    margin = kwargs.pop("margin", dict(l=10, r=10, t=48, b=10))
     fig.update_layout(title=dict(text=title, x=0, xanchor="left", font=dict(size=14)), font=FONT, height=height,
-                      margin=dict(l=10, r=10, t=48, b=10), legend=dict(orientation="h", y=-0.15),
-                      plot_bgcolor="white", paper_bgcolor="white", **kwargs)
+                      margin=margin, legend=legend, plot_bgcolor="white", paper_bgcolor="white", **kwargs)
     fig.update_xaxes(gridcolor="#eef1f5")
     fig.update_yaxes(gridcolor="#eef1f5")
     return fig
@@ -59,7 +60,11 @@ def monthly_requests(frame: pd.DataFrame, target: float | None) -> go.Figure:
     if target is not None:
         fig.add_scatter(x=frame["month"], y=[target] * len(frame), name=_("Target"), yaxis="y2", mode="lines",
                         line=dict(color=TARGET, dash="dash", width=1), hoverinfo="skip")
-    return _layout(fig, _("Requests per month and on-time answer rate"),
+    # Month labels as "2025-12" stand at -45° with the room they need (automargin); the legend sits above the
+    # plot, under the title, so it no longer covers them (they overlapped at 1366 px).
+    return _layout(fig, _("Requests per month and on-time answer rate"), height=380,
+                   legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
+                   margin=dict(l=10, r=10, t=76, b=10),
                    xaxis=dict(type="category", tickangle=-45, automargin=True),
                    yaxis=dict(title=_("Requests"), rangemode="tozero"),
                    yaxis2=dict(title=_("On-time answer rate (%)"), overlaying="y", side="right", range=[0, 105],
@@ -100,19 +105,21 @@ def overdue_by_unit(frame: pd.DataFrame, kind_titles: dict[str, str], limit: int
 
 def catalog_by_unit(frame: pd.DataFrame, coverage_target: float | None, completeness_target: float | None,
                     limit: int = 15) -> go.Figure:
-    """Completeness and coverage per providing unit, the weakest units first."""
+    """Completeness and coverage per providing unit, the weakest units on top. Horizontal bars: unit names
+    are long (示范市人力资源和社会保障局), and under vertical bars they overlapped at 1366 px."""
     data = frame.assign(_rank=frame[["catalog.completeness", "catalog.coverage"]].min(axis=1, skipna=True))
-    data = data.sort_values("_rank").head(limit)
+    data = data.sort_values("_rank").head(limit).iloc[::-1]
     fig = go.Figure()
-    fig.add_bar(x=data["unit"], y=data["catalog.completeness"], name=_("Metadata completeness"), marker_color=BLUE,
-                customdata=data["unit_id"], hovertemplate="%{x}: %{y:.1f}%<extra></extra>")
-    fig.add_bar(x=data["unit"], y=data["catalog.coverage"], name=_("Catalog coverage"), marker_color=TEAL,
-                customdata=data["unit_id"], hovertemplate="%{x}: %{y:.1f}%<extra></extra>")
+    fig.add_bar(y=data["unit"], x=data["catalog.completeness"], name=_("Metadata completeness"), marker_color=BLUE,
+                orientation="h", customdata=data["unit_id"], hovertemplate="%{y}: %{x:.1f}%<extra></extra>")
+    fig.add_bar(y=data["unit"], x=data["catalog.coverage"], name=_("Catalog coverage"), marker_color=TEAL,
+                orientation="h", customdata=data["unit_id"], hovertemplate="%{y}: %{x:.1f}%<extra></extra>")
     for target, colour in ((completeness_target, BLUE), (coverage_target, TEAL)):
         if target is not None:
-            fig.add_hline(y=target, line=dict(color=colour, dash="dash", width=1))
+            fig.add_vline(x=target, line=dict(color=colour, dash="dash", width=1))
+    fig.update_yaxes(automargin=True)
     return _layout(fig, _("Catalog completeness and coverage by unit (weakest first)"), barmode="group",
-                   yaxis=dict(range=[0, 105], title="%"), xaxis=dict(tickangle=-30))
+                   height=max(300, 40 * len(data) + 110), xaxis=dict(range=[0, 105], title="%"))
 
 
 def funnel(frame: pd.DataFrame) -> go.Figure:

@@ -105,29 +105,31 @@ def filter_bar(actor: Actor, *, with_unit: bool = True) -> Filters | None:
     today = local_date()
     _apply_url(today)
     kinds = list(PeriodKind)
-    cols = st.columns([2.8, 2, 1.6, 2.2] if with_unit else [2.8, 2, 1.6])
+    # The period control gets the room its four choices need at 1366 px in either language; the dates of a
+    # fixed period are in the caption under the bar, a custom period's picker sits under the control.
+    cols = st.columns([3.2, 1.6, 2.0] if with_unit else [3.2, 1.6])
     st.session_state.setdefault("kpi_period_kind", PeriodKind.MONTH)
     kind = cols[0].segmented_control(_("Period"), kinds, key="kpi_period_kind",
                                      format_func=lambda k: _(PERIOD_LABELS[k])) or PeriodKind.MONTH
     if kind is PeriodKind.CUSTOM:
         st.session_state.setdefault("kpi_custom_range", (today - timedelta(days=29), today))
-        picked = cols[1].date_input(_("From – to"), max_value=today, key="kpi_custom_range")
+        picked = cols[0].date_input(_("From – to"), min_value=date(2000, 1, 1), max_value=today,
+                                    key="kpi_custom_range")
         if not isinstance(picked, tuple) or len(picked) != 2:
-            cols[1].caption(_("Choose the last day of the period."))
+            cols[0].caption(_("Choose the last day of the period."))
             return None
         period = session.run_action(Period.between, picked[0], picked[1])
         if period is None:
             return None
     else:
         period = Period.current(kind, today)
-        cols[1].text_input(_("From – to"), f"{period.start:%Y-%m-%d} – {period.end:%Y-%m-%d}", disabled=True)
     regions = orgs.list_regions()
     region_options = [ALL] + [int(r) for r in regions["id"]]
     names = dict(zip(regions["id"], regions["name"], strict=True))
     levels = dict(zip(regions["id"], regions["level"], strict=True))
     if st.session_state.get("kpi_region") not in region_options:
         st.session_state["kpi_region"] = ALL
-    region_id = cols[2].selectbox(
+    region_id = cols[1].selectbox(
         _("Region"), region_options, key="kpi_region",
         format_func=lambda r: _("Whole jurisdiction") if r == ALL else
         ("\u3000" if levels[r] == "county" else "") + names[r]) or None
@@ -141,7 +143,7 @@ def filter_bar(actor: Actor, *, with_unit: bool = True) -> Filters | None:
         unit_names = dict(zip(units["id"], units["name"], strict=True))
         if st.session_state.get("kpi_unit") not in unit_options:
             st.session_state["kpi_unit"] = ALL
-        unit_id = cols[3].selectbox(_("Unit"), unit_options, key="kpi_unit",
+        unit_id = cols[2].selectbox(_("Unit"), unit_options, key="kpi_unit",
                                     format_func=lambda u: _("All units") if u == ALL else unit_names[u]) or None
     filters = Filters(period, region_id, unit_id)
     st.query_params.from_dict({**{k: v for k, v in st.query_params.to_dict().items() if k not in FILTER_PARAMS},
@@ -171,6 +173,14 @@ def format_value(value: float | None, unit: KpiUnit) -> str:
     return f"{value:,.0f}"
 
 
+def tile_value(value: float | None, unit: KpiUnit) -> str:
+    """The figure on a tile: working days without their unit word (the KPI's title names it), so a tile of
+    ~170 px at 1366 px keeps the whole number instead of "3.2 个…"."""
+    if unit is KpiUnit.DAYS and value is not None:
+        return f"{value:.1f}"
+    return format_value(value, unit)
+
+
 def format_delta(result: KpiResult) -> str | int | None:
     """Change against the previous period; Streamlit picks the arrow from a leading '-' and greys a 0."""
     delta = result.delta
@@ -194,7 +204,7 @@ def target_text(result: KpiResult) -> str:
 
 def tile(result: KpiResult, filters: Filters) -> None:
     colour = STATUS_COLOURS[result.status]
-    st.metric(f":{colour}[●] {_(result.title)}", format_value(result.value, result.unit), format_delta(result),
+    st.metric(f":{colour}[●] {_(result.title)}", tile_value(result.value, result.unit), format_delta(result),
               delta_color="normal" if result.direction is Direction.HIGHER else "inverse",
               help=_(result.description) if result.description else None)
     parts = [target_text(result)] if result.status is Status.NONE else \
@@ -265,11 +275,13 @@ def unit_table(frame: pd.DataFrame, results: list[KpiResult], key: str, filters:
     frame = frame.sort_values(first, ascending=by_key[first].direction is Direction.HIGHER, na_position="last")
     column_config = {"unit_id": None, "unit": st.column_config.TextColumn(_("Unit")),
                      "region": st.column_config.TextColumn(_("Region"))}
-    for k in keys:
+    shown = frame.reset_index(drop=True).copy()
+    for k in keys:  # a unit without figures for a KPI reads "—", not "None" (the grid prints None for a gap)
         unit = by_key[k].unit
-        fmt = "%.1f%%" if unit is KpiUnit.PERCENT else ("%.1f" if unit is KpiUnit.DAYS else "%d")
-        column_config[k] = st.column_config.NumberColumn(_(by_key[k].title), format=fmt, help=_(by_key[k].description))
-    event = st.dataframe(frame.reset_index(drop=True), hide_index=True, width="stretch", key=key,
+        shown[k] = shown[k].map(lambda v, u=unit: "—" if v is None or pd.isna(v) else (
+            f"{v:.1f}%" if u is KpiUnit.PERCENT else (f"{v:.1f}" if u is KpiUnit.DAYS else f"{v:,.0f}")))
+        column_config[k] = st.column_config.TextColumn(_(by_key[k].title), help=_(by_key[k].description))
+    event = st.dataframe(shown, hide_index=True, width="stretch", key=key,
                          column_config=column_config, on_select="rerun", selection_mode="single-row",
                          height=min(420, 38 + 35 * len(frame)))
     st.caption(_("Select a row to open the unit."))
@@ -301,8 +313,9 @@ def case_table(cases, key: str, filters: Filters, *, unit_page: bool = False) ->
         frame[column] = pd.to_datetime(frame[column])
     event = st.dataframe(
         frame, hide_index=True, width="stretch", key=key, on_select="rerun", selection_mode="single-row",
-        column_order=["reference", "subject", "case_kind", "step", "unit", "started_on", "due_on",
-                      *([] if frame["closed_on"].isna().all() else ["closed_on"]), "workdays_late"],
+        # how late comes right after the reference, so it stays in view when the table scrolls at 1366 px
+        column_order=["reference", "workdays_late", "subject", "case_kind", "step", "unit", "started_on", "due_on",
+                      *([] if frame["closed_on"].isna().all() else ["closed_on"])],
         column_config={
             "reference": st.column_config.TextColumn(_("Reference")),
             "subject": st.column_config.TextColumn(_("Subject"), width="medium"),

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ipaddress
-from datetime import date, timedelta
 
 import streamlit as st
 
@@ -15,6 +14,7 @@ from services.opendata import queries as open_queries
 from services.opendata.rules import APPLICANT_KIND_LABELS, Answer
 from ui import badges, session
 from ui.case_links import register_case_page
+from ui.forms import DATE_MAX, DATE_MIN, limit_help
 from ui.markdown import md_escape
 
 KIND_LABELS = {"demand": N_("Open-data demand"), "application": N_("Application for conditionally open data")}
@@ -152,16 +152,15 @@ def show_request(actor, view: open_queries.RequestView, units: dict[int, str],
         return
     with st.form(f"open_answer_{view.id}"):
         choice = st.radio(_("Answer"), view.answers, format_func=lambda a: _(ANSWER_LABELS[a]), horizontal=True)
-        reply = st.text_area(_("Reply to the applicant"), max_chars=2000)
+        reply = st.text_area(_("Reply to the applicant"), help=limit_help(2000))
         signed = ends = entry_id = None
         if view.kind == "demand" and entries:
             entry_id = st.selectbox(_("Entry to open (when agreeing; its change goes through catalog review)"),
                                     list(entries), format_func=entries.get, index=None, placeholder=_("Choose…"))
         if view.kind == "application":
             c1, c2 = st.columns(2)
-            signed = c1.date_input(_("Data use agreement signed on (when agreeing)"), value=None)
-            ends = c2.date_input(_("Agreement valid until"), value=None,
-                                 min_value=date.today() - timedelta(days=3650))
+            signed = c1.date_input(_("Data use agreement signed on (when agreeing)"), value=None, min_value=DATE_MIN, max_value=DATE_MAX)
+            ends = c2.date_input(_("Agreement valid until"), value=None, min_value=DATE_MIN, max_value=DATE_MAX)
         if st.form_submit_button(_("Send the answer"), type="primary"):
             session.run_action(opendata.answer, actor, view.id,
                                opendata.AnswerInput(choice, reply=reply, agreement_signed_on=signed,

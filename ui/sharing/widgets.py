@@ -37,6 +37,7 @@ from services.sharing.rules import (
     round_answers,
 )
 from ui import session
+from ui.forms import DATE_MAX, DATE_MIN, limit_help, upload_note
 from ui.markdown import md_escape, md_text
 from ui.tables import current_page, data_table, pager
 
@@ -144,8 +145,10 @@ def request_table(actor: Actor, flt: RequestFilter, *, key: str, columns: dict[s
     if rows.empty and total == 0:
         st.info(_("No requests match."))
         return None
+    # The deadline ("2026-12-04 · 5 working days left") is read whole at 1366 px; the data name takes the rest.
+    widths = {"due_text": st.column_config.TextColumn(width=230), "entry": st.column_config.TextColumn(width=200)}
     selected = data_table(format_requests(rows, today), columns or REQUEST_COLUMNS, key=f"{key}_table",
-                          height=height)
+                          height=height, column_config=widths)
     pager(key, page, pages, total)
     return None if selected is None else int(selected["id"])
 
@@ -352,12 +355,12 @@ def action_bar(actor: Actor, view: RequestView) -> None:
 def refusal_fields(key: str) -> tuple[str, str, str]:
     """A refusal cites a law or regulation and its article, then the reasons (Shanghai §13)."""
     cols = st.columns([3, 1])
-    law = cols[0].text_input(_("Law or regulation"), max_chars=200, key=f"{key}_law",
+    law = cols[0].text_input(_("Law or regulation"), help=limit_help(200), key=f"{key}_law",
                              placeholder=_("e.g. 中华人民共和国个人信息保护法"))
     session.field_slot("basis_law", _("Law or regulation"), cols[0])
-    article = cols[1].text_input(_("Article"), max_chars=60, key=f"{key}_article", placeholder="第三十四条")
+    article = cols[1].text_input(_("Article"), help=limit_help(60), key=f"{key}_article", placeholder="第三十四条")
     session.field_slot("basis_article", _("Article"), cols[1])
-    reasons = st.text_area(_("Reasons for refusing"), max_chars=1000, key=f"{key}_reasons")
+    reasons = st.text_area(_("Reasons for refusing"), help=limit_help(1000), key=f"{key}_reasons")
     session.field_slot("reason", _("Reasons for refusing"))
     return law, article, reasons
 
@@ -381,7 +384,7 @@ def _decide(actor: Actor, view: RequestView, default: str) -> None:
                                    placeholder=_("Choose…"), select_all=False)
             session.field_slot("items", _("Data items granted"))
             cols = st.columns(2)
-            end = cols[0].date_input(_("Access ends on"), value=view.approved_end_date or view.end_date)
+            end = cols[0].date_input(_("Access ends on"), value=view.approved_end_date or view.end_date, min_value=DATE_MIN, max_value=DATE_MAX)
             session.field_slot("end_date", _("Access ends on"), cols[0])
             methods = list(METHOD_LABELS)
             current = view.approved_method or view.share_method
@@ -392,7 +395,7 @@ def _decide(actor: Actor, view: RequestView, default: str) -> None:
             law, article, reason = refusal_fields(f"refuse_{view.id}")
         else:
             reason_label = _("Remarks (optional)") if decision == Decision.APPROVE else _("What information is missing")
-            reason = st.text_area(reason_label, max_chars=1000)
+            reason = st.text_area(reason_label, help=limit_help(1000))
             session.field_slot("reason", reason_label)
         if st.button(_("Submit answer"), type="primary"):
             session.run_action(sharing.decide, actor, view.id,
@@ -411,7 +414,7 @@ def _answer_verification(actor: Actor, view: RequestView) -> None:
         results = list(VERIFY_RESULT_LABELS)
         result = st.radio(_("Result"), results, format_func=lambda r: label(VERIFY_RESULT_LABELS, r),
                           horizontal=True, key=f"verify_{view.id}")
-        note = st.text_area(_("Note (required when the records partly match)"), max_chars=1000)
+        note = st.text_area(_("Note (required when the records partly match)"), help=limit_help(1000))
         if st.button(_("Send the result"), type="primary"):
             session.run_action(sharing.answer_verification, actor, view.id, result=result, note=note,
                                expected_version=view.version, success=_("The verification result was sent."),
@@ -422,7 +425,7 @@ def _answer_verification(actor: Actor, view: RequestView) -> None:
 def _receive_application(actor: Actor, view: RequestView) -> None:
     def body():
         day = st.date_input(_("Day the signed application arrived"), value=local_date(),
-                            min_value=date(2015, 1, 1), max_value=local_date())
+                            min_value=DATE_MIN, max_value=DATE_MAX)
         if st.button(_("Record receipt"), type="primary"):
             session.run_action(sharing.record_application_received, actor, view.id, day,
                                expected_version=view.version,
@@ -444,20 +447,21 @@ def _confirm(actor: Actor, view: RequestView) -> None:
 def _resubmit(actor: Actor, view: RequestView) -> None:
     def body():
         st.info(_("Information requested: {text}", text=md_escape(view.info_request)))
-        scenario = st.text_input(_("Scenario"), value=view.scenario or "", max_chars=300)
+        scenario = st.text_input(_("Scenario"), value=view.scenario or "", help=limit_help(300))
         session.field_slot("scenario", _("Scenario"))
-        purpose = st.text_area(_("Purpose"), value=view.purpose or "", max_chars=1000)
+        purpose = st.text_area(_("Purpose"), value=view.purpose or "", help=limit_help(1000))
         session.field_slot("purpose", _("Purpose"))
-        basis = st.text_area(_("Duty or legal basis"), value=view.legal_basis or "", max_chars=1000)
+        basis = st.text_area(_("Duty or legal basis"), value=view.legal_basis or "", help=limit_help(1000))
         session.field_slot("legal_basis", _("Duty or legal basis"))
         cols = st.columns(2)
         methods = list(METHOD_LABELS)
         method = cols[0].selectbox(_("Share method"), methods, format_func=lambda m: label(METHOD_LABELS, m),
                                    index=methods.index(view.share_method) if view.share_method in methods else 0)
-        end = cols[1].date_input(_("Needed until"), value=view.end_date)
+        end = cols[1].date_input(_("Needed until"), value=view.end_date, min_value=DATE_MIN, max_value=DATE_MAX)
         session.field_slot("end_date", _("Needed until"), cols[1])
         upload = st.file_uploader(_("Written application (PDF or image)"), type=UPLOAD_TYPES,
                                       max_upload_size=upload_limit_mb())
+        upload_note(upload_limit_mb(), UPLOAD_TYPES)
         session.field_slot("attachment", _("Written application (PDF or image)"))
         if st.button(_("Resubmit"), type="primary"):
             session.run_action(sharing.resubmit, actor, view.id, scenario=scenario, purpose=purpose,
@@ -471,7 +475,7 @@ def _simple(title: str, text_label: str | None, call, success: str):
     """A dialog with one optional text box; `title`, `text_label` and `success` are msgids (N_)."""
     def opener(actor: Actor, view: RequestView) -> None:
         def body():
-            text = st.text_area(_(text_label), max_chars=1000) if text_label else None
+            text = st.text_area(_(text_label), help=limit_help(1000)) if text_label else None
             session.field_slot("reason", _(text_label) if text_label else "")
             if st.button(_("Confirm"), type="primary"):
                 call(actor, view, text, _(success))
@@ -496,10 +500,10 @@ def _revoke(actor, view, text, success):
 
 def _agreements(actor: Actor, view: RequestView) -> None:
     def body():
-        use = st.text_input(_("Data use agreement (number or title)"), value=view.use_agreement or "", max_chars=200)
+        use = st.text_input(_("Data use agreement (number or title)"), value=view.use_agreement or "", help=limit_help(200))
         session.field_slot("use_agreement", _("Data use agreement (number or title)"))
         conf = st.text_input(_("Confidentiality agreement (number or title)"),
-                             value=view.confidentiality_agreement or "", max_chars=200,
+                             value=view.confidentiality_agreement or "", help=limit_help(200),
                              disabled=not view.needs_confidentiality)
         session.field_slot("confidentiality_agreement", _("Confidentiality agreement (number or title)"))
         if st.button(_("Save agreements"), type="primary"):
@@ -511,14 +515,14 @@ def _agreements(actor: Actor, view: RequestView) -> None:
 
 def _implement(actor: Actor, view: RequestView) -> None:
     def body():
-        note = st.text_area(_("How access was given (account, interface, file, delivery)"), max_chars=1000)
+        note = st.text_area(_("How access was given (account, interface, file, delivery)"), help=limit_help(1000))
         session.field_slot("note", _("How access was given (account, interface, file, delivery)"))
-        use = st.text_input(_("Data use agreement (number or title)"), value=view.use_agreement or "", max_chars=200)
+        use = st.text_input(_("Data use agreement (number or title)"), value=view.use_agreement or "", help=limit_help(200))
         session.field_slot("use_agreement", _("Data use agreement (number or title)"))
         conf = None
         if view.needs_confidentiality:
             conf = st.text_input(_("Confidentiality agreement (number or title)"),
-                                 value=view.confidentiality_agreement or "", max_chars=200)
+                                 value=view.confidentiality_agreement or "", help=limit_help(200))
             session.field_slot("confidentiality_agreement", _("Confidentiality agreement (number or title)"))
         if st.button(_("Record implementation"), type="primary"):
             session.run_action(sharing.implement, actor, view.id, note=note, use_agreement=use or None,
@@ -532,7 +536,7 @@ def _coordinate(outcome: str):
         def body():
             st.markdown(fields_md([(_("Objection"), view.dispute["reason"] if view.dispute else ""),
                                    (_("Refusal"), view.decision_reason)]))
-            note = st.text_area(_("Coordination result and grounds"), max_chars=1000)
+            note = st.text_area(_("Coordination result and grounds"), help=limit_help(1000))
             session.field_slot("note", _("Coordination result and grounds"))
             if st.button(_("Record the decision"), type="primary") and view.dispute:
                 session.run_action(sharing.resolve_dispute, actor, view.dispute["id"], outcome=outcome, note=note,
@@ -545,9 +549,9 @@ def _coordinate(outcome: str):
 def _usage(actor: Actor, view: RequestView) -> None:
     def body():
         grant = next(g for g in view.grants if not g["revoked_at"])
-        period = st.text_input(_("Period (e.g. 2025Q3)"), max_chars=20)
+        period = st.text_input(_("Period (e.g. 2025Q3)"), help=limit_help(20))
         session.field_slot("period", _("Period (e.g. 2025Q3)"))
-        content = st.text_area(_("How the data was used"), max_chars=2000)
+        content = st.text_area(_("How the data was used"), help=limit_help(2000))
         session.field_slot("content", _("How the data was used"))
         if st.button(_("Submit report"), type="primary"):
             session.run_action(sharing.report_usage, actor, grant["id"], content=content, period=period,
@@ -559,6 +563,7 @@ def _attach(actor: Actor, view: RequestView) -> None:
     def body():
         upload = st.file_uploader(_("Written application (PDF or image)"), type=UPLOAD_TYPES,
                                       max_upload_size=upload_limit_mb())
+        upload_note(upload_limit_mb(), UPLOAD_TYPES)
         session.field_slot("attachment", _("Written application (PDF or image)"))
         if st.button(_("Attach"), type="primary", disabled=upload is None):
             session.run_action(sharing.attach_application, actor, view.id, to_upload(upload),
@@ -621,12 +626,12 @@ def access_form(actor: Actor, entry) -> None:
         items = st.multiselect(_("Data items"), list(names), default=list(names), format_func=names.get,
                                placeholder=_("Choose…"), select_all=False)
         session.field_slot("items", _("Data items"))
-        purpose = st.text_input(_("Purpose"), max_chars=1000)
+        purpose = st.text_input(_("Purpose"), help=limit_help(1000))
         session.field_slot("purpose", _("Purpose"))
         cols = st.columns(2)
-        scenario = cols[0].text_input(_("Scenario (optional)"), max_chars=300)
+        scenario = cols[0].text_input(_("Scenario (optional)"), help=limit_help(300))
         session.field_slot("scenario", _("Scenario (optional)"), cols[0])
-        end = cols[1].date_input(_("Needed until"), value=default_end_date())
+        end = cols[1].date_input(_("Needed until"), value=default_end_date(), min_value=DATE_MIN, max_value=DATE_MAX)
         session.field_slot("end_date", _("Needed until"), cols[1])
         if st.form_submit_button(_("Get access"), type="primary"):
             result = session.run_action(sharing.get_access, actor, entry.id, purpose=purpose, scenario=scenario,
@@ -642,11 +647,11 @@ def verification_form(actor: Actor, entry) -> None:
         items = st.multiselect(_("Data items to compare (all when none is chosen)"), list(names),
                                format_func=names.get)
         records = st.text_area(_("Records to verify, one per line (for example ID number and name)"),
-                               max_chars=5000, height=120)
+                               help=limit_help(5000), height=120)
         cols = st.columns(2)
-        scenario = cols[0].text_input(_("Scenario (optional)"), max_chars=300)
-        purpose = cols[1].text_input(_("Purpose"), max_chars=1000)
-        basis = st.text_area(_("Duty or legal basis that needs the data"), max_chars=1000, height=70)
+        scenario = cols[0].text_input(_("Scenario (optional)"), help=limit_help(300))
+        purpose = cols[1].text_input(_("Purpose"), help=limit_help(1000))
+        basis = st.text_area(_("Duty or legal basis that needs the data"), help=limit_help(1000), height=70)
         if st.form_submit_button(_("Submit verification request"), type="primary"):
             data = sharing.VerificationInput(entry_id=entry.id, records=records, purpose=purpose, legal_basis=basis,
                                              items=items, scenario=scenario)
@@ -674,20 +679,21 @@ def _statement_fields(declared_method: str | None):
     basis, the end date and an optional written application — each with its place for a validation message."""
     methods = list(METHOD_LABELS)
     cols = st.columns(2)
-    scenario = cols[0].text_input(_("Scenario"), max_chars=300)
+    scenario = cols[0].text_input(_("Scenario"), help=limit_help(300))
     session.field_slot("scenario", _("Scenario"), cols[0])
     method = cols[1].selectbox(_("Share method"), methods, format_func=lambda m: label(METHOD_LABELS, m),
                                index=methods.index(declared_method) if declared_method in methods else 0)
     session.field_slot("share_method", _("Share method"), cols[1])
-    purpose = st.text_area(_("Purpose"), max_chars=1000, height=80)
+    purpose = st.text_area(_("Purpose"), help=limit_help(1000), height=80)
     session.field_slot("purpose", _("Purpose"))
-    basis = st.text_area(_("Duty or legal basis that needs the data"), max_chars=1000, height=80)
+    basis = st.text_area(_("Duty or legal basis that needs the data"), help=limit_help(1000), height=80)
     session.field_slot("legal_basis", _("Duty or legal basis that needs the data"))
     cols = st.columns(2)
-    end = cols[0].date_input(_("Needed until"), value=default_end_date())
+    end = cols[0].date_input(_("Needed until"), value=default_end_date(), min_value=DATE_MIN, max_value=DATE_MAX)
     session.field_slot("end_date", _("Needed until"), cols[0])
     upload = cols[1].file_uploader(_("Written application (PDF or image, optional)"), type=UPLOAD_TYPES,
                                    max_upload_size=upload_limit_mb())
+    upload_note(upload_limit_mb(), UPLOAD_TYPES, cols[1])
     session.field_slot("attachment", _("Written application (PDF or image, optional)"), cols[1])
     return scenario, method, purpose, basis, end, upload
 
@@ -699,9 +705,9 @@ def uncatalogued_form(actor: Actor) -> None:
         provider = st.selectbox(_("Unit that holds the data"), [None, *units],
                                 format_func=lambda v: _("Choose…") if v is None else units[v])
         session.field_slot("provider_unit_id", _("Unit that holds the data"))
-        title = st.text_input(_("Name of the data"), max_chars=120)
+        title = st.text_input(_("Name of the data"), help=limit_help(120))
         session.field_slot("title", _("Name of the data"))
-        description = st.text_area(_("Description of the data"), max_chars=1000, height=80)
+        description = st.text_area(_("Description of the data"), help=limit_help(1000), height=80)
         session.field_slot("description", _("Description of the data"))
         wanted = st.text_area(_("Data items wanted, one per line"), height=90)
         session.field_slot(("wanted_items", "items"), _("Data items wanted, one per line"))
