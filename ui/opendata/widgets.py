@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import datetime as _dt
 
 import streamlit as st
 
@@ -178,7 +179,7 @@ def _grant_form(actor, view: open_queries.RequestView) -> None:
         c1, c2 = st.columns(2)
         signed = c1.date_input(_("Data use agreement signed on (when agreeing)"), value=None,
                                key=f"open_grant_signed_{view.id}")
-        ends = c2.date_input(_("Agreement valid until"), value=None, min_value=date.today() - timedelta(days=3650),
+        ends = c2.date_input(_("Agreement valid until"), value=None, min_value=_dt.date.today() - _dt.timedelta(days=3650),
                              key=f"open_grant_ends_{view.id}")
         if st.form_submit_button(_("Record the decision"), type="primary"):
             session.run_action(opendata.grant, actor, view.id,
