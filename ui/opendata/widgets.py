@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import ipaddress
 import datetime as _dt
+import ipaddress
 
 import streamlit as st
 
