@@ -1,6 +1,7 @@
 """SQLModel tables, one module per aggregate; importing this package registers every table's metadata."""
 
 from models.aggregation import AggregationRegistration, DataChange, DataUpdate
+from models.assessment import Assessment, AssessmentAppeal, AssessmentCard, AssessmentScore
 from models.audit import AuditEvent, AuditHead
 from models.calendar import CalendarDay, DaySource
 from models.catalog import (
@@ -45,4 +46,5 @@ __all__ = [
     "UsageReport", "User", "UserRole", "UserSession",
     "OneSourceDecision", "AggregationRegistration", "DataUpdate", "DataChange", "Correction",
     "OpenPlan", "OpenPlanItem", "OpenRequest", "PublicSubmission",
+    "Assessment", "AssessmentAppeal", "AssessmentCard", "AssessmentScore",
 ]
