@@ -308,6 +308,7 @@ def respond(actor: Actor, card_id: int, *, accept: bool, indicator: str | None =
     the whole card) with reasons. Returns the appeal's id."""
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
+        uow.require("assessment.appeal", object_type="assessment_card", object_id=card_id)  # the role, first
         card = uow.session.get(AssessmentCard, card_id, with_for_update=True)
         if card is None:
             raise NotFound(_("The scorecard does not exist."))

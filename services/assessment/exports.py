@@ -19,7 +19,7 @@ from services.core.i18n import current_language
 from services.core.i18n import gettext as _
 from services.core.tabular import MIME, ExportFile, safe_cell, write_table
 from services.core.timeutil import now_utc, to_local
-from services.core.uow import unit_of_work
+from services.core.uow import read_scope, unit_of_work
 
 FORMATS = ("xlsx", "csv", "pdf")
 PDF_MIME = "application/pdf"
@@ -47,7 +47,7 @@ def ranking_table(res: Results, language: str | None = None) -> pd.DataFrame:
     out[_("Grade")] = frame["grade"].map(lambda g: _label(rules.GRADE_LABELS, g))
     for d in dims:
         out[d.title(language)] = frame[f"dim:{d.code}"]
-    out[_("Deductions")] = -frame["deducted"]
+    out[_("Deductions")] = (-frame["deducted"]).where(frame["deducted"] != 0, 0.0)
     out[_("Change from last year")] = frame["change"]
     return out
 
@@ -61,11 +61,18 @@ def _audit(actor: Actor, assessment_id: int, kind: str, fmt: str, rows: int, fil
         uow.commit()
 
 
+def _may_export(actor: Actor, unit_id: int | None = None, now: datetime | None = None) -> None:
+    """The export permission first (a refusal is audited), before anything is read."""
+    with read_scope(actor, "assessment.export", unit_id=unit_id, now=now):
+        pass
+
+
 def _stem(res: Results, kind: str, now: datetime) -> str:
     return f"assessment-{res.assessment.year}-{kind}-{to_local(now).strftime('%Y%m%d-%H%M%S')}"  # type: ignore[union-attr]
 
 
 def _ranking_results(actor: Actor, assessment_id: int | None, year: int | None) -> Results:
+    _may_export(actor)
     res = queries.results(actor, assessment_id, year=year)
     if res.assessment.status != "published" and actor.has("unit_steward") and not actor.has(
             "assessor", "leader", "bureau_reviewer"):
@@ -179,6 +186,7 @@ def report_pdf(actor: Actor, assessment_id: int | None = None, *, year: int | No
 def scorecard_pdf(actor: Actor, assessment_id: int, unit_id: int, *, now: datetime | None = None) -> ExportFile:
     """One unit's score sheet: total, rank, grade, change; every indicator; every deduction with its evidence."""
     now = now_utc(now)
+    _may_export(actor, unit_id, now)
     res = queries.results(actor, assessment_id)
     queries.require_card_access(actor, res, unit_id)
     card = res.cards[unit_id]
