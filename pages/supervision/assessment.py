@@ -53,7 +53,7 @@ for ind in scheme.indicators():
                  "measured": sources.measurable(ind)})
 scheme_frame = pd.DataFrame(rows)
 headers = {"code": _("Code"), "dimension": _("Dimension"), "indicator": _("Indicator"), "method": _("Method"),
-           "rule": _("Rule"), "kpi": _("KPI"), "points": _("Points"), "per": _("Per occurrence"), "cap": _("Cap"),
+           "rule": _("Rule"), "kpi": _("Bound KPI"), "points": _("Points"), "per": _("Per occurrence"), "cap": _("Cap"),
            "measured": _("Measured here")}
 
 scheme_tab, scoring_tab, appeals_tab, publish_tab = st.tabs([_("Scheme"), _("Scoring"), _("Appeals"), _("Publication")])

@@ -154,3 +154,44 @@ def scorecard(actor: Actor, res: Results, unit_id: int) -> None:
         st.page_link(UNIT_PAGE, label=_("Where the automatic values come from: the unit's KPIs for {year}",
                                         year=year), icon=":material/query_stats:",
                      query_params={"from": f"{year}-01-01", "to": f"{year}-12-31", "unit": str(unit_id)})
+
+
+def dashboard_section(actor: Actor) -> None:
+    """The leadership dashboard's assessment section: the latest published ranking, grades, the units that
+    dropped most, each with a link to its scorecard."""
+    from services.core import permissions
+
+    if not permissions.can(actor, "assessment.view"):
+        return
+    latest = queries.latest_published_id(actor)
+    if latest is None:
+        return
+    res = queries.results(actor, latest)
+    frame = queries.ranking(res)
+    if frame.empty:
+        return
+    st.subheader(_("Assessment {year}", year=res.assessment.year), anchor="assessment")
+    grades = frame["grade"].value_counts()
+    cols = st.columns(5)
+    cols[0].metric(_("Mean score"), f"{frame['total'].mean():.2f}")
+    for col, grade in zip(cols[1:], rules.Grade, strict=True):
+        col.metric(label(rules.GRADE_LABELS, str(grade)), int(grades.get(str(grade), 0)))
+    left, right = st.columns([1.4, 1])
+    with left:
+        tabs = st.tabs([label(rules.GROUP_LABELS, g) for g in rules.UnitGroup if (frame["group"] == g).any()])
+        for tab, group in zip(tabs, [g for g in rules.UnitGroup if (frame["group"] == g).any()], strict=True):
+            with tab:
+                event = show(ranking_chart(frame, group), f"dash_rank_{group}", clickable=True)
+                unit_id = clicked_unit(event)
+                if unit_id is not None:
+                    st.switch_page(RESULTS_PAGE, query_params={"assessment": str(latest), "unit": str(unit_id)})
+    with right:
+        dropped = frame.dropna(subset=["change"]).sort_values("change").head(8)
+        st.markdown(f"**{_('Units that dropped most')}**")
+        if dropped.empty:
+            st.caption(_("No earlier published assessment to compare with."))
+        for row in dropped.itertuples():
+            st.page_link(RESULTS_PAGE, label=f"{row.unit} {row.change:+.2f} → {row.total:.2f}",
+                         query_params={"assessment": str(latest), "unit": str(row.unit_id)})
+    st.page_link(RESULTS_PAGE, label=_("Assessment results"), icon=":material/leaderboard:",
+                 query_params={"assessment": str(latest)})
