@@ -140,6 +140,8 @@ def scorecard(actor: Actor, res: Results, unit_id: int) -> None:
     sheet = queries.scorecard(res, unit_id, language)
     with right:
         shown = sheet.assign(method=sheet["method"].map(lambda m: label(rules.METHOD_LABELS, m)),
+                             value=[("" if pd.isna(v) else f"{v:g}") if o is None or pd.isna(o) else f"{o:g}"
+                                    for v, o in zip(sheet["value"], sheet["occurrences"], strict=True)],
                              status=sheet["status"].map(lambda s: label(rules.SCORE_STATUS_LABELS, s)))
         st.dataframe(shown[["dimension", "indicator", "method", "value", "points", "max", "status"]].rename(columns={
             "dimension": _("Dimension"), "indicator": _("Indicator"), "method": _("Method"), "value": _("Value"),
@@ -187,7 +189,8 @@ def dashboard_section(actor: Actor) -> None:
                     st.switch_page(RESULTS_PAGE, query_params={"assessment": str(latest), "unit": str(unit_id)})
     with right:
         dropped = frame.dropna(subset=["change"]).sort_values("change").head(8)
-        st.markdown(f"**{_('Units that dropped most')}**")
+        heading = _("Units that dropped most")
+        st.markdown(f"**{heading}**")
         if dropped.empty:
             st.caption(_("No earlier published assessment to compare with."))
         for row in dropped.itertuples():
