@@ -225,3 +225,23 @@ def test_exports_read_back_with_figures_and_chinese_text_and_no_formula(world):
     with read_session() as session:
         assert len(session.exec(select(AuditEvent).where(AuditEvent.action == "assessment.export",
                                                          AuditEvent.result == "success")).all()) == 4
+
+
+def test_the_assessment_kpis_count_answers_and_waiting_appeals(world):
+    from services import kpi
+    from services.kpi import Period, PeriodKind
+
+    w = world
+    aid = _scored(w)
+    assessment.open_review(w["assessor"], aid, now=at(START))
+    cards = assessment.results(w["assessor"], aid).card_ids
+    assessment.respond(w["police"], cards[w.units["police"]], accept=True, now=at(START))
+    assessment.respond(w["civil"], cards[w.units["civil"]], accept=False, indicator="org.rules", reason="补充材料",
+                       now=at(START))
+    month = Period.current(PeriodKind.MONTH, START)
+    values = {r.key: r.value for r in kpi.compute(w["leader"], month, family_keys=["assessment"], now=at(START))}
+    assert values["assessment.answered"] == pytest.approx(100 * 2 / 7)
+    assert values["assessment.appeals_waiting"] == 1
+    by_unit = kpi.by_unit(w["leader"], month, "assessment", now=at(START)).set_index("unit_id")
+    assert by_unit.loc[w.units["civil"], "assessment.appeals_waiting"] == 1
+    assert by_unit.loc[w.units["police"], "assessment.answered"] == 100

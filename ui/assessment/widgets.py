@@ -174,10 +174,10 @@ def dashboard_section(actor: Actor) -> None:
         return
     st.subheader(_("Assessment {year}", year=res.assessment.year), anchor="assessment")
     grades = frame["grade"].value_counts()
-    cols = st.columns(5)
-    cols[0].metric(_("Mean score"), f"{frame['total'].mean():.2f}")
-    for col, grade in zip(cols[1:], rules.Grade, strict=True):
-        col.metric(label(rules.GRADE_LABELS, str(grade)), int(grades.get(str(grade), 0)))
+    # A line of figures, not metric tiles: the tiles above are the KPIs, one per registered KPI.
+    st.markdown(" · ".join([f"{_('Mean score')} **{frame['total'].mean():.2f}**"]
+                           + [f"{label(rules.GRADE_LABELS, str(g))} **{int(grades.get(str(g), 0))}**"
+                              for g in rules.Grade]))
     left, right = st.columns([1.4, 1])
     with left:
         tabs = st.tabs([label(rules.GROUP_LABELS, g) for g in rules.UnitGroup if (frame["group"] == g).any()])
