@@ -32,7 +32,10 @@ with st.expander(_("Start a new year's assessment"), expanded=listing.empty), st
 if listing.empty:
     st.stop()
 titles = {int(r.id): f"{r.year} · {r.title}" for r in listing.itertuples()}
-chosen = st.selectbox(_("Assessment"), list(titles), format_func=titles.get)
+opened_appeal = st.session_state.pop("assessment_appeal_id", None)  # from the to-do list: the appeal's assessment
+ids = list(titles)
+wanted = queries.assessment_of_appeal(actor, opened_appeal) if opened_appeal else None
+chosen = st.selectbox(_("Assessment"), ids, index=ids.index(wanted) if wanted in ids else 0, format_func=titles.get)
 view = session.run_action(assessment.get_assessment, actor, chosen)
 if view is None:
     st.stop()

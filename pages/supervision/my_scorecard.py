@@ -19,7 +19,9 @@ if not cards:
     st.info(_("No assessment has been sent to your unit yet."), icon=":material/leaderboard:")
     st.stop()
 labels = {c.card_id: f"{c.year} · {c.title}" for c in cards}
-card_id = st.selectbox(_("Assessment"), list(labels), format_func=labels.get)
+opened = st.session_state.pop("assessment_card_id", None)  # from the to-do list
+ids = list(labels)
+card_id = st.selectbox(_("Assessment"), ids, index=ids.index(opened) if opened in ids else 0, format_func=labels.get)
 mine = next(c for c in cards if c.card_id == card_id)
 res = session.run_action(queries.results, actor, mine.assessment_id)
 if res is None or actor.unit_id not in res.cards:

@@ -277,6 +277,14 @@ def history(actor: Actor, unit_id: int | None = None) -> pd.DataFrame:
     return out
 
 
+def assessment_of_appeal(actor: Actor, appeal_id: int) -> int | None:
+    with read_scope(actor, "assessment.view") as (session, scope):
+        appeal = session.get(AssessmentAppeal, appeal_id)
+        if appeal is None or (scope is Scope.UNIT and appeal.unit_id != actor.unit_id):
+            return None
+        return appeal.assessment_id
+
+
 def latest_published_id(actor: Actor) -> int | None:
     with read_scope(actor, "assessment.view") as (session, _scope):
         return session.exec(select(Assessment.id).where(Assessment.status == str(AssessmentStatus.PUBLISHED))

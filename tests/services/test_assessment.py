@@ -245,3 +245,20 @@ def test_the_assessment_kpis_count_answers_and_waiting_appeals(world):
     by_unit = kpi.by_unit(w["leader"], month, "assessment", now=at(START)).set_index("unit_id")
     assert by_unit.loc[w.units["civil"], "assessment.appeals_waiting"] == 1
     assert by_unit.loc[w.units["police"], "assessment.answered"] == 100
+
+
+def test_the_appeal_window_is_in_the_units_to_do_list_and_reminded_when_due(world):
+    from services.deadlines import inbox, reminders
+
+    w = world
+    aid = _scored(w)
+    due = assessment.open_review(w["assessor"], aid, now=at(START))
+    page = inbox.inbox(w["police"], now=at(START))
+    rows = page.rows[page.rows["case_kind"] == "assessment_card"]
+    assert len(rows) == 1 and rows.iloc[0]["case_ref"] == assessment.get_assessment(w["assessor"], aid).title
+    assert str(rows.iloc[0]["due_on"])[:10] == due.isoformat()
+    reminders.refresh(now=at(due))
+    with read_session() as session:
+        reminded = session.exec(select(Notification).where(Notification.case_kind == "assessment_card",
+                                                           Notification.kind == "due_soon")).all()
+    assert {n.user_id for n in reminded} >= {w["police"].user_id, w["civil"].user_id}
