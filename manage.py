@@ -616,6 +616,36 @@ def catalog_export(
     typer.echo(f"exported {count} entries to {file}")
 
 
+assessment_app = typer.Typer(no_args_is_help=True, help="Supervision assessment: export the published scores.")
+app.add_typer(assessment_app, name="assessment")
+
+
+@assessment_app.command("export")
+def assessment_export(
+    year: int = typer.Option(..., "--year", help="the assessed year"),
+    fmt: str = typer.Option("xlsx", "--format", help="xlsx or csv (the ranking), pdf (the 通报 report)"),
+    output: str = typer.Option(..., "-o", "--output", help="file to write"),
+) -> None:
+    """Write the year's ranking (XLSX with a sheet per dimension, or CSV) or the 通报 report (PDF); audited."""
+    from pathlib import Path
+
+    from services.administration.bootstrap import CLI_ACTOR
+    from services.assessment import exports
+
+    if fmt not in exports.FORMATS:
+        fail(f"--format must be one of {', '.join(exports.FORMATS)}", 2)
+    _ready()
+    try:
+        file = exports.export(CLI_ACTOR, year, fmt)
+    except ServiceError as exc:
+        fail(exc.message, 1)
+    try:
+        Path(output).write_bytes(file.data)
+    except OSError as exc:
+        fail(f"cannot write {output}: {exc.strerror}", 1)
+    typer.echo(f"exported {file.rows} rows to {output}")
+
+
 def main() -> None:
     """Entry point. An error no command foresaw ends in one line with an incident id and exit 1; the traceback
     goes to data/manage-errors.log (or GOVDATA_CLI_ERROR_LOG), never to the terminal."""

@@ -62,6 +62,8 @@ for _b in (
     Benchmark("deadlines.1m", "bench.deadlines:deadlines_1m", 1000, "1,000,000 deadline computations"),
     Benchmark("catalog.import_10k", "bench.catalog:import_10k", 15_000,
               "importing 10,000 entries with 200,000 data items (rolled back); peak memory in the note"),
+    Benchmark("assessment.score", "bench.assessment:score_assessment", 5000,
+              "a whole year's assessment: automatic values of every unit, scorecards with ranks, results read"),
     Benchmark("pages.render", "bench.pages:render_pages", 2000, "AppTest render of every page, slowest page",
               scales=("demo", "city")),
     Benchmark("pages.dashboard_first_visit", "bench.pages:dashboard_first_visit", 3000,

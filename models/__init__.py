@@ -2,6 +2,7 @@
 
 from models.aggregation import AggregationRegistration, DataChange, DataUpdate
 from models.api import ApiClient, ApiRateWindow, ApiScope
+from models.assessment import Assessment, AssessmentAppeal, AssessmentCard, AssessmentScore
 from models.audit import AuditEvent, AuditHead
 from models.calendar import CalendarDay, DaySource
 from models.catalog import (
@@ -47,4 +48,5 @@ __all__ = [
     "UsageReport", "User", "UserRole", "UserSession",
     "OneSourceDecision", "AggregationRegistration", "DataUpdate", "DataChange", "Correction",
     "OpenPlan", "OpenPlanItem", "OpenRequest", "PublicSubmission",
+    "Assessment", "AssessmentAppeal", "AssessmentCard", "AssessmentScore",
 ]

@@ -18,6 +18,8 @@ class CaseKind(StrEnum):
     CORRECTION = "correction"
     OPEN_REQUEST = "open_request"
     DATA_CHANGE = "data_change"  # shared data changed, waiting for the update (Shanghai §16)
+    ASSESSMENT_CARD = "assessment_card"  # a unit reviews its provisional scorecard (appeal window)
+    ASSESSMENT_APPEAL = "assessment_appeal"  # assessors answer a unit's appeal
 
 
 class ClockStep(StrEnum):
@@ -35,6 +37,8 @@ class ClockStep(StrEnum):
     OPEN_DEMAND_ANSWER = "open_demand_answer"
     OPEN_APPLICATION_ANSWER = "open_application_answer"
     OPEN_GRANT = "open_grant"  # the bureau grants authorised-open access after the unit agreed (Longyan §18)
+    ASSESSMENT_REVIEW = "assessment_review"  # appeal window on a provisional scorecard (working days: the scheme)
+    ASSESSMENT_APPEAL = "assessment_appeal"  # assessors answer an appeal (no statutory number: tracked by age)
 
 
 class ClockOutcome(StrEnum):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 10:54:38.307464
+Create Date: 2026-11-28 11:33:18.853262
 """
 from collections.abc import Sequence
 
@@ -193,6 +193,29 @@ def upgrade() -> None:
     with op.batch_alter_table('api_client', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_api_client_key_hash'), ['key_hash'], unique=True)
         batch_op.create_index(batch_op.f('ix_api_client_unit_id'), ['unit_id'], unique=False)
+
+    op.create_table('assessment',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(length=200), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('scheme', sa.Text(), nullable=False),
+    sa.Column('organiser_unit_id', sa.Integer(), nullable=True),
+    sa.Column('snapshot_on', sa.Date(), nullable=True),
+    sa.Column('review_opened_on', sa.Date(), nullable=True),
+    sa.Column('appeal_due_on', sa.Date(), nullable=True),
+    sa.Column('published_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('good_practice', sa.Text(), nullable=True),
+    sa.Column('problems', sa.Text(), nullable=True),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['organiser_unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('assessment', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_year'), ['year'], unique=True)
 
     op.create_table('attachment',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -435,6 +458,50 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('client_id', 'window_start', name='uq_api_rate_window')
     )
+    op.create_table('assessment_card',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assessment_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('unit_group', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('total', sa.Float(), nullable=True),
+    sa.Column('rank', sa.Integer(), nullable=True),
+    sa.Column('group_size', sa.Integer(), nullable=True),
+    sa.Column('grade', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=True),
+    sa.Column('dimensions', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('responded_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('assessment_id', 'unit_id', name='uq_assessment_card_unit')
+    )
+    with op.batch_alter_table('assessment_card', schema=None) as batch_op:
+        batch_op.create_index('ix_assessment_card_unit', ['unit_id', 'assessment_id'], unique=False)
+
+    op.create_table('assessment_score',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assessment_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('indicator', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('value', sa.Float(), nullable=True),
+    sa.Column('measured', sa.Boolean(), nullable=False),
+    sa.Column('manual_points', sa.Float(), nullable=True),
+    sa.Column('manual_occurrences', sa.Integer(), nullable=False),
+    sa.Column('evidence', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('override_points', sa.Float(), nullable=True),
+    sa.Column('override_reason', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('entered_by', sa.Integer(), nullable=True),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], ),
+    sa.ForeignKeyConstraint(['entered_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('assessment_id', 'unit_id', 'indicator', name='uq_assessment_score')
+    )
+    with op.batch_alter_table('assessment_score', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_score_assessment_id'), ['assessment_id'], unique=False)
+
     op.create_table('catalog_trigger',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -719,6 +786,33 @@ def upgrade() -> None:
         batch_op.create_index('ix_share_request_status_submitted', ['status', 'submitted_at'], unique=False)
         batch_op.create_index('ix_share_request_submitted', ['submitted_at'], unique=False)
 
+    op.create_table('assessment_appeal',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('assessment_id', sa.Integer(), nullable=False),
+    sa.Column('card_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('indicator', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('points_before', sa.Float(), nullable=True),
+    sa.Column('points_after', sa.Float(), nullable=True),
+    sa.Column('answer', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('filed_by', sa.Integer(), nullable=True),
+    sa.Column('filed_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_by', sa.Integer(), nullable=True),
+    sa.Column('decided_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['assessment_id'], ['assessment.id'], ),
+    sa.ForeignKeyConstraint(['card_id'], ['assessment_card.id'], ),
+    sa.ForeignKeyConstraint(['decided_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['filed_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('assessment_appeal', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_assessment_appeal_assessment_id'), ['assessment_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_assessment_appeal_card_id'), ['card_id'], unique=False)
+
     op.create_table('data_change',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('entry_id', sa.Integer(), nullable=False),
@@ -855,6 +949,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_data_change_entry_id'))
 
     op.drop_table('data_change')
+    with op.batch_alter_table('assessment_appeal', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_appeal_card_id'))
+        batch_op.drop_index(batch_op.f('ix_assessment_appeal_assessment_id'))
+
+    op.drop_table('assessment_appeal')
     with op.batch_alter_table('share_request', schema=None) as batch_op:
         batch_op.drop_index('ix_share_request_submitted')
         batch_op.drop_index('ix_share_request_status_submitted')
@@ -918,6 +1017,14 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_catalog_trigger_entry_id'))
 
     op.drop_table('catalog_trigger')
+    with op.batch_alter_table('assessment_score', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_score_assessment_id'))
+
+    op.drop_table('assessment_score')
+    with op.batch_alter_table('assessment_card', schema=None) as batch_op:
+        batch_op.drop_index('ix_assessment_card_unit')
+
+    op.drop_table('assessment_card')
     op.drop_table('api_rate_window')
     with op.batch_alter_table('aggregation_registration', schema=None) as batch_op:
         batch_op.drop_index('ix_aggregation_registration_unit_state')
@@ -968,6 +1075,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_attachment_owner')
 
     op.drop_table('attachment')
+    with op.batch_alter_table('assessment', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_assessment_year'))
+
+    op.drop_table('assessment')
     with op.batch_alter_table('api_client', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_api_client_unit_id'))
         batch_op.drop_index(batch_op.f('ix_api_client_key_hash'))

@@ -9,6 +9,7 @@ from services.kpi import series
 from services.kpi.cases import CASE_KIND_TITLES
 from services.kpi.export import XLSX_MIME, export_dashboard, file_name
 from ui import session
+from ui.assessment.widgets import dashboard_section as assessment_section
 from ui.kpi import charts
 from ui.kpi.tiles import (
     CASES_PAGE,
@@ -93,3 +94,6 @@ with clocks_tab:
                      query_params=filters.query_params(mode="overdue"))
     st.subheader(_("Deadlines by responsible unit"), anchor="units-clocks")
     unit_table(load(kpi.by_unit, actor, filters.period, "clocks", **scope), results, "clock_units", filters)
+
+# Supervision assessment (监督考核): the latest published ranking, drill-down to a unit's scorecard.
+assessment_section(actor)

@@ -88,6 +88,14 @@ PERMISSIONS: dict[str, dict[str, Scope]] = {
     "open.grant": {R.BUREAU_REVIEWER: G},  # Longyan §18: the bureau grants authorised-open access the unit agreed to
     "open.plan": {R.UNIT_STEWARD: U},  # a unit compiles and files its yearly open plan (Qingyuan ch.5)
     "open.plan_review": {R.BUREAU_REVIEWER: G},  # the bureau accepts or returns it
+    # --- supervision assessment (监督考核) --------------------------------------------------------------
+    # Units read their own scorecard from the appeal window on, and the ranking once published.
+    "assessment.view": {R.ASSESSOR: A, R.LEADER: A, R.BUREAU_REVIEWER: A, R.UNIT_STEWARD: U},
+    "assessment.manage": {R.ASSESSOR: A},  # create, scheme, start and recompute, send to units, publish
+    "assessment.score": {R.ASSESSOR: A},  # manual scores and deductions with evidence
+    "assessment.appeal": {R.UNIT_STEWARD: U},  # accept or appeal the unit's provisional scorecard
+    "assessment.decide_appeal": {R.ASSESSOR: A},
+    "assessment.export": {R.ASSESSOR: A, R.LEADER: A, R.BUREAU_REVIEWER: A, R.UNIT_STEWARD: U},
     # --- dashboard ----------------------------------------------------------------------------------
     "kpi.view": {R.LEADER: A, R.BUREAU_REVIEWER: A, R.ASSESSOR: A},
     "kpi.set_target": {R.BUREAU_REVIEWER: A},

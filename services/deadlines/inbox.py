@@ -17,6 +17,7 @@ from sqlmodel import Session, select
 
 from models import CatalogEntry, OpenPlan, OpenPlanItem, OpenRequest, Region, ShareRequest, SlaClock, Unit
 from models.aggregation import DataChange
+from models.assessment import Assessment, AssessmentAppeal, AssessmentCard
 from models.catalog import OpenAttribute
 from models.correction import Correction
 from models.opendata import PlanStatus
@@ -84,6 +85,7 @@ def case_ref_column():
     """A SQL expression naming the case of a clock (request code, entry name …), for one-query listings."""
     request_of_dispute = aliased(ShareRequest)
     changed_entry = aliased(CatalogEntry)
+    assessment_of_card, assessment_of_appeal = aliased(Assessment), aliased(Assessment)
     ref = case(
         (SlaClock.case_kind == "catalog_entry", CatalogEntry.name),
         (SlaClock.case_kind == "share_request", ShareRequest.code),
@@ -91,6 +93,8 @@ def case_ref_column():
         (SlaClock.case_kind == "correction", Correction.code),
         (SlaClock.case_kind == "data_change", changed_entry.name),
         (SlaClock.case_kind == "open_request", OpenRequest.code),
+        (SlaClock.case_kind == "assessment_card", assessment_of_card.title),
+        (SlaClock.case_kind == "assessment_appeal", assessment_of_appeal.title),
         else_=literal(None),
     )
     joins = [
@@ -102,6 +106,10 @@ def case_ref_column():
         (DataChange, and_(SlaClock.case_kind == "data_change", DataChange.id == SlaClock.case_id)),
         (changed_entry, changed_entry.id == DataChange.entry_id),
         (OpenRequest, and_(SlaClock.case_kind == "open_request", OpenRequest.id == SlaClock.case_id)),
+        (AssessmentCard, and_(SlaClock.case_kind == "assessment_card", AssessmentCard.id == SlaClock.case_id)),
+        (assessment_of_card, assessment_of_card.id == AssessmentCard.assessment_id),
+        (AssessmentAppeal, and_(SlaClock.case_kind == "assessment_appeal", AssessmentAppeal.id == SlaClock.case_id)),
+        (assessment_of_appeal, assessment_of_appeal.id == AssessmentAppeal.assessment_id),
     ]
     return ref, joins
 

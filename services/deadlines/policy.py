@@ -32,6 +32,9 @@ from services.core.uow import read_scope
 POLICY_DIR = DATA_DIR / "policies"
 ACTIVE_KEY = "active_profile"
 OVERRIDE_PREFIX = "override."
+# Appeal window on a provisional assessment scorecard when neither the profile nor an override names one
+# (steps.assessment_review; RULES §8 sets no number).
+DEFAULT_APPEAL_WORKDAYS = 5
 RECHECK_SECONDS = 2.0  # how long a process trusts its cached profile before re-reading policy_setting
 
 # Standard names (national catalog guideline): English msgids, translated to the standard Chinese names.
@@ -65,6 +68,8 @@ STEP_LABELS = {
     ClockStep.OPEN_DEMAND_ANSWER: N_("Answer to an open-data demand"),
     ClockStep.OPEN_APPLICATION_ANSWER: N_("Answer to a conditional-open application"),
     ClockStep.OPEN_GRANT: N_("Bureau's grant of authorised-open access"),
+    ClockStep.ASSESSMENT_REVIEW: N_("Review of a provisional assessment scorecard"),
+    ClockStep.ASSESSMENT_APPEAL: N_("Answer to an assessment appeal"),
 }
 
 RULE_LABELS = {
@@ -138,6 +143,8 @@ class Profile:
         if str(step) == ClockStep.DATA_REFRESH:
             return self.data_refresh_workdays
         rule = self.steps.get(str(step))
+        if str(step) == ClockStep.ASSESSMENT_REVIEW:  # the regulations set no number: a product default
+            return rule.workdays if rule and rule.workdays is not None else DEFAULT_APPEAL_WORKDAYS
         return rule.workdays if rule else None
 
     def rule(self, key: str, default: Any = None) -> Any:

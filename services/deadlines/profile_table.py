@@ -5,6 +5,7 @@ tests/services/test_policy.py fails when the two differ, so the document cannot 
 
 from __future__ import annotations
 
+from models.clock import ClockStep
 from services.core.i18n import gettext as _
 from services.core.i18n import set_language
 from services.deadlines.policy import (
@@ -37,7 +38,8 @@ def profiles_markdown() -> str:
     out = ["# Policy profiles: what each one does", "",
            "Generated from `data/policies/*.toml` by `python -m services.deadlines.profile_table`; a test fails when "
            "this file and the profiles differ. A step without a number has no statutory deadline: its clock is "
-           "tracked by age. Articles in brackets.", "",
+           "tracked by age. Articles in brackets. * no regulation sets the number: the product's default, which a "
+           "profile or an override may change.", "",
            "| profile | regulation | jurisdiction |", "|---|---|---|"]
     out += [f"| {p.name} | {_cell(p.title_zh)} | {_cell(p.jurisdiction)} |" for p in profiles]
     out += ["", "## Deadlines (working days)", ""]
@@ -47,6 +49,8 @@ def profiles_markdown() -> str:
         for p in profiles:
             rule = p.steps.get(str(step))
             days = "—" if rule is None or rule.workdays is None else str(rule.workdays)
+            if step == ClockStep.ASSESSMENT_REVIEW and days == "—":  # no regulation sets it: the product's default
+                days = f"{p.step_days(step)} *"
             cells.append(days + _source(rule.article if rule else None))
         steps.append((_(msgid), cells))
     out += _table(profiles, steps)

@@ -21,7 +21,9 @@ from services.kpi.registry import (
     register_family,
 )
 
-ALL_STEPS = tuple(str(step) for step in ClockStep)
+# Assessment windows are not service deadlines: a unit that lets its appeal window pass has missed nothing.
+ALL_STEPS = tuple(str(step) for step in ClockStep
+                  if step not in (ClockStep.ASSESSMENT_REVIEW, ClockStep.ASSESSMENT_APPEAL))
 
 
 class unindexed(FunctionElement):  # noqa: N801  (reads like the SQL it stands for)

@@ -403,6 +403,7 @@ def test_every_mutating_call_checks_permission_first(world):
     by every public command of every workflow package, before anything is read or written."""
     from services.administration import api_clients, orgs, users
     from services.aggregation import commands as aggregation_commands
+    from services.assessment import commands as assessment_commands
     from services.catalog import commands as catalog_commands
     from services.catalog import quality
     from services.corrections import commands as correction_commands
@@ -415,7 +416,7 @@ def test_every_mutating_call_checks_permission_first(world):
                    region_ids=frozenset({world.regions["city"]}))
     walked = []
     for module in (catalog_commands, quality, sharing_commands, configuration, orgs, users, aggregation_commands,
-                   correction_commands, opendata_commands, opendata_plans, api_clients):
+                   correction_commands, opendata_commands, opendata_plans, api_clients, assessment_commands):
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ != module.__name__ or name.startswith("_"):
                 continue

@@ -23,6 +23,8 @@ CASE_KIND_LABELS = {
     CaseKind.DISPUTE: N_("Sharing dispute"),
     CaseKind.CORRECTION: N_("Correction"),
     CaseKind.OPEN_REQUEST: N_("Open-data request"),
+    CaseKind.ASSESSMENT_CARD: N_("Assessment scorecard"),
+    CaseKind.ASSESSMENT_APPEAL: N_("Assessment appeal"),
 }
 STATUS_CHOICES = {"all": N_("All open"), "overdue": N_("Overdue"), "due_soon": N_("Due soon")}
 INBOX_ROLES = {Role.UNIT_STEWARD, Role.COUNTY_APPROVER, Role.BUREAU_REVIEWER, Role.LEADER, Role.ASSESSOR}
