@@ -18,6 +18,8 @@ from models.kpi import KpiTarget
 from models.opendata import OpenPlan, OpenPlanItem, OpenRequest, PublicSubmission
 from models.org import Region, RegionLevel, Unit, UnitKind, UnitLevel
 from models.policy import PolicySetting
+from models.project import Project, ProjectEntry, ProjectGateCheck
+from models.report import AnnualReport
 from models.sharing import (
     Attachment,
     Dispute,
@@ -45,4 +47,5 @@ __all__ = [
     "UsageReport", "User", "UserRole", "UserSession",
     "OneSourceDecision", "AggregationRegistration", "DataUpdate", "DataChange", "Correction",
     "OpenPlan", "OpenPlanItem", "OpenRequest", "PublicSubmission",
+    "Project", "ProjectEntry", "ProjectGateCheck", "AnnualReport",
 ]

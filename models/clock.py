@@ -18,6 +18,8 @@ class CaseKind(StrEnum):
     CORRECTION = "correction"
     OPEN_REQUEST = "open_request"
     DATA_CHANGE = "data_change"  # shared data changed, waiting for the update (Shanghai §16)
+    PROJECT = "project"  # an informatization project waiting for approval or acceptance
+    ANNUAL_REPORT = "annual_report"  # a unit's or the bureau's annual data-management report (Yunyang §46)
 
 
 class ClockStep(StrEnum):
@@ -34,6 +36,10 @@ class ClockStep(StrEnum):
     DATA_REFRESH = "data_refresh"  # changed shared data updated on the platform (profile rule data_refresh_workdays)
     OPEN_DEMAND_ANSWER = "open_demand_answer"
     OPEN_APPLICATION_ANSWER = "open_application_answer"
+    PROJECT_REVIEW = "project_review"  # the bureau decides a project's approval
+    PROJECT_ACCEPTANCE = "project_acceptance"  # the bureau checks a project at acceptance
+    ANNUAL_REPORT_UNIT = "annual_report_unit"  # a unit submits its annual report (by 31 December)
+    ANNUAL_REPORT_BUREAU = "annual_report_bureau"  # the bureau reports to the government (mid-January)
 
 
 class ClockOutcome(StrEnum):

@@ -452,7 +452,8 @@ def test_confirming_maintenance_of_nothing_is_refused(world):
 # --- profiles, retention, transactions ---------------------------------------------------------------------------
 KNOWN_RULES = {"bureau_co_decides", "county_approval", "cross_level_filing", "correction_extension_max",
                "open_applicant_kinds", "log_retention_days", "annual_maintenance", "filing_share_types",
-               "answer_clock_starts", "data_refresh_workdays"}
+               "answer_clock_starts", "data_refresh_workdays", "annual_report_unit_due",
+               "annual_report_bureau_workdays", "annual_report_government_due", "project_sharing_check"}
 
 
 # Values shipped for a workflow that is built after this one reads them (none left: open data reads who may apply).

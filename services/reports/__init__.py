@@ -1,0 +1,1 @@
+"""Annual data-management reports (Yunyang §46)."""
