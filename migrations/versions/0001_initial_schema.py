@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 10:27:33.846606
+Create Date: 2026-11-28 10:32:58.387139
 """
 from collections.abc import Sequence
 
