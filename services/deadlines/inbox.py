@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import and_, case, func, literal
+from sqlalchemy import String, and_, case, func, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
 from models import CatalogEntry, OpenRequest, Region, ShareRequest, SlaClock, Unit
 from models.aggregation import DataChange
 from models.correction import Correction
+from models.project import Project
+from models.report import AnnualReport
 from models.sharing import Dispute
 from services.core.actor import Actor
 from services.core.permissions import Scope
@@ -89,6 +91,8 @@ def case_ref_column():
         (SlaClock.case_kind == "correction", Correction.code),
         (SlaClock.case_kind == "data_change", changed_entry.name),
         (SlaClock.case_kind == "open_request", OpenRequest.code),
+        (SlaClock.case_kind == "project", Project.name),
+        (SlaClock.case_kind == "annual_report", func.cast(AnnualReport.year, String)),
         else_=literal(None),
     )
     joins = [
@@ -100,6 +104,8 @@ def case_ref_column():
         (DataChange, and_(SlaClock.case_kind == "data_change", DataChange.id == SlaClock.case_id)),
         (changed_entry, changed_entry.id == DataChange.entry_id),
         (OpenRequest, and_(SlaClock.case_kind == "open_request", OpenRequest.id == SlaClock.case_id)),
+        (Project, and_(SlaClock.case_kind == "project", Project.id == SlaClock.case_id)),
+        (AnnualReport, and_(SlaClock.case_kind == "annual_report", AnnualReport.id == SlaClock.case_id)),
     ]
     return ref, joins
 

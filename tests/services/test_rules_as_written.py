@@ -408,6 +408,8 @@ def test_every_mutating_call_checks_permission_first(world):
     from services.corrections import commands as correction_commands
     from services.opendata import commands as opendata_commands
     from services.opendata import plans as opendata_plans
+    from services.projects import commands as project_commands
+    from services.reports import commands as report_commands
     from services.sharing import commands as sharing_commands
 
     nobody = Actor(user_id=world["civil"].user_id + 1000, username="nobody", display_name="nobody",
@@ -415,7 +417,7 @@ def test_every_mutating_call_checks_permission_first(world):
                    region_ids=frozenset({world.regions["city"]}))
     walked = []
     for module in (catalog_commands, quality, sharing_commands, configuration, orgs, users, aggregation_commands,
-                   correction_commands, opendata_commands, opendata_plans):
+                   correction_commands, opendata_commands, opendata_plans, project_commands, report_commands):
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ != module.__name__ or name.startswith("_"):
                 continue
