@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from services.core.actor import Actor
 
 FEATURE_MODULES = ("ui.deadlines.panels", "ui.catalog.panels", "ui.sharing.panels", "ui.aggregation.panels",
-                   "ui.corrections.panels", "ui.opendata.panels", "ui.administration.panels")
+                   "ui.corrections.panels", "ui.opendata.panels", "ui.administration.panels", "ui.projects.panels",
+                   "ui.reports.panels")
 
 
 @dataclass(frozen=True)

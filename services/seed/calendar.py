@@ -10,4 +10,6 @@ from services.seed import SeedContext, register
 def seed_calendar(ctx: SeedContext) -> None:
     result = configuration.ensure_filled(now=ctx.now)
     policy.ensure_active(now=ctx.now)
+    if ctx.ids.get("profile"):  # seed-demo --profile: a deployment of that jurisdiction (annual reports: yunyang)
+        configuration.use_profile(ctx.actor, ctx.ids["profile"], now=ctx.now)
     ctx.counts["calendar_days"] = result["inserted"]
