@@ -123,8 +123,10 @@ def figure_rows(figures: dict) -> list[tuple[str, str, str]]:
     """(section, figure, value) in the reader's language, for the page, the PDF and the XLSX."""
     out = []
     for family in figures.get("families", []):
+        section = family["title"]
         for kpi in family["kpis"]:
-            out.append((_(family["title"]), _(kpi["title"]), _value_text(kpi["unit"], kpi["value"])))
+            name = kpi["title"]
+            out.append((_(section), _(name), _value_text(kpi["unit"], kpi["value"])))
     for key, msgid in rules.EXTRA_FIGURES.items():
         value = figures.get("extras", {}).get(key)
         out.append((_("Work figures"), _(msgid), _value_text("count", value)))
