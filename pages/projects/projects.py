@@ -75,8 +75,9 @@ if is_steward and own_unit and project.stage in ("proposal", "approved", "constr
         link_cols = st.columns([1.4, 3, 1])
         role = link_cols[0].selectbox(_("Role"), list(roles), format_func=lambda r: roles[r], key="project_link_role")
         options = projects.entry_choices(actor, project.id, role)
-        entry_id = choose(_("Catalog entry"), options, key="project_link_entry", allow_empty=True)
-        if link_cols[2].form_submit_button(_("Link")) and entry_id is not None:
+        with link_cols[1]:
+            entry_id = choose(_("Catalog entry"), options, key="project_link_entry", allow_empty=True)
+        if link_cols[2].form_submit_button(_("Link the entry"), type="primary") and entry_id is not None:
             session.run_action(projects.link_entry, actor, project.id, int(entry_id), role,
                                success=_("Entry linked."), rerun=True)
 

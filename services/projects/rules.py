@@ -32,7 +32,7 @@ ACTION_PERMISSION = {"submit": "project.register", "start_construction": "projec
 EDITABLE_STAGES = (S.PROPOSAL,)  # name, budget and description
 LINKABLE_STAGES = (S.PROPOSAL, S.APPROVED, S.CONSTRUCTION)  # entries created or used may still be added
 
-STAGE_NAMES = {S.PROPOSAL: N_("Proposal"), S.REVIEW: N_("Waiting for approval"), S.APPROVED: N_("Approved"),
+STAGE_NAMES = {S.PROPOSAL: N_("Proposal"), S.REVIEW: N_("Waiting for approval"), S.APPROVED: N_("Approved for construction"),
                S.CONSTRUCTION: N_("Under construction"), S.ACCEPTANCE: N_("Waiting for acceptance"),
                S.OPERATION: N_("In operation")}
 ROLE_NAMES = {EntryRole.CREATES: N_("Created by the project"), EntryRole.USES: N_("Used by the project")}
