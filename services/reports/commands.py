@@ -126,11 +126,12 @@ def _jurisdiction_lines(session: Session, report: AnnualReport, region_ids) -> l
 
 def build_snapshot(session: Session, report: AnnualReport, region_ids, today) -> dict:
     """The figures of the report as of today: the unit's numbers, or the compilation of the units' reports."""
-    snapshot = figures.unit_snapshot(session, report.unit_id, report.year, today)
-    if report.kind == ReportKind.JURISDICTION:
-        lines = _jurisdiction_lines(session, report, region_ids)
-        snapshot["jurisdiction"] = rules.compile_jurisdiction(lines)
-        snapshot["unit_lines"] = [{"unit": line.unit, "status": line.status, "late": line.late} for line in lines]
+    if report.kind != ReportKind.JURISDICTION:
+        return figures.unit_snapshot(session, report.unit_id, report.year, today)
+    snapshot = figures.jurisdiction_snapshot(session, report.unit_id, region_ids, report.year, today)
+    lines = _jurisdiction_lines(session, report, region_ids)
+    snapshot["jurisdiction"] = rules.compile_jurisdiction(lines)
+    snapshot["unit_lines"] = [{"unit": line.unit, "status": line.status, "late": line.late} for line in lines]
     return snapshot
 
 

@@ -74,30 +74,34 @@ def _between(column, window: KpiWindow):
     return and_(column >= start, column < end)
 
 
-def extra_figures(session: Session, unit_id: int, window: KpiWindow) -> dict:
+def extra_figures(session: Session, unit_ids: tuple[int, ...], window: KpiWindow) -> dict:
+    """Counts beside the KPIs for the units (one unit, or every unit of a jurisdiction)."""
     def count(stmt) -> int:
         return int(session.exec(stmt).one() or 0)
 
+    ids = list(unit_ids)
+
     published = count(select(func.count()).select_from(CatalogEntry).where(
-        CatalogEntry.provider_unit_id == unit_id, CatalogEntry.is_published.is_(True)))  # type: ignore[attr-defined]
+        CatalogEntry.provider_unit_id.in_(ids), CatalogEntry.is_published.is_(True)))  # type: ignore[attr-defined]
     made = count(select(func.count()).select_from(ShareRequest).where(
-        ShareRequest.requester_unit_id == unit_id, _between(ShareRequest.created_at, window)))
+        ShareRequest.requester_unit_id.in_(ids), _between(ShareRequest.created_at, window)))
     received = count(select(func.count()).select_from(ShareRequest).where(
-        ShareRequest.provider_unit_id == unit_id, _between(ShareRequest.created_at, window)))
+        ShareRequest.provider_unit_id.in_(ids), _between(ShareRequest.created_at, window)))
     corrections = count(select(func.count()).select_from(Correction).where(
-        Correction.provider_unit_id == unit_id, _between(Correction.created_at, window)))
-    accounts = count(select(func.count()).select_from(User).where(User.unit_id == unit_id,
+        Correction.provider_unit_id.in_(ids), _between(Correction.created_at, window)))
+    accounts = count(select(func.count()).select_from(User).where(User.unit_id.in_(ids),
                                                                   User.is_active.is_(True)))  # type: ignore[attr-defined]
-    stewards = count(select(func.count()).select_from(User).join(UserRole, UserRole.user_id == User.id).where(
-        User.unit_id == unit_id, User.is_active.is_(True), UserRole.role == str(Role.UNIT_STEWARD)))  # type: ignore[attr-defined]
+    stewards = count(select(func.count(func.distinct(User.unit_id))).select_from(User).join(UserRole, UserRole.user_id == User.id).where(
+        User.unit_id.in_(ids), User.is_active.is_(True), UserRole.role == str(Role.UNIT_STEWARD)))  # type: ignore[attr-defined]
     events = count(select(func.count()).select_from(AuditEvent).where(
-        AuditEvent.unit_id == unit_id, _between(AuditEvent.occurred_at, window)))
+        AuditEvent.unit_id.in_(ids), _between(AuditEvent.occurred_at, window)))
     late = count(select(func.count()).select_from(SlaClock).where(
-        SlaClock.responsible_unit_id == unit_id, SlaClock.due_on >= window.start,  # type: ignore[operator]
+        SlaClock.responsible_unit_id.in_(ids), SlaClock.due_on >= window.start,  # type: ignore[operator]
         SlaClock.due_on < window.as_of, or_(SlaClock.outcome.is_(None),  # type: ignore[union-attr,operator]
                                             SlaClock.outcome != str(ClockOutcome.CANCELLED)), missed()))
     return {"entries_published": published, "requests_made": made, "requests_received": received,
-            "corrections_received": corrections, "accounts": accounts, "administrator": stewards > 0,
+            "corrections_received": corrections, "accounts": accounts,
+            "administrator": stewards > 0 if len(ids) == 1 else stewards,
             "audit_events": events, "deadlines_missed": late}
 
 
@@ -106,5 +110,17 @@ def unit_snapshot(session: Session, unit_id: int, year: int, today: date) -> dic
     unit = session.get(Unit, unit_id)
     window = year_window(year, (unit_id,), today)
     return {"year": year, "unit_id": unit_id, "unit": unit.name if unit else "", "as_of": window.as_of.isoformat(),
-            "families": kpi_figures(session, window), "extras": extra_figures(session, unit_id, window),
+            "families": kpi_figures(session, window), "extras": extra_figures(session, (unit_id,), window),
+            "assessment": assessment_result(unit_id, year)}
+
+
+def jurisdiction_snapshot(session: Session, unit_id: int, region_ids, year: int, today: date) -> dict:
+    """The bureau's own figures are its jurisdiction's: every unit of its regions, as the dashboard shows them for
+    the same regions and year (the administrator figure is then the number of units with one)."""
+    ids = tuple(session.exec(select(Unit.id).where(Unit.region_id.in_(sorted(region_ids)))).all())  # type: ignore[union-attr]
+    unit = session.get(Unit, unit_id)
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    window = KpiWindow(start, end, min(end, max(today, start)), ids, tuple(sorted(region_ids)))
+    return {"year": year, "unit_id": unit_id, "unit": unit.name if unit else "", "as_of": window.as_of.isoformat(),
+            "families": kpi_figures(session, window), "extras": extra_figures(session, ids, window),
             "assessment": assessment_result(unit_id, year)}

@@ -181,7 +181,7 @@ def _blocks(view: ReportView) -> list:
     data = view.figures.get("jurisdiction")
     if data:
         blocks.append(pdf.Heading(_("Units of the jurisdiction"), 2))
-        blocks.append(pdf.KeyValues([(_("Units"), str(data["units"])), (_("Submitted"), str(data["submitted"])),
+        blocks.append(pdf.KeyValues([(_("Units reporting"), str(data["units"])), (_("Submitted"), str(data["submitted"])),
                                      (_("Accepted"), str(data["accepted"])),
                                      (_("Late"), "、".join(data["late"]) or "—"),
                                      (_("Not submitted"), "、".join(data["missing"]) or "—"),

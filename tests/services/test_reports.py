@@ -5,7 +5,10 @@ report frozen against later data, review, the jurisdiction compilation, the asse
 from __future__ import annotations
 
 import io
+import os
+import pathlib
 import sys
+import tempfile
 import types
 from datetime import date
 
@@ -157,6 +160,14 @@ def test_the_jurisdiction_report_compiles_the_units_reports(world):
     assert "东山县公安局" in data["missing"]
     assert data["totals"]["entries_published"] == 1
     assert not view.late
+    # The bureau's own figures are its jurisdiction's, equal to the dashboard for its region and the year.
+    registry = {r.key: r.value for r in kpi.compute(world["leader"], Period.between(date(YEAR, 1, 1), date(YEAR, 12, 31)),
+                                                    region_id=world.regions["city"], now=at(date(2026, 1, 9)))}
+    for family in view.figures["families"]:
+        for figure in family["kpis"]:
+            expected = registry[figure["key"]]
+            assert figure["value"] == (None if expected is None else round(expected, 4)), figure["key"]
+    assert view.figures["extras"]["entries_published"] == 1 and view.figures["extras"]["administrator"] >= 5
 
 
 def test_assessment_section_reads_the_plug_in_or_says_none(world, monkeypatch):
@@ -186,3 +197,10 @@ def test_exports_are_audited_and_readable(world):
     assert book.active.max_row > 15
     with pytest.raises(PermissionDenied):
         reports.export_pdf(world["civil"], ids["police"])
+    write_and_submit(world, "reviewer", ids["bureau"], date(2026, 1, 9))
+    compiled = reports.export_pdf(world["leader"], ids["bureau"])
+    assert compiled.data.startswith(b"%PDF")
+    out = pathlib.Path(os.environ.get("GOVDATA_REPORT_PDF_DIR", tempfile.gettempdir())) / "annual-report-test.pdf"
+    out.write_bytes(compiled.data)
+    sheets = load_workbook(io.BytesIO(reports.export_xlsx(world["leader"], ids["bureau"]).data)).sheetnames
+    assert len(sheets) >= 3  # figures, the units' lines, the rankings

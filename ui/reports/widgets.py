@@ -44,7 +44,7 @@ def report_body(view: queries.ReportView) -> None:
     if data:
         st.markdown("**" + _("Units of the jurisdiction") + "**")
         cols = st.columns(3)
-        cols[0].metric(_("Units"), data["units"])
+        cols[0].metric(_("Units reporting"), data["units"])
         cols[1].metric(_("Submitted"), data["submitted"])
         cols[2].metric(_("Accepted"), data["accepted"])
         if data["late"]:
