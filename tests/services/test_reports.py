@@ -204,3 +204,17 @@ def test_exports_are_audited_and_readable(world):
     out.write_bytes(compiled.data)
     sheets = load_workbook(io.BytesIO(reports.export_xlsx(world["leader"], ids["bureau"]).data)).sheetnames
     assert len(sheets) >= 3  # figures, the units' lines, the rankings
+
+
+def test_a_report_due_tomorrow_reminds_the_units_administrator_and_an_overdue_one_again(world):
+    from models import Notification
+    from services.deadlines import reminders
+
+    ids = opened(world)
+    reminders.refresh(now=at(date(2025, 12, 30)))  # one working day left
+    reminders.refresh(now=at(date(2026, 1, 5)))  # overdue
+    with read_session() as session:
+        kinds = set(session.exec(select(Notification.kind).where(
+            Notification.user_id == world["police"].user_id, Notification.case_kind == "annual_report",
+            Notification.case_id == ids["police"])).all())
+    assert kinds == {"due_soon", "overdue"}
