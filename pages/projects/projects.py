@@ -8,6 +8,7 @@ from models.user import Role
 from services import projects
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
+from services.core.timeutil import fmt_local
 from ui import session
 from ui.forms import choose
 from ui.markdown import md_escape
@@ -114,4 +115,5 @@ if actions:
 if project.checks:
     st.markdown("**" + _("Gate decisions") + "**")
     for check in reversed(project.checks):
+        st.caption(f"{fmt_local(check.checked_at)} · {_('Attempt {n}', n=check.attempt)}")
         gate_result(projects.GateResult(check.gate, check.passed, check.reasons))

@@ -8,7 +8,7 @@ from models.user import Role
 from services import reports
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
-from services.core.timeutil import local_date
+from services.core.timeutil import fmt_local, local_date
 from ui import session
 from ui.markdown import md_escape
 from ui.reports.widgets import STATE_KEY, report_body, sections_view, status_text
@@ -33,8 +33,10 @@ if actor.has(Role.BUREAU_REVIEWER) and st.button(_("Open the report year"), icon
 frame = reports.list_reports(actor, year)
 kinds = {code: _(msgid) for code, msgid in reports.KIND_NAMES.items()}
 shown = frame.assign(status=frame["status"].map(status_text), kind=frame["kind"].map(kinds),
-                     late=frame["late"].map(lambda v: _("Late") if v else ""))
-selected = data_table(shown, {"unit": N_("Unit"), "kind": N_("Report"), "status": N_("Status"),
+                     late=frame["late"].map(lambda v: _("Late") if v else ""),
+                     submitted_at=frame["submitted_at"].map(
+                         lambda t: fmt_local(t) if t is not None and t == t else ""))
+selected = data_table(shown, {"unit": N_("Unit"), "kind": N_("Report kind"), "status": N_("Status"),
                               "due_on": N_("Due date"), "submitted_at": N_("Submitted"), "late": N_("Late")},
                       key="reports_table", height=300)
 report_id = int(selected["id"]) if selected is not None else st.session_state.get(STATE_KEY)

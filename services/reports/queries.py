@@ -39,7 +39,7 @@ def list_reports(actor: Actor, year: int, *, kind: str | None = None) -> pd.Data
                        AnnualReport.due_on, AnnualReport.submitted_at, AnnualReport.late, AnnualReport.return_reason,
                        AnnualReport.version)
                 .join(Unit, Unit.id == AnnualReport.unit_id).where(AnnualReport.year == year)
-                .order_by(AnnualReport.kind.desc(), Unit.name))  # type: ignore[attr-defined]
+                .order_by(AnnualReport.kind, Unit.name))  # the jurisdiction report first
         if kind:
             stmt = stmt.where(AnnualReport.kind == kind)
         rows = session.exec(_scoped(stmt, actor, scope)).all()
@@ -112,10 +112,12 @@ def home_counts(actor: Actor) -> HomeCounts:
 def _value_text(unit: str, value) -> str:
     if value is None:
         return "—"
-    if unit == "percent":
-        return f"{value:.1f}%"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
+    if unit == "%":
+        return f"{value:.1f}%"
+    if unit == "days":
+        return f"{value:.1f}"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
