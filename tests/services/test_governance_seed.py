@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import func, select
 
-from models import AnnualReport, Project, ProjectGateCheck, SlaClock
+from models import AnnualReport, AuditEvent, Project, ProjectGateCheck, SlaClock
 from services.core.db import read_session
 from services.seed import seed
 
@@ -43,6 +43,11 @@ def test_demo_seed_has_projects_in_every_stage_and_failed_gates(db):
     assert compiled["submitted"] == sum(1 for r in last if r.kind == "unit" and r.status == "accepted")
     assert compiled["late"]
     assert {r.status for r in reports if r.year == 2026} == {"draft"}
+    with read_session() as session:
+        actions = set(session.execute(select(AuditEvent.action).where(AuditEvent.object_type.in_(
+            ("project", "annual_report")))).scalars())
+    assert {"project.register", "project.submit", "project.approve", "project.accept", "report.submit",
+            "report.review"} <= actions
     assert report_clocks == sum(1 for r in reports if r.year == 2026) + 1  # plus the returned one
     assert all(json.loads(r.snapshot)["as_of"] <= date(2025, 12, 31).isoformat() or r.late
                for r in last if r.kind == "unit")
