@@ -69,6 +69,8 @@ def seed_demo(
     seed: int = typer.Option(42, help="random seed (the same seed gives the same data)"),
     reset: bool = typer.Option(False, "--reset", help="empty every table first"),
     if_empty: bool = typer.Option(False, "--if-empty", help="do nothing when the database already has units"),
+    profile: str | None = typer.Option(None, "--profile", help="active policy profile of the demo (default: the "
+                                       "shipped default); yunyang adds the annual reports"),
 ) -> None:
     """Build the fictional city 示范市 with demo data at the chosen scale."""
     from services import seed as seeding
@@ -81,7 +83,8 @@ def seed_demo(
         return
     if not reset and seeding.has_data():
         fail("the database already has data: add --reset to replace it", 1)
-    counts = seeding.seed(scale, seed_value=seed, reset=reset, progress=lambda step: typer.echo(f"seeding {step} …", err=True))
+    counts = seeding.seed(scale, seed_value=seed, reset=reset, profile=profile,
+                          progress=lambda step: typer.echo(f"seeding {step} …", err=True))
     typer.echo(" ".join(f"{k}={v}" for k, v in counts.items()))
 
 

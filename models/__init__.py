@@ -20,6 +20,8 @@ from models.kpi import KpiTarget
 from models.opendata import OpenPlan, OpenPlanItem, OpenRequest, PublicSubmission
 from models.org import Region, RegionLevel, Unit, UnitKind, UnitLevel
 from models.policy import PolicySetting
+from models.project import Project, ProjectEntry, ProjectGateCheck
+from models.report import AnnualReport
 from models.sharing import (
     Attachment,
     Dispute,
@@ -49,4 +51,5 @@ __all__ = [
     "OneSourceDecision", "AggregationRegistration", "DataUpdate", "DataChange", "Correction",
     "OpenPlan", "OpenPlanItem", "OpenRequest", "PublicSubmission",
     "Assessment", "AssessmentAppeal", "AssessmentCard", "AssessmentScore",
+    "Project", "ProjectEntry", "ProjectGateCheck", "AnnualReport",
 ]

@@ -20,6 +20,8 @@ class CaseKind(StrEnum):
     DATA_CHANGE = "data_change"  # shared data changed, waiting for the update (Shanghai §16)
     ASSESSMENT_CARD = "assessment_card"  # a unit reviews its provisional scorecard (appeal window)
     ASSESSMENT_APPEAL = "assessment_appeal"  # assessors answer a unit's appeal
+    PROJECT = "project"  # an informatization project waiting for approval or acceptance
+    ANNUAL_REPORT = "annual_report"  # a unit's or the bureau's annual data-management report (Yunyang §46)
 
 
 class ClockStep(StrEnum):
@@ -39,6 +41,10 @@ class ClockStep(StrEnum):
     OPEN_GRANT = "open_grant"  # the bureau grants authorised-open access after the unit agreed (Longyan §18)
     ASSESSMENT_REVIEW = "assessment_review"  # appeal window on a provisional scorecard (working days: the scheme)
     ASSESSMENT_APPEAL = "assessment_appeal"  # assessors answer an appeal (no statutory number: tracked by age)
+    PROJECT_REVIEW = "project_review"  # the bureau decides a project's approval
+    PROJECT_ACCEPTANCE = "project_acceptance"  # the bureau checks a project at acceptance
+    ANNUAL_REPORT_UNIT = "annual_report_unit"  # a unit submits its annual report (by 31 December)
+    ANNUAL_REPORT_BUREAU = "annual_report_bureau"  # the bureau reports to the government (mid-January)
 
 
 class ClockOutcome(StrEnum):

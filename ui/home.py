@@ -13,7 +13,7 @@ from services.core.actor import Actor
 
 FEATURE_MODULES = ("ui.deadlines.panels", "ui.catalog.panels", "ui.sharing.panels", "ui.aggregation.panels",
                    "ui.corrections.panels", "ui.opendata.panels", "ui.administration.panels",
-                   "ui.assessment.panels")
+                   "ui.assessment.panels", "ui.projects.panels", "ui.reports.panels")
 
 
 @dataclass(frozen=True)

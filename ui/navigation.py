@@ -22,10 +22,11 @@ SECTION_SHARING = N_("Sharing")
 SECTION_DATA = N_("Aggregation and corrections")
 SECTION_OPEN = N_("Open data")
 SECTION_SUPERVISION = N_("Supervision")
+SECTION_GOVERNANCE = N_("Projects and reports")
 SECTION_ADMIN = N_("Administration")
 SECTION_ACCOUNT = N_("My account")
-SECTION_ORDER = [SECTION_WORK, SECTION_CATALOG, SECTION_SHARING, SECTION_DATA, SECTION_OPEN, SECTION_SUPERVISION,
-                 SECTION_ADMIN, SECTION_ACCOUNT]
+SECTION_ORDER = [SECTION_WORK, SECTION_CATALOG, SECTION_SHARING, SECTION_DATA, SECTION_OPEN, SECTION_GOVERNANCE,
+                 SECTION_SUPERVISION, SECTION_ADMIN, SECTION_ACCOUNT]
 
 
 @dataclass(frozen=True)
@@ -92,6 +93,12 @@ PAGES: list[PageSpec] = [
              frozenset({R.UNIT_STEWARD, R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR}), ":material/public:", "open-requests"),
     PageSpec("pages/opendata/plans.py", N_("Yearly open plans"), SECTION_OPEN,
              frozenset({R.UNIT_STEWARD, R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR}), ":material/event_note:", "open-plans"),
+    PageSpec("pages/projects/projects.py", N_("Informatization projects"), SECTION_GOVERNANCE,
+             frozenset({R.UNIT_STEWARD, R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR, R.COUNTY_APPROVER}),
+             ":material/engineering:", "projects"),
+    PageSpec("pages/reports/annual.py", N_("Annual reports"), SECTION_GOVERNANCE,
+             frozenset({R.UNIT_STEWARD, R.BUREAU_REVIEWER, R.LEADER, R.ASSESSOR}), ":material/summarize:",
+             "annual-reports"),
     PageSpec("pages/supervision/dashboard.py", N_("Leadership dashboard"), SECTION_SUPERVISION,
              frozenset({R.BUREAU_REVIEWER, R.ASSESSOR}), ":material/monitoring:", "dashboard"),
     PageSpec("pages/supervision/overdue_cases.py", N_("Overdue cases"), SECTION_SUPERVISION,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 11:33:18.853262
+Create Date: 2026-11-28 11:40:29.981807
 """
 from collections.abc import Sequence
 
@@ -167,6 +167,38 @@ def upgrade() -> None:
         batch_op.create_index('ix_sla_clock_step_closed', ['step', 'closed_on', 'outcome', 'started_on', 'paused_workdays', 'responsible_unit_id'], unique=False)
         batch_op.create_index('ix_sla_clock_step_due', ['step', 'due_on', 'closed_on', 'outcome', 'paused_at', 'responsible_unit_id'], unique=False)
         batch_op.create_index('ix_sla_clock_unit_open', ['responsible_unit_id', 'closed_at'], unique=False)
+
+    op.create_table('annual_report',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=True),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=14), nullable=False),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.Column('due_on', sa.Date(), nullable=True),
+    sa.Column('work_done', sa.Text(), nullable=True),
+    sa.Column('problems', sa.Text(), nullable=True),
+    sa.Column('next_year_plan', sa.Text(), nullable=True),
+    sa.Column('snapshot', sa.Text(), nullable=True),
+    sa.Column('submitted_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('submitted_by', sa.Integer(), nullable=True),
+    sa.Column('late', sa.Boolean(), nullable=False),
+    sa.Column('return_reason', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('reviewed_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reviewed_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], ),
+    sa.ForeignKeyConstraint(['reviewed_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['submitted_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('unit_id', 'year', 'kind', name='uq_annual_report_unit_year_kind')
+    )
+    with op.batch_alter_table('annual_report', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_annual_report_unit_id'), ['unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_annual_report_year'), ['year'], unique=False)
 
     op.create_table('api_client',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -393,6 +425,33 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['updated_by'], ['app_user.id'], ),
     sa.PrimaryKeyConstraint('key')
     )
+    op.create_table('project',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=120), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('region_id', sa.Integer(), nullable=True),
+    sa.Column('budget', sa.Float(), nullable=False),
+    sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=1000), nullable=True),
+    sa.Column('stage', sqlmodel.sql.sqltypes.AutoString(length=14), nullable=False),
+    sa.Column('return_reason', sqlmodel.sql.sqltypes.AutoString(length=2000), nullable=True),
+    sa.Column('submitted_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('approved_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('acceptance_requested_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('accepted_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('failed_acceptances', sa.Integer(), nullable=False),
+    sa.Column('no_operating_funds', sa.Boolean(), nullable=False),
+    sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('created_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', models.base.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['created_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['region_id'], ['region.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('project', schema=None) as batch_op:
+        batch_op.create_index('ix_project_unit_stage', ['unit_id', 'stage'], unique=False)
+
     op.create_table('user_role',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -701,6 +760,39 @@ def upgrade() -> None:
         batch_op.create_index('ix_open_request_submitted', ['submitted_at', 'kind', 'status'], unique=False)
         batch_op.create_index('ix_open_request_unit_status', ['unit_id', 'status', 'submitted_at'], unique=False)
 
+    op.create_table('project_entry',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('entry_id', sa.Integer(), nullable=False),
+    sa.Column('role', sqlmodel.sql.sqltypes.AutoString(length=10), nullable=False),
+    sa.ForeignKeyConstraint(['entry_id'], ['catalog_entry.id'], ),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('project_id', 'entry_id', name='uq_project_entry')
+    )
+    with op.batch_alter_table('project_entry', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_project_entry_entry_id'), ['entry_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_entry_project_id'), ['project_id'], unique=False)
+
+    op.create_table('project_gate_check',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('project_id', sa.Integer(), nullable=False),
+    sa.Column('unit_id', sa.Integer(), nullable=False),
+    sa.Column('gate', sqlmodel.sql.sqltypes.AutoString(length=12), nullable=False),
+    sa.Column('attempt', sa.Integer(), nullable=False),
+    sa.Column('passed', sa.Boolean(), nullable=False),
+    sa.Column('reasons', sa.Text(), nullable=True),
+    sa.Column('checked_by', sa.Integer(), nullable=True),
+    sa.Column('checked_at', models.base.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['checked_by'], ['app_user.id'], ),
+    sa.ForeignKeyConstraint(['project_id'], ['project.id'], ),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('project_gate_check', schema=None) as batch_op:
+        batch_op.create_index('ix_project_gate_check_gate_time', ['gate', 'checked_at', 'unit_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_project_gate_check_project_id'), ['project_id'], unique=False)
+
     op.create_table('responsibility_item',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('unit_id', sa.Integer(), nullable=False),
@@ -974,6 +1066,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_responsibility_item_entry_id'))
 
     op.drop_table('responsibility_item')
+    with op.batch_alter_table('project_gate_check', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_gate_check_project_id'))
+        batch_op.drop_index('ix_project_gate_check_gate_time')
+
+    op.drop_table('project_gate_check')
+    with op.batch_alter_table('project_entry', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_project_entry_project_id'))
+        batch_op.drop_index(batch_op.f('ix_project_entry_entry_id'))
+
+    op.drop_table('project_entry')
     with op.batch_alter_table('open_request', schema=None) as batch_op:
         batch_op.drop_index('ix_open_request_unit_status')
         batch_op.drop_index('ix_open_request_submitted')
@@ -1039,6 +1141,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_user_role_user_id'))
 
     op.drop_table('user_role')
+    with op.batch_alter_table('project', schema=None) as batch_op:
+        batch_op.drop_index('ix_project_unit_stage')
+
+    op.drop_table('project')
     op.drop_table('policy_setting')
     with op.batch_alter_table('open_plan', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_open_plan_unit_id'))
@@ -1084,6 +1190,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_api_client_key_hash'))
 
     op.drop_table('api_client')
+    with op.batch_alter_table('annual_report', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_annual_report_year'))
+        batch_op.drop_index(batch_op.f('ix_annual_report_unit_id'))
+
+    op.drop_table('annual_report')
     with op.batch_alter_table('sla_clock', schema=None) as batch_op:
         batch_op.drop_index('ix_sla_clock_unit_open')
         batch_op.drop_index('ix_sla_clock_step_due')

@@ -96,6 +96,16 @@ PERMISSIONS: dict[str, dict[str, Scope]] = {
     "assessment.appeal": {R.UNIT_STEWARD: U},  # accept or appeal the unit's provisional scorecard
     "assessment.decide_appeal": {R.ASSESSOR: A},
     "assessment.export": {R.ASSESSOR: A, R.LEADER: A, R.BUREAU_REVIEWER: A, R.UNIT_STEWARD: U},
+    # --- informatization projects (Longyan §6, §28; Anhui §10–11; Qingyuan ch.8; Yunyang §47) -------------------
+    "project.view": {R.UNIT_STEWARD: U, R.COUNTY_APPROVER: G, R.BUREAU_REVIEWER: A, R.LEADER: A, R.ASSESSOR: A},
+    "project.register": {R.UNIT_STEWARD: U},  # register, edit, link entries, submit, report construction and acceptance
+    "project.approve": {R.BUREAU_REVIEWER: G},  # the approval gate (the project's competent bureau)
+    "project.accept": {R.BUREAU_REVIEWER: G},  # the acceptance gate
+    # --- annual data-management reports (Yunyang §46) --------------------------------------------------------
+    "report.view": {R.UNIT_STEWARD: U, R.BUREAU_REVIEWER: A, R.LEADER: A, R.ASSESSOR: A},
+    "report.edit": {R.UNIT_STEWARD: U},  # the unit writes its sections, previews and submits
+    "report.review": {R.BUREAU_REVIEWER: G},  # opens the year, accepts or returns units' reports
+    "report.compile": {R.BUREAU_REVIEWER: G},  # the bureau's jurisdiction report to the government
     # --- dashboard ----------------------------------------------------------------------------------
     "kpi.view": {R.LEADER: A, R.BUREAU_REVIEWER: A, R.ASSESSOR: A},
     "kpi.set_target": {R.BUREAU_REVIEWER: A},

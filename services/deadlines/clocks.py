@@ -46,6 +46,10 @@ STATUS_LABELS = {
     ClockStatus.NO_DEADLINE: N_("No statutory deadline"),
 }
 
+# Steps whose due date is a date in the year (annual reports: 31 December, …) rather than a number of working
+# days from the start: a profile change leaves their allowance alone (`start_until` sets it).
+FIXED_DATE_STEPS: set[str] = set()
+
 OPEN_STATUSES = (ClockStatus.ON_TIME, ClockStatus.DUE_SOON, ClockStatus.OVERDUE, ClockStatus.PAUSED,
                  ClockStatus.NO_DEADLINE)
 
@@ -78,6 +82,21 @@ def start(session: Session, *, case_kind: str, case_id: int, step: str, unit_id:
     clock = SlaClock(case_kind=str(case_kind), case_id=case_id, step=str(step), responsible_unit_id=unit_id,
                      responsible_region_id=region_id, started_on=started, workdays=workdays,
                      due_on=_due(started, workdays), created_at=now_utc(now))
+    session.add(clock)
+    session.flush()
+    return clock
+
+
+def start_until(session: Session, *, case_kind: str, case_id: int, step: str, unit_id: int | None,
+                region_id: int | None, due_on: date, started_on: date | None = None,
+                now: datetime | None = None) -> SlaClock:
+    """Start a clock whose due date is a given working day (a date set by the regulation, not a count). A clock
+    started after that day starts on it, already late: its allowance is never negative."""
+    started_on = min(started_on or local_date(now), due_on)
+    clock = start(session, case_kind=case_kind, case_id=case_id, step=step, unit_id=unit_id, region_id=region_id,
+                  started_on=started_on, now=now)
+    clock.workdays = calendar.elapsed_workdays(clock.started_on, due_on)
+    clock.due_on = due_on
     session.add(clock)
     session.flush()
     return clock
@@ -227,7 +246,7 @@ def recompute_open(session: Session, *, calendar: calendar.WorkCalendar | None =
                         .where(SlaClock.closed_at.is_(None))).all()  # type: ignore[union-attr]
     changes: list[dict] = []
     for clock_id, step, started_on, workdays, extended, paused, due_on in rows:
-        if profile is not None:
+        if profile is not None and step not in FIXED_DATE_STEPS:
             base = profile.step_days(step)
             workdays = None if base is None else base + (extended or 0)
         new_due = None if workdays is None else cal.deadline(started_on, workdays + (paused or 0))

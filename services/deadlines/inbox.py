@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pandas as pd
-from sqlalchemy import and_, case, func, literal
+from sqlalchemy import String, and_, case, func, literal
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
@@ -21,6 +21,8 @@ from models.assessment import Assessment, AssessmentAppeal, AssessmentCard
 from models.catalog import OpenAttribute
 from models.correction import Correction
 from models.opendata import PlanStatus
+from models.project import Project
+from models.report import AnnualReport
 from models.sharing import Dispute
 from services.core.actor import Actor
 from services.core.permissions import Scope
@@ -95,6 +97,8 @@ def case_ref_column():
         (SlaClock.case_kind == "open_request", OpenRequest.code),
         (SlaClock.case_kind == "assessment_card", assessment_of_card.title),
         (SlaClock.case_kind == "assessment_appeal", assessment_of_appeal.title),
+        (SlaClock.case_kind == "project", Project.name),
+        (SlaClock.case_kind == "annual_report", func.cast(AnnualReport.year, String)),
         else_=literal(None),
     )
     joins = [
@@ -110,6 +114,8 @@ def case_ref_column():
         (assessment_of_card, assessment_of_card.id == AssessmentCard.assessment_id),
         (AssessmentAppeal, and_(SlaClock.case_kind == "assessment_appeal", AssessmentAppeal.id == SlaClock.case_id)),
         (assessment_of_appeal, assessment_of_appeal.id == AssessmentAppeal.assessment_id),
+        (Project, and_(SlaClock.case_kind == "project", Project.id == SlaClock.case_id)),
+        (AnnualReport, and_(SlaClock.case_kind == "annual_report", AnnualReport.id == SlaClock.case_id)),
     ]
     return ref, joins
 

@@ -70,6 +70,10 @@ STEP_LABELS = {
     ClockStep.OPEN_GRANT: N_("Bureau's grant of authorised-open access"),
     ClockStep.ASSESSMENT_REVIEW: N_("Review of a provisional assessment scorecard"),
     ClockStep.ASSESSMENT_APPEAL: N_("Answer to an assessment appeal"),
+    ClockStep.PROJECT_REVIEW: N_("Approval of an informatization project"),
+    ClockStep.PROJECT_ACCEPTANCE: N_("Acceptance of an informatization project"),
+    ClockStep.ANNUAL_REPORT_UNIT: N_("Annual data-management report of a unit"),
+    ClockStep.ANNUAL_REPORT_BUREAU: N_("Annual data-management report of the bureau"),
 }
 
 RULE_LABELS = {
@@ -84,6 +88,10 @@ RULE_LABELS = {
     "answer_clock_starts": N_("The answer deadline counts from"),
     "data_refresh_workdays": N_("Changed shared data updated within (working days)"),
     "open_grant_by_bureau": N_("The bureau grants authorised-open access after the unit agrees"),
+    "annual_report_unit_due": N_("Units submit their annual report by (month-day)"),
+    "annual_report_bureau_workdays": N_("The bureau reports to the government within (working days after the units)"),
+    "annual_report_government_due": N_("The government reports to the city by (month-day, next year)"),
+    "project_sharing_check": N_("Project approval checks that shared data is not collected again"),
 }
 
 APPLICANT_KIND_LABELS = {
@@ -96,8 +104,9 @@ APPLICANT_KIND_LABELS = {
 }
 
 # Values a security administrator may override, with their type: (kind, allowed values).
-BOOL_RULES = ("bureau_co_decides", "county_approval", "cross_level_filing", "annual_maintenance", "open_grant_by_bureau")
-INT_RULES = ("correction_extension_max", "log_retention_days", "data_refresh_workdays")
+BOOL_RULES = ("bureau_co_decides", "county_approval", "cross_level_filing", "annual_maintenance", "open_grant_by_bureau",
+              "project_sharing_check")
+INT_RULES = ("correction_extension_max", "log_retention_days", "data_refresh_workdays", "annual_report_bureau_workdays")
 MAX_STEP_WORKDAYS = 250  # a year of working days: anything longer is a typing error
 
 
@@ -201,6 +210,29 @@ class Profile:
     def answer_clock_starts(self) -> str:
         """`submission`, or `written_application`: Shanghai §14 counts from receipt of the signed form."""
         return str(self.rule("answer_clock_starts", "submission"))
+
+    @property
+    def annual_report_unit_due(self) -> str | None:
+        """Yunyang §46: "MM-DD" in the report's year by which every unit submits its annual data-management report;
+        None where the profile sets no annual report duty (the reports are then not applicable)."""
+        value = self.rule("annual_report_unit_due")
+        return str(value) if value else None
+
+    @property
+    def annual_report_bureau_workdays(self) -> int:
+        """Working days after the units' due date by which the bureau reports to the government (mid-January)."""
+        return int(self.rule("annual_report_bureau_workdays", 10))
+
+    @property
+    def annual_report_government_due(self) -> str:
+        """"MM-DD" of the next year by which the government reports to the city (end of January)."""
+        return str(self.rule("annual_report_government_due", "01-31"))
+
+    @property
+    def project_sharing_check(self) -> bool:
+        """Project approval refuses a catalog that collects data the unit can obtain by sharing (one source,
+        base libraries)."""
+        return bool(self.rule("project_sharing_check", False))
 
     def extension_cap(self, step: str) -> int:
         """Working days a clock of `step` may be extended by in total (0 = no extension allowed)."""

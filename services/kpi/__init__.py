@@ -40,7 +40,7 @@ from services.kpi.registry import (
 
 # Import order is the order of the families on the dashboard's tabs (each module registers itself).
 FAMILY_MODULES = ("services.kpi.catalog", "services.kpi.aggregation", "services.kpi.sharing", "services.kpi.corrections",
-                  "services.kpi.opendata", "services.kpi.clocks", "services.kpi.assessment")
+                  "services.kpi.opendata", "services.kpi.projects", "services.kpi.clocks", "services.kpi.assessment")
 for _module in FAMILY_MODULES:
     importlib.import_module(_module)
 

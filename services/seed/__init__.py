@@ -80,6 +80,8 @@ STEP_MODULES = (
     "corrections",  # corrections by units and the public: after "sharing" (reporters are the data's consumers)
     "opendata",  # public open-data requests and this year's open plans: needs units, entries and the calendar
     "assessment",  # last year's assessment published, this year's in the appeal window: reads every KPI above
+    "projects",  # informatization projects and their gate decisions: after "aggregation" (entries' freshness)
+    "reports",  # annual reports where the profile sets the duty: after every step whose figures they freeze
     "history",  # audit history of everything above; always runs last (see seed())
 )
 
@@ -116,12 +118,14 @@ def reset_data() -> None:
 
 
 def seed(scale: str = "demo", *, seed_value: int = 42, reset: bool = False, now: datetime | None = None,
-         progress: Callable[[str], None] | None = None) -> dict[str, int]:
+         progress: Callable[[str], None] | None = None, profile: str | None = None) -> dict[str, int]:
     _load_steps()
     preset = SCALES[scale]
     if reset:
         reset_data()
     ctx = SeedContext(scale=preset, rng=random.Random(seed_value), now=now_utc(now), actor=Actor.system("seed-demo"))
+    if profile:
+        ctx.ids["profile"] = profile  # the calendar step makes it the active profile before any clock starts
     # The audit history describes what every other step created, so it runs last whatever the import order.
     for name, step in sorted(STEPS, key=lambda s: s[0] == "history"):
         if progress:

@@ -19,6 +19,8 @@ AT_ONCE_WORKDAYS = {"longyan": 2}
 def seed_calendar(ctx: SeedContext) -> None:
     result = configuration.ensure_filled(now=ctx.now)
     policy.ensure_active(now=ctx.now)
+    if ctx.ids.get("profile"):  # seed-demo --profile: a deployment of that jurisdiction (annual reports: yunyang)
+        configuration.use_profile(ctx.actor, ctx.ids["profile"], now=ctx.now)
     ctx.counts["calendar_days"] = result["inserted"]
     profile = policy.active_profile()
     at_once = AT_ONCE_WORKDAYS.get(profile.name)

@@ -21,7 +21,20 @@ from itertools import accumulate
 from sqlalchemy import func, select
 from sqlmodel import Session
 
-from models import AuditEvent, AuditHead, CalendarDay, CatalogEntry, Role, ShareRequest, Unit, User, UserRole
+from models import (
+    AnnualReport,
+    AuditEvent,
+    AuditHead,
+    CalendarDay,
+    CatalogEntry,
+    Project,
+    ProjectGateCheck,
+    Role,
+    ShareRequest,
+    Unit,
+    User,
+    UserRole,
+)
 from models.org import UnitKind
 from models.sharing import RequestKind, RequestStatus, Route
 from services.core import audit, bulk
@@ -333,9 +346,47 @@ class History:
 
         return [applied(), answered(), implemented()]
 
+    def governance_streams(self, session: Session) -> list[Iterator[Event]]:
+        """Projects (registered, submitted, decided at a gate) and annual reports (submitted, reviewed)."""
+        start = self._start_utc()
+
+        def unit_events(column, action: str, model) -> Iterator[Event]:
+            q = select(model.id, model.unit_id, column).where(column >= start).order_by(column, model.id)
+            for object_id, unit_id, at in self._stream(session, q):
+                p = self.steward_of_unit.get(unit_id)
+                if p:
+                    yield self._own(at, p, action, str(model.__tablename__), object_id)
+
+        def gates() -> Iterator[Event]:
+            if not self.reviewers:
+                return
+            q = select(ProjectGateCheck.project_id, ProjectGateCheck.gate, ProjectGateCheck.passed,
+                       ProjectGateCheck.checked_at).where(ProjectGateCheck.checked_at >= start) \
+                .order_by(ProjectGateCheck.checked_at, ProjectGateCheck.id)
+            for project_id, gate, passed, at in self._stream(session, q):
+                action = "project.approve" if gate == "approval" else "project.accept"
+                yield self._own(at, self.reviewers[project_id % len(self.reviewers)], action, "project", project_id,
+                                {"passed": bool(passed)})
+
+        def reviewed() -> Iterator[Event]:
+            if not self.reviewers:
+                return
+            q = select(AnnualReport.id, AnnualReport.status, AnnualReport.reviewed_at) \
+                .where(AnnualReport.reviewed_at >= start).order_by(AnnualReport.reviewed_at, AnnualReport.id)
+            for report_id, status, at in self._stream(session, q):
+                yield self._own(at, self.reviewers[report_id % len(self.reviewers)], "report.review", "annual_report",
+                                report_id, {"accepted": status == "accepted"})
+
+        return [unit_events(Project.created_at, "project.register", Project),
+                unit_events(Project.submitted_at, "project.submit", Project), gates(),
+                unit_events(AnnualReport.submitted_at, "report.submit", AnnualReport), reviewed()]
+
     def derived_estimate(self, session: Session) -> int:
         start = self._start_utc()
         n = 0
+        for column in (Project.created_at, Project.submitted_at, ProjectGateCheck.checked_at,
+                       AnnualReport.submitted_at, AnnualReport.reviewed_at):
+            n += session.execute(select(func.count()).where(column >= start)).scalar() or 0
         for column in (CatalogEntry.created_at, CatalogEntry.submitted_at, CatalogEntry.reviewed_at,
                        ShareRequest.submitted_at):
             n += session.execute(select(func.count()).where(column >= start)).scalar() or 0
@@ -394,7 +445,7 @@ def seed_history(ctx: SeedContext) -> None:
         # bureau's answers, form-recorded updates; corrections filed, extended, answered). Their streams belong
         # beside these, with the services' action names, and in derived_estimate so the total stays on budget.
         streams = [history.background(background), *history.catalog_streams(session),
-                   *history.sharing_streams(session)]
+                   *history.sharing_streams(session), *history.governance_streams(session)]
         merged = heapq.merge(*streams, key=lambda e: e[0])
         last_seq, last_hash = head.last_seq, head.last_hash
         written = 0

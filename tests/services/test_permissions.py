@@ -85,4 +85,5 @@ def test_leader_reads_but_never_changes():
     leader = Actor(1, "l", "l", 1, 1, frozenset({"leader"}))
     writable = {a for a in PERMISSIONS if allowed_scope(leader, a) is not None}
     assert writable <= {"inbox.view", "catalog.view", "catalog.export", "share.view", "open.view", "kpi.view",
-                        "kpi.export", "aggregation.view", "correction.view", "assessment.view", "assessment.export"}
+                        "kpi.export", "aggregation.view", "correction.view", "assessment.view", "assessment.export",
+                        "project.view", "report.view"}

@@ -409,6 +409,8 @@ def test_every_mutating_call_checks_permission_first(world):
     from services.corrections import commands as correction_commands
     from services.opendata import commands as opendata_commands
     from services.opendata import plans as opendata_plans
+    from services.projects import commands as project_commands
+    from services.reports import commands as report_commands
     from services.sharing import commands as sharing_commands
 
     nobody = Actor(user_id=world["civil"].user_id + 1000, username="nobody", display_name="nobody",
@@ -416,7 +418,8 @@ def test_every_mutating_call_checks_permission_first(world):
                    region_ids=frozenset({world.regions["city"]}))
     walked = []
     for module in (catalog_commands, quality, sharing_commands, configuration, orgs, users, aggregation_commands,
-                   correction_commands, opendata_commands, opendata_plans, api_clients, assessment_commands):
+                   correction_commands, opendata_commands, opendata_plans, api_clients, assessment_commands,
+                   project_commands, report_commands):
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             if fn.__module__ != module.__name__ or name.startswith("_"):
                 continue
@@ -453,7 +456,8 @@ def test_confirming_maintenance_of_nothing_is_refused(world):
 # --- profiles, retention, transactions ---------------------------------------------------------------------------
 KNOWN_RULES = {"bureau_co_decides", "county_approval", "cross_level_filing", "correction_extension_max",
                "open_applicant_kinds", "log_retention_days", "annual_maintenance", "filing_share_types",
-               "answer_clock_starts", "data_refresh_workdays", "open_grant_by_bureau"}
+               "answer_clock_starts", "data_refresh_workdays", "open_grant_by_bureau", "annual_report_unit_due",
+               "annual_report_bureau_workdays", "annual_report_government_due", "project_sharing_check"}
 
 
 # Values shipped for a workflow that is built after this one reads them (none left: open data reads who may apply).
