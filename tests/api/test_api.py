@@ -228,3 +228,15 @@ def test_an_unexpected_error_is_a_generic_500_with_an_incident_id(api, monkeypat
     body = response.json()
     assert body["incident"] and "secret internals" not in response.text and "Traceback" not in response.text
     assert any(body["incident"] in r.getMessage() for r in caplog.records)
+
+
+def test_the_rate_limit_answers_429_with_retry_after(api):
+    from services.administration.api_clients import ClientInput
+
+    _id, key = api_clients.register_client(api.world["sysadmin"], ClientInput(
+        "限流测试", api.world.units["civil"], ["catalog:read"], rate_limit=2))
+    codes = [api.http.get(f"{V1}/catalog/entries", headers=api.auth(key)).status_code for _ in range(5)]
+    assert codes[0] == 200 and 429 in codes  # (five calls: a minute boundary in between cannot hide the limit)
+    limited = api.http.get(f"{V1}/catalog/entries", headers=api.auth(key, "en"))
+    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert limited.json()["detail"].startswith("Too many calls with this key")
