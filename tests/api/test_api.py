@@ -240,3 +240,19 @@ def test_the_rate_limit_answers_429_with_retry_after(api):
     limited = api.http.get(f"{V1}/catalog/entries", headers=api.auth(key, "en"))
     assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
     assert limited.json()["detail"].startswith("Too many calls with this key")
+
+
+def test_a_change_with_a_stale_version_is_409_and_writes_nothing(api):
+    created = api.http.post(f"{V1}/catalog/entries", headers=api.auth(), json={"entries": [_record("API-0100")]})
+    assert created.status_code == 200, created.text
+    with read_session() as session:
+        entry = session.exec(select(CatalogEntry).where(CatalogEntry.resource_code == "API-0100")).one()
+    seen = api.http.get(f"{V1}/catalog/entries/{entry.id}", headers=api.auth()).json()["version"]
+    changed = api.http.post(f"{V1}/catalog/entries", headers=api.auth(),
+                            json={"entries": [_record("API-0100", name="出入境证件签发信息", version=seen)]})
+    assert changed.status_code == 200 and changed.json()["updated"] == 1
+    stale = api.http.post(f"{V1}/catalog/entries", headers=api.auth(language="en"),
+                          json={"entries": [_record("API-0100", name="又一次修改", version=seen)]})
+    assert stale.status_code == 409 and stale.json()["title"] == "The record was changed by someone else."
+    with read_session() as session:
+        assert session.get(CatalogEntry, entry.id).name == "出入境证件签发信息"
