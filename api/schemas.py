@@ -60,6 +60,8 @@ class EntryRecord(Strict):
     published_on: Text(40) | None = Field(default=None, description="YYYY-MM-DD")
     related_codes: Text(4000) | None = None
     data_items: list[DataItemRecord] = Field(default_factory=list, max_length=2000)
+    version: int | None = Field(default=None, ge=1, le=MAX_ID,
+                                description="for a change: the version you read (GET /catalog/entries/{id}); 409 if stale")
 
 
 class EntriesIn(Strict):

@@ -61,7 +61,7 @@ with right:
     st.subheader(_("Register a client system"))
     units = api_clients.unit_choices()
     with st.form("api_client_new", clear_on_submit=True):
-        name = st.text_input(_("Client system"), max_chars=80)
+        name = st.text_input(_("Client system"), max_chars=api_clients.NAME_MAX)
         unit_id = st.selectbox(_("Unit"), list(units), format_func=lambda u: units[u], index=None,
                                placeholder=_("Choose…"))
         scopes = st.multiselect(_("Scopes"), [s.value for s in ApiScope], format_func=_scope_label,

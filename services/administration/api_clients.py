@@ -35,6 +35,7 @@ from services.core.timeutil import now_utc
 from services.core.uow import read_scope, unit_of_work
 
 KEY_PREFIX = "gdh_"
+NAME_MAX = 36  # "api:" + the name fits the audit log's user column (40) whole
 MAX_RATE_LIMIT = 100_000
 WINDOW = timedelta(minutes=1)
 KEEP_WINDOWS = timedelta(hours=1)  # older count rows of a key are deleted when its next window opens
@@ -101,8 +102,8 @@ def _scopes_text(scopes: list[str]) -> str:
 def client_errors(session: Session, data: ClientInput) -> dict[str, str]:
     errors: dict[str, str] = {}
     name = (data.name or "").strip()
-    if not 2 <= len(name) <= 80:
-        errors["name"] = _("Give a name of 2 to 80 characters.")
+    if not 2 <= len(name) <= NAME_MAX:
+        errors["name"] = _("Give a name of 2 to {n} characters.", n=NAME_MAX)
     elif session.exec(select(ApiClient.id).where(ApiClient.name == name)).first() is not None:
         errors["name"] = _("Another client system already has this name.")
     unit = session.get(Unit, data.unit_id) if data.unit_id else None

@@ -28,7 +28,7 @@ from services.catalog import commands, rules, store
 from services.catalog.rules import DataItemInput, EntryInput, normalise_name
 from services.core import workbook_reader
 from services.core.actor import Actor
-from services.core.errors import PermissionDenied
+from services.core.errors import Conflict, PermissionDenied
 from services.core.i18n import gettext as _
 from services.core.permissions import Scope
 from services.core.settings import DATA_DIR
@@ -438,7 +438,7 @@ def import_records(actor: Actor, records: list[dict[str, Any]], *, dry_run: bool
                    now: datetime | None = None) -> tuple[ImportReport, list[RecordProblem]]:
     """The spreadsheet import for records a client system sends (the system interface): each record holds the
     entry sheet's columns by key (enumerations by code or name, units by their credit code; the providing unit
-    defaults to the caller's) and its `data_items`. The same checks and the same all-or-nothing write as a
+    defaults to the caller's), its `data_items` and optionally the `version` read before changing it. The same checks and the same all-or-nothing write as a
     workbook; problems are located by record and field instead of sheet, row and column."""
     s = spec()
     entry_columns = dict(s["entry_headers"])
@@ -459,7 +459,9 @@ def import_records(actor: Actor, records: list[dict[str, Any]], *, dry_run: bool
             parsed.items.append(SheetRow(row, {"resource_code": values.get("resource_code"),
                                                **{key: item.get(key) for key in ITEM_KEYS}}))
     parsed.rows_read = {s["entry_sheet"]: len(parsed.entries), s["item_sheet"]: len(parsed.items)}
-    report = _import(actor, lambda: parsed, dry_run=dry_run, submit=submit, progress=None, now=now)
+    versions = {str(r.get("resource_code") or "").strip(): int(r["version"]) for r in records
+                if r.get("version") is not None}
+    report = _import(actor, lambda: parsed, dry_run=dry_run, submit=submit, progress=None, now=now, versions=versions)
     entry_keys = {header: key for key, header in s["entry_headers"].items()}
     item_keys = {header: key for key, header in s["item_headers"].items()}
     located = []
@@ -474,7 +476,9 @@ def import_records(actor: Actor, records: list[dict[str, Any]], *, dry_run: bool
 
 
 def _import(actor: Actor, parse: Callable[[], ParsedWorkbook], *, dry_run: bool, submit: bool,
-            progress: Progress | None, now: datetime | None) -> ImportReport:
+            progress: Progress | None, now: datetime | None, versions: dict[str, int] | None = None) -> ImportReport:
+    """`versions` (resource code → the version the caller read) refuses the whole import with Conflict when one of
+    those entries changed since (the interface's optimistic lock; the spreadsheet has no versions)."""
     now = now_utc(now)
     report = ImportReport(dry_run=dry_run)
     with unit_of_work(actor, now) as uow:
@@ -504,6 +508,8 @@ def _import(actor: Actor, parse: Callable[[], ParsedWorkbook], *, dry_run: bool,
         created_ids = _insert_new(uow.session, actor, plan.new, now)
         for entry_id, data in plan.changed:
             entry = uow.session.get(CatalogEntry, entry_id, with_for_update=True)
+            if versions and data.resource_code in versions and entry.version != versions[data.resource_code]:
+                raise Conflict()
             if entry.status == EntryStatus.PUBLISHED:
                 entry.change_kind = ChangeKind.CHANGE
                 entry.status = EntryStatus.DRAFT

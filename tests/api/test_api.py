@@ -228,3 +228,31 @@ def test_an_unexpected_error_is_a_generic_500_with_an_incident_id(api, monkeypat
     body = response.json()
     assert body["incident"] and "secret internals" not in response.text and "Traceback" not in response.text
     assert any(body["incident"] in r.getMessage() for r in caplog.records)
+
+
+def test_the_rate_limit_answers_429_with_retry_after(api):
+    from services.administration.api_clients import ClientInput
+
+    _id, key = api_clients.register_client(api.world["sysadmin"], ClientInput(
+        "限流测试", api.world.units["civil"], ["catalog:read"], rate_limit=2))
+    codes = [api.http.get(f"{V1}/catalog/entries", headers=api.auth(key)).status_code for _ in range(5)]
+    assert codes[0] == 200 and 429 in codes  # (five calls: a minute boundary in between cannot hide the limit)
+    limited = api.http.get(f"{V1}/catalog/entries", headers=api.auth(key, "en"))
+    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert limited.json()["detail"].startswith("Too many calls with this key")
+
+
+def test_a_change_with_a_stale_version_is_409_and_writes_nothing(api):
+    created = api.http.post(f"{V1}/catalog/entries", headers=api.auth(), json={"entries": [_record("API-0100")]})
+    assert created.status_code == 200, created.text
+    with read_session() as session:
+        entry = session.exec(select(CatalogEntry).where(CatalogEntry.resource_code == "API-0100")).one()
+    seen = api.http.get(f"{V1}/catalog/entries/{entry.id}", headers=api.auth()).json()["version"]
+    changed = api.http.post(f"{V1}/catalog/entries", headers=api.auth(),
+                            json={"entries": [_record("API-0100", name="出入境证件签发信息", version=seen)]})
+    assert changed.status_code == 200 and changed.json()["updated"] == 1
+    stale = api.http.post(f"{V1}/catalog/entries", headers=api.auth(language="en"),
+                          json={"entries": [_record("API-0100", name="又一次修改", version=seen)]})
+    assert stale.status_code == 409 and stale.json()["title"] == "The record was changed by someone else."
+    with read_session() as session:
+        assert session.get(CatalogEntry, entry.id).name == "出入境证件签发信息"
