@@ -72,7 +72,9 @@ def test_the_assessment_runs_from_scheme_to_publication(world):
     police = res.cards[w.units["police"]]
     assert police.indicators["ded.deadlines"].occurrences == 1
     assert police.indicators["ded.untrue"].points == 2
-    assert police.indicators["ded.projects"].status == "not_measured"  # no "projects" KPI family here
+    # the informatization-projects KPI family counts failed acceptances: none for this unit
+    assert police.indicators["ded.projects"].status != "not_measured"
+    assert police.indicators["ded.projects"].occurrences == 0
     # nothing fell due for anyone: automatic indicators full marks (85); manual 4 of 5/5/5, 4 of 4, 3 of 3 (12);
     # one missed deadline × 0.5 and two untrue entries × 1 taken off
     assert police.total == 85 + 12 - 0.5 - 2

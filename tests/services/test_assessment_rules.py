@@ -140,7 +140,7 @@ def test_the_shipped_scheme_parses_and_adds_up_to_100_points():
                                                                               "refused_corrections"))
     assert scheme.positive_points == 100
     assert {d.code for d in scheme.dimensions} >= {"org", "catalog", "aggregation", "sharing", "quality", "open"}
-    assert scheme.indicator("ded.projects").kpi_key == "projects.failed_acceptance"
+    assert scheme.indicator("ded.projects").kpi_key == "projects.acceptance_failed"
 
 
 def test_a_broken_scheme_names_each_problem():
