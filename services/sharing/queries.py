@@ -29,6 +29,7 @@ from models.sharing import (
     ShareRequest,
     UsageReport,
 )
+from services.core import search
 from services.core.actor import Actor
 from services.core.errors import NotFound, PermissionDenied
 from services.core.i18n import gettext as _
@@ -113,8 +114,8 @@ def _conditions(actor: Actor, scope: Scope, flt: RequestFilter, today: date) -> 
     if flt.region_id:
         conditions.append(or_(ShareRequest.requester_region_id == flt.region_id,
                               ShareRequest.provider_region_id == flt.region_id))
-    if flt.code and flt.code.strip():
-        conditions.append(ShareRequest.code.like(f"%{flt.code.strip().upper()}%"))  # type: ignore[attr-defined]
+    if search.clean(flt.code):  # typed text, never a LIKE pattern; any case
+        conditions.append(search.contains(ShareRequest.code, flt.code))
     if flt.cross_level_only:
         conditions.append(ShareRequest.cross_level.is_(True))  # type: ignore[attr-defined]
     if flt.submitted_from:

@@ -240,8 +240,9 @@ def proxied(tmp_path):
 def _save_draft(page) -> None:
     base = page.url.split("?")[0].rsplit("/", 1)[0]
     page.goto(f"{base}/catalog-entry")
-    page.get_by_label("资源名称").wait_for()
-    page.get_by_label("资源名称").fill(DRAFT_NAME)
+    name = page.get_by_role("textbox", name="资源名称")
+    name.wait_for()
+    name.fill(DRAFT_NAME)
     page.get_by_role("button", name="保存草稿").click()
     settle(page)
 

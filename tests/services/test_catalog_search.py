@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from services import catalog
@@ -89,3 +91,23 @@ def test_wildcards_and_nul_bytes_in_search_boxes_are_plain_text(world):
         assert users.list_users(world["sysadmin"], search=text).empty
         assert orgs.list_units(search=text).empty
     assert len(users.list_users(world["sysadmin"], search="COUNTY_POLICE")) == 1  # case-insensitive on both backends
+
+
+def test_the_share_request_code_box_is_text_not_a_pattern(world):
+    """The request-code filter of the request lists (all requests, incoming, mine): `%` and `_` match themselves,
+    a NUL byte finds nothing instead of failing on PostgreSQL, and the code matches whatever its case."""
+    from services import sharing
+    from services.sharing import queries as sharing_queries
+    from tests.services.sharing_fixtures import application, at, entry, item_ids
+
+    entry_id = entry(world)
+    request_id = sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)), now=at(date(2025, 9, 30)))
+    code = sharing_queries.get_request(world["reviewer"], request_id).code
+
+    def found(text: str) -> int:
+        return sharing_queries.list_requests(world["reviewer"], sharing_queries.RequestFilter(code=text))[1]
+
+    assert found(code) == 1 and found(code.lower()) == 1 and found(code[-4:]) == 1
+    for text in ("%", "_", "%_%", "\\", "a\x00b"):
+        assert found(text) == 0, text
+    assert found("\x00") == 1  # nothing left to look for: the unfiltered list, not a database error
