@@ -215,6 +215,21 @@ def test_reminders_reach_every_party_that_must_act(world):
             world["approver"].user_id} <= overdue
 
 
+def test_reminders_follow_the_sharing_rules_route_parties(world, monkeypatch):
+    """Who is reminded besides the provider is read from the one rule, sharing.rules.ROUTE_PARTIES: a route
+    whose parties change there changes the reminders too (the reminders do not restate the routes)."""
+    from models.sharing import Party
+    from services.sharing import rules as sharing_rules
+
+    use(world, "longyan")
+    entry_id = entry(world)
+    sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)), now=at(DAY))  # bureau + provider
+    monkeypatch.setitem(sharing_rules.ROUTE_PARTIES, Route.BUREAU_CO, frozenset({Party.PROVIDER}))
+    reminders.refresh(now=at(date(2025, 3, 20)))
+    overdue = {n.user_id for n in _notifications(kind="overdue")}
+    assert world["police"].user_id in overdue and world["reviewer"].user_id not in overdue
+
+
 def test_least_authorisation_covers_the_share_method(world):
     """Longyan §13 (no bulk export): an approval may narrow the method (online browsing < interface < file
     download), never widen it; direct access uses the entry's declared method."""
