@@ -65,6 +65,7 @@ STEP_LABELS = {
     ClockStep.OPEN_DEMAND_ANSWER: N_("Answer to an open-data demand"),
     ClockStep.OPEN_APPLICATION_ANSWER: N_("Answer to a conditional-open application"),
     ClockStep.OPEN_GRANT: N_("Bureau's grant of authorised-open access"),
+    ClockStep.SHARE_APPLICATION_FORM: N_("Receipt of the written application form"),
 }
 
 RULE_LABELS = {
