@@ -319,3 +319,18 @@ def test_history_tells_the_aggregation_correction_and_open_data_story_with_the_s
                for name, uid, detail in public)  # nothing personal about the applicant
     with read_session() as session:
         assert audit.verify(session).ok
+
+
+
+def test_steps_run_in_the_declared_order_whatever_the_import_order(db, monkeypatch):
+    """A step module imported early (the history step imports the aggregation step's constants; a test may import
+    any step) registers early; seed() still runs the steps in STEP_MODULES order, the history last."""
+    from services import seed as seed_module
+
+    seed_module._load_steps()
+    shuffled = list(reversed(seed_module.STEPS))
+    monkeypatch.setattr(seed_module, "STEPS", shuffled)
+    ran: list[str] = []
+    seed("demo", seed_value=42, now=NOW, progress=ran.append)
+    assert ran == [n for n in ("calendar", "orgs", "catalog", "sharing", "aggregation", "corrections", "opendata",
+                               "history") if n in ran] and ran[-1] == "history" and len(ran) >= 8
