@@ -266,7 +266,8 @@ def test_shanghai_answer_clock_counts_from_receipt_of_the_written_application(wo
     use(world, "shanghai")
     entry_id = entry(world)
     request_id = sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)), now=at(date(2025, 9, 26)))
-    assert open_clock(request_id) is None  # no clock before the signed form arrives
+    waiting = open_clock(request_id)  # no answer deadline before the signed form arrives: its age is tracked
+    assert waiting.step == "share_application_form" and waiting.due_on is None
     with pytest.raises(ValidationError):
         sharing.record_application_received(world["police"], request_id, date(2025, 10, 31), now=at(date(2025, 10, 9)))
     sharing.record_application_received(world["police"], request_id, date(2025, 9, 30), now=at(date(2025, 10, 9)))
