@@ -28,6 +28,7 @@ class ClockStep(StrEnum):
     CATALOG_UPDATE = "catalog_update"  # unit submits a change after a trigger
     CATALOG_REVIEW = "catalog_review"  # bureau reviews a submission
     SHARE_ANSWER = "share_answer"  # provider (and co-deciders) answer a conditional request
+    SHARE_APPLICATION_FORM = "share_application_form"  # Shanghai §14: the signed written form is awaited (age only)
     SHARE_IMPLEMENT = "share_implement"  # provider implements an approved request
     UNCATALOGUED_CONFIRM = "uncatalogued_confirm"  # provider confirms a request for data not in the catalog
     SHARE_CATALOG = "share_catalog"  # provider catalogs confirmed data until the entry is published

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -19,6 +20,8 @@ def data_table(df: pd.DataFrame, columns: Mapping[str, str], *, key: str, column
     for name in shown.columns:  # empty text cells show as blank, not "None"
         if shown[name].dtype == object:
             shown[name] = shown[name].where(shown[name].notna(), "")
+            # A date column with blanks (a deadline some rows do not have) is text: Arrow cannot mix the two.
+            shown[name] = shown[name].map(lambda v: v.isoformat() if type(v) is date else v)
     shown = shown.rename(columns={k: _(v) for k, v in columns.items()})
     config = {_(columns[k]): v for k, v in (column_config or {}).items() if k in columns}
     if not selectable:

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 11:40:29.981807
+Create Date: 2026-11-28 12:03:31.575636
 """
 from collections.abc import Sequence
 

@@ -74,6 +74,7 @@ STEP_LABELS = {
     ClockStep.PROJECT_ACCEPTANCE: N_("Acceptance of an informatization project"),
     ClockStep.ANNUAL_REPORT_UNIT: N_("Annual data-management report of a unit"),
     ClockStep.ANNUAL_REPORT_BUREAU: N_("Annual data-management report of the bureau"),
+    ClockStep.SHARE_APPLICATION_FORM: N_("Receipt of the written application form"),
 }
 
 RULE_LABELS = {

@@ -6,6 +6,7 @@ is idempotent (one notification per clock, kind and user) and runs once a day at
 
 from __future__ import annotations
 
+import importlib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -20,14 +21,10 @@ from models import (
     OpenPlan,
     OpenPlanItem,
     PolicySetting,
-    ShareRequest,
     SlaClock,
-    Unit,
     User,
     UserRole,
 )
-from models.clock import CaseKind, ClockStep
-from models.sharing import Party, Route, ShareDecision
 from models.user import Role
 from services.core import audit, day_marker
 from services.core.actor import Actor
@@ -110,46 +107,19 @@ def _recipients(session: Session, unit_ids: set[int]) -> dict[int, list[int]]:
     return by_unit
 
 
-def _route_parties(session: Session, due) -> dict[int, list[int]]:
-    """Share requests decided together (RULES §4): besides the provider, the county approvers of the provider's
-    county (county route) and the reviewers of the provider's competent bureau (bureau route) must act on the
-    answer, so they are reminded too. Returns clock id -> extra user ids."""
-    request_clocks = {c.case_id: c.id for c, _r in due
-                      if c.case_kind == CaseKind.SHARE_REQUEST and c.step == ClockStep.SHARE_ANSWER}
-    if not request_clocks:
-        return {}
-    routes = session.exec(select(ShareRequest.id, ShareRequest.route, ShareRequest.provider_region_id,
-                                 ShareRequest.bureau_unit_id)
-                          .where(ShareRequest.id.in_(list(request_clocks)),  # type: ignore[union-attr]
-                                 ShareRequest.route.in_([Route.COUNTY, Route.BUREAU_CO]))).all()  # type: ignore[attr-defined]
-    # A party that already answered the current round has nothing left to do on it.
-    answered = set(session.exec(
-        select(ShareDecision.request_id, ShareDecision.party)
-        .join(ShareRequest, (ShareRequest.id == ShareDecision.request_id)
-              & (ShareRequest.resubmissions == ShareDecision.round))
-        .where(ShareDecision.request_id.in_([r[0] for r in routes] or [-1]))).all())  # type: ignore[attr-defined]
-    regions = {r for _i, route, r, _b in routes if route == Route.COUNTY and r is not None}
-    bureaus = {b for _i, route, _r, b in routes if route == Route.BUREAU_CO and b is not None}
-    approvers: dict[int, list[int]] = {}
-    reviewers: dict[int, list[int]] = {}
-    if regions:
-        for region_id, user_id in session.exec(
-                select(Unit.region_id, User.id).join(User, User.unit_id == Unit.id)
-                .join(UserRole, UserRole.user_id == User.id)
-                .where(Unit.region_id.in_(regions), User.is_active, UserRole.role == Role.COUNTY_APPROVER)).all():  # type: ignore[attr-defined]
-            approvers.setdefault(region_id, []).append(user_id)
-    if bureaus:
-        for unit_id, user_id in session.exec(
-                select(User.unit_id, User.id).join(UserRole, UserRole.user_id == User.id)
-                .where(User.unit_id.in_(bureaus), User.is_active, UserRole.role == Role.BUREAU_REVIEWER)).all():  # type: ignore[attr-defined]
-            reviewers.setdefault(unit_id, []).append(user_id)
+# Besides the responsible unit, a workflow may name other people who must act on a clock (Longyan §12: a share
+# request's co-deciders). Each is "module:function", called as fn(session, clocks) -> {clock id: [user ids]}; the
+# rule stays in its workflow (the sharing rules' route parties) and this module imports nothing above it.
+EXTRA_RECIPIENTS = ("services.sharing.queries:reminder_parties",)
+
+
+def _extra_recipients(session: Session, due) -> dict[int, list[int]]:
+    clocks_due = [c for c, _r in due]
     extra: dict[int, list[int]] = {}
-    for request_id, route, region_id, bureau_id in routes:
-        party = Party.COUNTY if route == Route.COUNTY else Party.BUREAU
-        if (request_id, party) in answered:
-            continue
-        users = approvers.get(region_id, []) if route == Route.COUNTY else reviewers.get(bureau_id, [])
-        extra[request_clocks[request_id]] = users
+    for target in EXTRA_RECIPIENTS:
+        module, _sep, name = target.partition(":")
+        for clock_id, users in getattr(importlib.import_module(module), name)(session, clocks_due).items():
+            extra.setdefault(clock_id, []).extend(users)
     return extra
 
 
@@ -167,7 +137,7 @@ def _refresh_in(session: Session, now: datetime | None) -> RefreshResult:
     due = _due_clocks(session, today)
     result.clocks = len(due)
     recipients = _recipients(session, {c.responsible_unit_id for c, _r in due if c.responsible_unit_id})
-    parties = _route_parties(session, due)
+    parties = _extra_recipients(session, due)
     clock_ids = [c.id for c, _r in due]
     existing = set()
     for start in range(0, len(clock_ids), 1000):

@@ -66,6 +66,7 @@ class Status(StrEnum):
     AMBER = "amber"
     RED = "red"
     NONE = "none"  # no value (nothing to measure) or no target
+    NOT_APPLICABLE = "not_applicable"  # the rules in force impose no such duty (KpiDefinition.applies_if)
 
 
 def status_of(kpi: KpiDefinition, value: float | None, target: float | None,
@@ -169,6 +170,15 @@ def target_table(session: Session) -> dict[tuple[str, int | None], float]:
     return {(t.kpi_key, t.region_id): t.value for t in session.exec(select(KpiTarget)).all()}
 
 
+def applies(kpi: KpiDefinition) -> bool:
+    """False when the active profile does not impose the duty the KPI measures (no target then)."""
+    if kpi.applies_if is None:
+        return True
+    from services.deadlines import policy
+
+    return bool(getattr(policy.active_profile(), kpi.applies_if))
+
+
 def resolve_target(kpi: KpiDefinition, targets: dict[tuple[str, int | None], float],
                    region_id: int | None) -> float | None:
     """The region's own target, else the jurisdiction's, else the KPI's default."""
@@ -203,9 +213,12 @@ def compute(actor: Actor, period: Period, *, region_id: int | None = None, unit_
             before_row = family_rows(session, family, previous, Grain.TOTAL).get(None, {})
             for kpi in family.kpis:
                 value, target = kpi.value(now_row), resolve_target(kpi, targets, region_id)
+                status = status_of(kpi, value, target, settings)
+                if not applies(kpi):
+                    target, status = None, Status.NOT_APPLICABLE
                 results.append(KpiResult(
                     kpi.key, kpi.family, kpi.title, kpi.unit, kpi.direction, value, kpi.value(before_row), target,
-                    status_of(kpi, value, target, settings), kpi.description, kpi.drill, dict(kpi.drill_filter)))
+                    status, kpi.description, kpi.drill, dict(kpi.drill_filter)))
         return results
 
 

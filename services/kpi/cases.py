@@ -66,6 +66,7 @@ STEP_TITLES = {
     ClockStep.OPEN_DEMAND_ANSWER: N_("Answer the open-data demand"),
     ClockStep.OPEN_APPLICATION_ANSWER: N_("Answer the open-data application"),
     ClockStep.OPEN_GRANT: N_("Grant the authorised-open access"),
+    ClockStep.SHARE_APPLICATION_FORM: N_("Receive the written application form"),
 }
 
 

@@ -135,6 +135,6 @@ FAMILY = register_family(KpiFamily(
                       Direction.HIGHER, 90.0, "maintained", "published",
                       description=N_("Published entries reviewed or confirmed in the twelve months ending at the "
                                      "end of the period, divided by all published entries."),
-                      drill="units"),
+                      drill="units", applies_if="annual_maintenance"),
     ),
 ))

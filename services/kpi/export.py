@@ -20,7 +20,7 @@ from services.kpi.series import catalog_funnel, monthly_requests, overdue_by_uni
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 STATUS_TITLES = {"green": N_("On target"), "amber": N_("Near target"), "red": N_("Off target"),
-                 "none": N_("No target")}
+                 "none": N_("No target"), "not_applicable": N_("Not applicable")}
 UNIT_TITLES = {KpiUnit.PERCENT: N_("Percent"), KpiUnit.COUNT: N_("Count"), KpiUnit.DAYS: N_("Working days")}
 
 

@@ -98,6 +98,9 @@ class KpiDefinition:
     drill: str | None = None
     drill_filter: Mapping[str, str] = field(default_factory=dict)
     family: str = ""  # filled in by register_family
+    # A duty only some regulations impose: the name of the Profile property (a flag) that imposes it. Under a
+    # profile without the duty the KPI has no target and reads "not applicable" (Shanghai §10's yearly maintenance).
+    applies_if: str | None = None
 
     def value(self, row: Mapping[str, float | int | None]) -> float | None:
         numerator = row.get(self.numerator)

@@ -126,8 +126,13 @@ def seed(scale: str = "demo", *, seed_value: int = 42, reset: bool = False, now:
     ctx = SeedContext(scale=preset, rng=random.Random(seed_value), now=now_utc(now), actor=Actor.system("seed-demo"))
     if profile:
         ctx.ids["profile"] = profile  # the calendar step makes it the active profile before any clock starts
-    # The audit history describes what every other step created, so it runs last whatever the import order.
-    for name, step in sorted(STEPS, key=lambda s: s[0] == "history"):
+    # Steps run in STEP_MODULES order whatever the import order (a module imported early — by a test or by
+    # another step — registers early); the audit history, which describes what every other step created, last.
+    def order(item: tuple[str, SeedStep]) -> tuple[bool, int]:
+        module = item[1].__module__.rsplit(".", 1)[-1]
+        return item[0] == "history", STEP_MODULES.index(module) if module in STEP_MODULES else len(STEP_MODULES)
+
+    for name, step in sorted(STEPS, key=order):
         if progress:
             progress(name)
         step(ctx)

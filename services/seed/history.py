@@ -1,8 +1,10 @@
 """Seed step (registered last): two years of believable audit history, hash-chained onto the existing chain.
 
 The events tell the same story as the rows the earlier steps wrote: each catalog entry's creation, submission
-and review, each share request's application, decision and implementation (read from those tables, at their
-own timestamps), plus what people do every working day around them — sign-ins and sign-outs (idle
+and review, each share request's application, decision and implementation, each aggregation registration, filing
+and the bureau's answer and each update recorded on the form, each correction filed, extended and answered, each
+public open-data request, assignment, answer and grant and each open plan filed (read from those tables, at their
+own timestamps, with the services' action names), plus what people do every working day around them — sign-ins and sign-outs (idle
 time-outs included), mistyped passwords and the odd lock-out, exports, account administration and audit-log
 checks. Fewer events on weekends, around 春节 and 国庆, more towards the end of the year; the volume grows over
 the two years as units adopt the platform. Everything is drawn from `ctx.rng`, merged in time order, chained
@@ -27,6 +29,8 @@ from models import (
     AuditHead,
     CalendarDay,
     CatalogEntry,
+    OpenPlan,
+    OpenRequest,
     Project,
     ProjectGateCheck,
     Role,
@@ -35,13 +39,18 @@ from models import (
     User,
     UserRole,
 )
+from models.aggregation import AggregationRegistration, DataUpdate, FilingStatus, RegistrationState
+from models.correction import Correction, CorrectionOrigin
+from models.opendata import OpenRequestStatus
 from models.org import UnitKind
 from models.sharing import RequestKind, RequestStatus, Route
 from services.core import audit, bulk
 from services.core.audit import GENESIS, event_hash
 from services.core.settings import get_settings
 from services.core.timeutil import local_date, tz
+from services.corrections.commands import PUBLIC_ACTOR as PUBLIC_PORTAL
 from services.seed import SeedContext, register
+from services.seed.aggregation import MANUAL_SOURCE  # updates typed on the form by a person
 
 HISTORY_DAYS = 730  # the demo story covers two years
 BATCH = 20_000
@@ -108,6 +117,8 @@ class History:
         self.unit_region = unit_region
         self.approver_of_region = {unit_region[p.unit_id]: p for p in self.by_role.get(Role.COUNTY_APPROVER, [])}
         self.reviewers = self.by_role.get(Role.BUREAU_REVIEWER, [])
+        roots = session.execute(select(Unit.id).where(Unit.kind == UnitKind.BUREAU).order_by(Unit.id)).scalars().all()
+        self.bureau_unit = roots[0] if roots else None  # the bureau that receives open-data demands
         self.entries_per_unit = dict(session.execute(
             select(CatalogEntry.provider_unit_id, func.count()).group_by(CatalogEntry.provider_unit_id)).all())
         self.county_egov_units = {uid for uid, kind in session.execute(select(Unit.id, Unit.kind)).all()
@@ -380,6 +391,191 @@ class History:
         return [unit_events(Project.created_at, "project.register", Project),
                 unit_events(Project.submitted_at, "project.submit", Project), gates(),
                 unit_events(AnnualReport.submitted_at, "report.submit", AnnualReport), reviewed()]
+    def person(self, user_id: int | None) -> Person | None:
+        if not hasattr(self, "_by_id"):
+            self._by_id = {p.user_id: p for p in self.people}
+        return self._by_id.get(user_id) if user_id is not None else None
+
+    def _reviewer(self, key: int) -> Person | None:
+        return self.reviewers[key % len(self.reviewers)] if self.reviewers else None
+
+    @staticmethod
+    def _system(t: datetime, username: str, roles: str, action: str, object_type: str, object_id: object,
+                detail: dict | None) -> Event:
+        """An event without a signed-in user: the public portal (corrections: system actor `public-portal`;
+        open data: the anonymous `public` actor without roles)."""
+        return (t, None, username, roles, None, action, object_type, str(object_id), "success", _detail(detail))
+
+    @staticmethod
+    def _on_day(rows: Iterable[tuple], tz_, hour: int = 10) -> Iterator[tuple[datetime, tuple]]:
+        """Rows ordered by a date column (first field): a moment on that day, one second apart within the day, so
+        the stream stays in time order."""
+        last, i = None, 0
+        for row in rows:
+            i = i + 1 if row[0] == last else 0
+            last = row[0]
+            yield (datetime.combine(row[0], time(hour), tzinfo=tz_) + timedelta(seconds=i)).astimezone(UTC), row
+
+    def aggregation_streams(self, session: Session) -> list[Iterator[Event]]:
+        start = self._start_utc()
+        codes = CatalogEntry.resource_code
+
+        def registered() -> Iterator[Event]:
+            q = select(AggregationRegistration.created_at, AggregationRegistration.unit_id, codes,
+                       AggregationRegistration.state, AggregationRegistration.mode,
+                       AggregationRegistration.source_system, AggregationRegistration.reason) \
+                .join(CatalogEntry, CatalogEntry.id == AggregationRegistration.entry_id) \
+                .where(AggregationRegistration.created_at >= start) \
+                .order_by(AggregationRegistration.created_at, AggregationRegistration.id)
+            for at, unit_id, code, state, mode, system, reason in self._stream(session, q):
+                p = self.steward_of_unit.get(unit_id)
+                if p is None:
+                    continue
+                if state == RegistrationState.NOT_POSSIBLE:
+                    yield self._own(at, p, "aggregation.file_not_possible", "catalog_entry", code,
+                                    {"reason": (reason or "")[:200]})
+                else:
+                    yield self._own(at, p, "aggregation.register", "catalog_entry", code,
+                                    {"mode": mode, "source_system": system, "from": None, "to": "active"})
+
+        def suspended() -> Iterator[Event]:
+            q = select(AggregationRegistration.updated_at, AggregationRegistration.unit_id, codes,
+                       AggregationRegistration.reason) \
+                .join(CatalogEntry, CatalogEntry.id == AggregationRegistration.entry_id) \
+                .where(AggregationRegistration.state == RegistrationState.SUSPENDED,
+                       AggregationRegistration.updated_at >= start) \
+                .order_by(AggregationRegistration.updated_at, AggregationRegistration.id)
+            for at, unit_id, code, reason in self._stream(session, q):
+                p = self.steward_of_unit.get(unit_id)
+                if p:
+                    yield self._own(at, p, "aggregation.suspend", "catalog_entry", code, {"reason": (reason or "")[:200]})
+
+        def filings() -> Iterator[Event]:
+            q = select(AggregationRegistration.filing_decided_at, AggregationRegistration.filing_decided_by, codes,
+                       AggregationRegistration.filing_status, AggregationRegistration.filing_note,
+                       AggregationRegistration.id) \
+                .join(CatalogEntry, CatalogEntry.id == AggregationRegistration.entry_id) \
+                .where(AggregationRegistration.filing_decided_at >= start) \
+                .order_by(AggregationRegistration.filing_decided_at, AggregationRegistration.id)
+            for at, by, code, status, note, reg_id in self._stream(session, q):
+                p = self.person(by) or self._reviewer(reg_id)
+                if p:
+                    yield self._own(at, p, "aggregation.decide_filing", "catalog_entry", code,
+                                    {"acknowledged": status == FilingStatus.ACKNOWLEDGED, "note": (note or "")[:200]})
+
+        def updates() -> Iterator[Event]:
+            # Updates typed on the form (manual upload); exchange-platform systems write theirs without a person.
+            q = select(DataUpdate.created_at, DataUpdate.recorded_by, codes, DataUpdate.updated_at,
+                       DataUpdate.record_count, DataUpdate.added, DataUpdate.changed, DataUpdate.deleted) \
+                .join(CatalogEntry, CatalogEntry.id == DataUpdate.entry_id) \
+                .where(DataUpdate.created_at >= start, DataUpdate.source == MANUAL_SOURCE,
+                       DataUpdate.recorded_by.is_not(None)) \
+                .order_by(DataUpdate.created_at, DataUpdate.id)  # type: ignore[union-attr]
+            for at, by, code, updated_at, records, added, changed, deleted in self._stream(session, q):
+                p = self.person(by)
+                if p:
+                    yield self._own(at, p, "aggregation.record_update", "catalog_entry", code,
+                                    {"updated_on": local_date(updated_at), "records": records, "added": added,
+                                     "changed": changed, "deleted": deleted})
+
+        return [registered(), suspended(), filings(), updates()]
+
+    def correction_streams(self, session: Session) -> list[Iterator[Event]]:
+        start = self._start_utc()
+
+        def filed() -> Iterator[Event]:
+            q = select(Correction.created_at, Correction.origin, Correction.created_by, Correction.reporter_unit_id,
+                       Correction.code, CatalogEntry.resource_code) \
+                .join(CatalogEntry, CatalogEntry.id == Correction.entry_id) \
+                .where(Correction.created_at >= start).order_by(Correction.created_at, Correction.id)
+            for at, origin, by, reporter, code, entry in self._stream(session, q):
+                if origin == CorrectionOrigin.PUBLIC:
+                    yield self._system(at, PUBLIC_PORTAL, "system", "correction.file_public", "correction", code,
+                                       {"entry": entry, "evidence": 0, "resident_id_given": None})
+                    continue
+                p = self.person(by) or self.steward_of_unit.get(reporter)
+                if p:
+                    yield self._own(at, p, "correction.file", "correction", code, {"entry": entry, "evidence": 0})
+
+        def extended() -> Iterator[Event]:
+            q = select(Correction.extension_approved_on, Correction.provider_unit_id, Correction.code,
+                       Correction.extension_days, Correction.extension_approver) \
+                .where(Correction.extension_approved_on >= self.start_day) \
+                .order_by(Correction.extension_approved_on, Correction.id)
+            for at, (_day, unit_id, code, days, approver) in self._on_day(self._stream(session, q), self.tz):
+                p = self.steward_of_unit.get(unit_id)
+                if p:
+                    yield self._own(at, p, "correction.extend", "correction", code,
+                                    {"workdays": days, "approver": approver, "approved_on": _day})
+
+        def answered() -> Iterator[Event]:
+            q = select(Correction.answered_at, Correction.answered_by, Correction.provider_unit_id, Correction.code,
+                       Correction.status) \
+                .where(Correction.answered_at >= start).order_by(Correction.answered_at, Correction.id)
+            for at, by, unit_id, code, status in self._stream(session, q):
+                p = self.person(by) or self.steward_of_unit.get(unit_id)
+                if p:
+                    yield self._own(at, p, "correction.answer", "correction", code, {"outcome": status})
+
+        return [filed(), extended(), answered()]
+
+    def opendata_streams(self, session: Session) -> list[Iterator[Event]]:
+        start = self._start_utc()
+
+        def submitted() -> Iterator[Event]:
+            q = select(OpenRequest.submitted_at, OpenRequest.id, OpenRequest.code, OpenRequest.kind,
+                       OpenRequest.applicant_kind, OpenRequest.entry_id, OpenRequest.unit_id, OpenRequest.assigned_at) \
+                .where(OpenRequest.submitted_at >= start).order_by(OpenRequest.submitted_at, OpenRequest.id)
+            for at, rid, code, kind, applicant, entry_id, unit_id, assigned in self._stream(session, q):
+                # A demand reaches the bureau first; where it was assigned, the unit it went to holds it now.
+                unit = self.bureau_unit if assigned and self.bureau_unit else unit_id
+                yield self._system(at, "public", "", "open.submit", "open_request", rid,
+                                   {"code": code, "kind": kind, "applicant_kind": applicant, "unit_id": unit,
+                                    "entry_id": entry_id})
+
+        def assigned() -> Iterator[Event]:
+            q = select(OpenRequest.assigned_at, OpenRequest.id, OpenRequest.code, OpenRequest.unit_id) \
+                .where(OpenRequest.assigned_at >= start).order_by(OpenRequest.assigned_at, OpenRequest.id)
+            for at, rid, code, unit_id in self._stream(session, q):
+                p = self._reviewer(rid)
+                if p:
+                    yield self._own(at, p, "open.assign", "open_request", rid,
+                                    {"code": code, "from_unit_id": self.bureau_unit, "to_unit_id": unit_id})
+
+        def unit_agreed() -> Iterator[Event]:
+            q = select(OpenRequest.unit_agreed_at, OpenRequest.id, OpenRequest.code, OpenRequest.unit_id) \
+                .where(OpenRequest.unit_agreed_at >= start).order_by(OpenRequest.unit_agreed_at, OpenRequest.id)
+            for at, rid, code, unit_id in self._stream(session, q):
+                p = self.steward_of_unit.get(unit_id) or self._reviewer(rid)
+                if p:
+                    yield self._own(at, p, "open.unit_agree", "open_request", rid,
+                                    {"code": code, "status": str(OpenRequestStatus.UNIT_AGREED), "unit_id": unit_id})
+
+        def answered() -> Iterator[Event]:
+            q = select(OpenRequest.answered_at, OpenRequest.id, OpenRequest.code, OpenRequest.unit_id,
+                       OpenRequest.status, OpenRequest.unit_agreed_at) \
+                .where(OpenRequest.answered_at >= start).order_by(OpenRequest.answered_at, OpenRequest.id)
+            for at, rid, code, unit_id, status, agreed in self._stream(session, q):
+                agreed_ok = status == OpenRequestStatus.AGREED
+                if agreed is not None:  # Longyan §18: the bureau's grant
+                    p, action = self._reviewer(rid), "open.grant" if agreed_ok else "open.grant_refuse"
+                else:
+                    p = (self._reviewer(rid) if unit_id == self.bureau_unit else None) or \
+                        self.steward_of_unit.get(unit_id)
+                    action = "open.agree" if agreed_ok else "open.refuse"
+                if p:
+                    yield self._own(at, p, action, "open_request", rid,
+                                    {"code": code, "status": status, "unit_id": unit_id})
+
+        def plans_filed() -> Iterator[Event]:
+            q = select(OpenPlan.filed_at, OpenPlan.id, OpenPlan.unit_id, OpenPlan.year) \
+                .where(OpenPlan.filed_at >= start).order_by(OpenPlan.filed_at, OpenPlan.id)
+            for at, plan_id, unit_id, year in self._stream(session, q):
+                p = self.steward_of_unit.get(unit_id)
+                if p:
+                    yield self._own(at, p, "open.plan_file", "open_plan", plan_id, {"year": year})
+
+        return [submitted(), assigned(), unit_agreed(), answered(), plans_filed()]
 
     def derived_estimate(self, session: Session) -> int:
         start = self._start_utc()
@@ -397,6 +593,13 @@ class History:
         n += session.execute(select(func.count()).where(
             ShareRequest.answered_at >= start, ShareRequest.kind != RequestKind.ACCESS,
             ShareRequest.route.in_((Route.COUNTY, Route.BUREAU_CO)))).scalar() or 0  # type: ignore[attr-defined]
+        # Aggregation, corrections and open data (one event per timestamp; form-recorded updates only).
+        for column in (AggregationRegistration.created_at, AggregationRegistration.filing_decided_at,
+                       Correction.created_at, Correction.answered_at, OpenRequest.submitted_at,
+                       OpenRequest.assigned_at, OpenRequest.unit_agreed_at, OpenRequest.answered_at, OpenPlan.filed_at):
+            n += session.execute(select(func.count()).where(column >= start)).scalar() or 0
+        n += session.execute(select(func.count()).select_from(DataUpdate).where(
+            DataUpdate.created_at >= start, DataUpdate.source == MANUAL_SOURCE)).scalar() or 0
         return n
 
     def _start_utc(self) -> datetime:
@@ -441,11 +644,10 @@ def seed_history(ctx: SeedContext) -> None:
             head = AuditHead(id=1, last_seq=0, last_hash=GENESIS)
             session.add(head)
             session.flush()
-        # Not yet described here: the "aggregation" and "corrections" steps' rows (registrations, filings and the
-        # bureau's answers, form-recorded updates; corrections filed, extended, answered). Their streams belong
-        # beside these, with the services' action names, and in derived_estimate so the total stays on budget.
         streams = [history.background(background), *history.catalog_streams(session),
-                   *history.sharing_streams(session), *history.governance_streams(session)]
+                   *history.sharing_streams(session), *history.governance_streams(session),
+                   *history.aggregation_streams(session), *history.correction_streams(session),
+                   *history.opendata_streams(session)]
         merged = heapq.merge(*streams, key=lambda e: e[0])
         last_seq, last_hash = head.last_seq, head.last_hash
         written = 0

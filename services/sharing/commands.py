@@ -292,9 +292,11 @@ def _lock_unit(session: Session, unit_id: int | None) -> None:
 
 def _start_answer(session: Session, req: ShareRequest, today: date, now: datetime | None) -> None:
     """The answer clock starts at submission, or, where the profile says so (Shanghai §14), when the provider
-    records receipt of the signed written application."""
+    records receipt of the signed written application; until then an age clock (no due date: the regulation sets
+    no time for the paper to arrive) keeps the request in the provider's to-do and the overdue lists' view."""
     if policy.active_profile().answer_clock_starts == AnswerClockStart.WRITTEN_APPLICATION \
             and req.application_received_on is None:
+        _start(session, req, ClockStep.SHARE_APPLICATION_FORM, today, now)
         return
     _start(session, req, ClockStep.SHARE_ANSWER, max(today, req.application_received_on or today), now)
 
@@ -757,6 +759,7 @@ def record_application_received(actor: Actor, request_id: int, received_on: date
         req.application_received_on = received_on
         req.updated_at = now_utc(now)
         session.add(req)
+        _close(session, req, ClockStep.SHARE_APPLICATION_FORM, now)
         if policy.active_profile().answer_clock_starts == AnswerClockStart.WRITTEN_APPLICATION:
             _start(session, req, ClockStep.SHARE_ANSWER, received_on, now)
         uow.audit("share.receive_application", object_type="share_request", object_id=req.code,

@@ -14,8 +14,8 @@ from sqlalchemy import and_, func, or_
 from sqlalchemy.orm import aliased
 from sqlmodel import Session, select
 
-from models import CatalogEntry, DataItem, SlaClock, Unit, User
-from models.clock import CaseKind
+from models import CatalogEntry, DataItem, SlaClock, Unit, User, UserRole
+from models.clock import CaseKind, ClockStep
 from models.sharing import (
     AnswerClockStart,
     Attachment,
@@ -29,6 +29,7 @@ from models.sharing import (
     ShareRequest,
     UsageReport,
 )
+from models.user import Role
 from services.core import search
 from services.core.actor import Actor
 from services.core.errors import NotFound, PermissionDenied
@@ -41,7 +42,14 @@ from services.deadlines import calendar as workcal
 from services.deadlines import policy
 from services.sharing import attachments as sharing_files
 from services.sharing.attachments import OWNER_KIND
-from services.sharing.rules import METHOD_LABELS, OPEN_STATUSES, available_acts, label, parties_of
+from services.sharing.rules import (
+    METHOD_LABELS,
+    OPEN_STATUSES,
+    ROUTE_PARTIES,
+    available_acts,
+    label,
+    parties_of,
+)
 
 S = RequestStatus
 Requester = aliased(Unit, name="requester_unit")
@@ -677,3 +685,50 @@ def application_form_html(actor: Actor, request_id: int) -> bytes:
             f"<h1>{esc(title)}</h1><table>{body}</table>"
             f"<p class=\"sign\">{esc(sign)}：______________　　{esc(date_line)}：________</p></body></html>")
     return page.encode("utf-8")
+
+
+def reminder_parties(session, due_clocks) -> dict[int, list[int]]:
+    """Reminder recipients besides the provider (services.deadlines.reminders.EXTRA_RECIPIENTS): the other parties
+    of a share request's route (rules.ROUTE_PARTIES — the county approvers of the provider's county, the reviewers of
+    its competent bureau) who have not answered the current round must act on the answer too. Returns clock id ->
+    user ids."""
+    request_clocks = {c.case_id: c.id for c in due_clocks
+                      if c.case_kind == CaseKind.SHARE_REQUEST and c.step == ClockStep.SHARE_ANSWER}
+    shared_routes = [route for route, parties in ROUTE_PARTIES.items() if parties - {Party.PROVIDER}]
+    if not request_clocks or not shared_routes:
+        return {}
+    routes = session.exec(select(ShareRequest.id, ShareRequest.route, ShareRequest.provider_region_id,
+                                 ShareRequest.bureau_unit_id)
+                          .where(ShareRequest.id.in_(list(request_clocks)),  # type: ignore[union-attr]
+                                 ShareRequest.route.in_(shared_routes))).all()  # type: ignore[attr-defined]
+    # A party that already answered the current round has nothing left to do on it.
+    answered = set(session.exec(
+        select(ShareDecision.request_id, ShareDecision.party)
+        .join(ShareRequest, (ShareRequest.id == ShareDecision.request_id)
+              & (ShareRequest.resubmissions == ShareDecision.round))
+        .where(ShareDecision.request_id.in_([r[0] for r in routes] or [-1]))).all())  # type: ignore[attr-defined]
+    waiting = {rid: [p for p in ROUTE_PARTIES[route] if p != Party.PROVIDER and (rid, p) not in answered]
+               for rid, route, _r, _b in routes}
+    regions = {r for rid, _route, r, _b in routes if Party.COUNTY in waiting[rid] and r is not None}
+    bureaus = {b for rid, _route, _r, b in routes if Party.BUREAU in waiting[rid] and b is not None}
+    approvers: dict[int, list[int]] = {}
+    reviewers: dict[int, list[int]] = {}
+    if regions:
+        for region_id, user_id in session.exec(
+                select(Unit.region_id, User.id).join(User, User.unit_id == Unit.id)
+                .join(UserRole, UserRole.user_id == User.id)
+                .where(Unit.region_id.in_(regions), User.is_active, UserRole.role == Role.COUNTY_APPROVER)).all():  # type: ignore[attr-defined]
+            approvers.setdefault(region_id, []).append(user_id)
+    if bureaus:
+        for unit_id, user_id in session.exec(
+                select(User.unit_id, User.id).join(UserRole, UserRole.user_id == User.id)
+                .where(User.unit_id.in_(bureaus), User.is_active, UserRole.role == Role.BUREAU_REVIEWER)).all():  # type: ignore[attr-defined]
+            reviewers.setdefault(unit_id, []).append(user_id)
+    extra: dict[int, list[int]] = {}
+    for request_id, _route, region_id, bureau_id in routes:
+        users: list[int] = []
+        for party in waiting[request_id]:
+            users += approvers.get(region_id, []) if party == Party.COUNTY else reviewers.get(bureau_id, [])
+        if users:
+            extra[request_clocks[request_id]] = users
+    return extra

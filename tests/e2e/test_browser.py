@@ -149,6 +149,7 @@ def test_public_files_a_correction_without_signing_in_and_tracks_it(page, server
     page.get_by_role("button", name="提交").click()
     settle(page)
     page.get_by_text("已受理，编号").wait_for()
+    page.get_by_text("您的查询码").first.wait_for()  # drawn after the receipt line: wait for it on a loaded machine
     text = page.get_by_test_id("stMain").inner_text()
     tracking = re.search(r"您的查询码：\s*([A-Z2-9]{4}(?:-[A-Z2-9]{4}){3})", text)
     assert tracking, text

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, SERVER_ENV, VIEWPORT, settle, start_app, stop_app
+from tests.e2e.conftest import SERVER_ENV, VIEWPORT, settle, start_app, stop_app
 
 pytestmark = pytest.mark.e2e
 
@@ -16,26 +16,19 @@ PUBLIC = {"open-catalog": "开放数据目录", "open-request": "申请开放数
           "sign-in": "用户名", "": "用户名"}
 
 
-def test_every_public_address_opens_without_a_page_not_found_dialog(server):
-    from playwright.sync_api import sync_playwright
-
+def test_every_public_address_opens_without_a_page_not_found_dialog(browser):
     proc, url = start_app(dict(SERVER_ENV))  # a new process: its first session is the case that failed
     try:
-        with sync_playwright() as p:
-            chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-            try:
-                for path, text in PUBLIC.items():
-                    context = chromium.new_context(viewport=VIEWPORT, locale="zh-CN")  # fresh session, no cookie
-                    page = context.new_page()
-                    page.set_default_timeout(30_000)
-                    page.goto(f"{url}/{path}")
-                    page.get_by_text(text).first.wait_for()
-                    settle(page)
-                    dialog = page.get_by_role("dialog")
-                    assert not (dialog.count() and dialog.first.is_visible()), (path, dialog.first.inner_text())
-                    assert page.get_by_test_id("stSidebarNav").count() == 0  # nobody is signed in
-                    context.close()
-            finally:
-                chromium.close()
+        for path, text in PUBLIC.items():
+            context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")  # fresh session, no cookie
+            page = context.new_page()
+            page.set_default_timeout(30_000)
+            page.goto(f"{url}/{path}")
+            page.get_by_text(text).first.wait_for()
+            settle(page)
+            dialog = page.get_by_role("dialog")
+            assert not (dialog.count() and dialog.first.is_visible()), (path, dialog.first.inner_text())
+            assert page.get_by_test_id("stSidebarNav").count() == 0  # nobody is signed in
+            context.close()
     finally:
         stop_app(proc)

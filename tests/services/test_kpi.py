@@ -160,6 +160,22 @@ def test_catalog_kpis_have_no_value_when_nothing_is_published(calendar):
     assert r["catalog.open_entries"].value == 0
 
 
+def test_the_maintenance_kpi_has_a_target_only_where_the_rules_impose_the_yearly_duty(calendar):
+    """Shanghai §10 requires the whole catalog maintained once a year; Longyan does not: there the tile reads
+    "not applicable" instead of measuring against a 90 % target nobody is bound by."""
+    from services.deadlines import configuration
+
+    w = calendar
+    longyan = {x.key: x for x in kpi.compute(w["leader"], NOVEMBER, now=NOW)}
+    assert longyan["catalog.maintenance"].status is Status.NOT_APPLICABLE
+    assert longyan["catalog.maintenance"].target is None
+    assert longyan["catalog.completeness"].target is not None  # other KPIs keep theirs
+    configuration.use_profile(w["secadmin"], "shanghai", now=NOW)
+    shanghai = {x.key: x for x in kpi.compute(w["leader"], NOVEMBER, now=NOW)}
+    assert shanghai["catalog.maintenance"].target == 90.0
+    assert shanghai["catalog.maintenance"].status is not Status.NOT_APPLICABLE
+
+
 # --- sharing -----------------------------------------------------------------------------------------
 @pytest.fixture
 def sharing(calendar):

@@ -215,6 +215,21 @@ def test_reminders_reach_every_party_that_must_act(world):
             world["approver"].user_id} <= overdue
 
 
+def test_reminders_follow_the_sharing_rules_route_parties(world, monkeypatch):
+    """Who is reminded besides the provider is read from the one rule, sharing.rules.ROUTE_PARTIES: a route
+    whose parties change there changes the reminders too (the reminders do not restate the routes)."""
+    from models.sharing import Party
+    from services.sharing import rules as sharing_rules
+
+    use(world, "longyan")
+    entry_id = entry(world)
+    sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)), now=at(DAY))  # bureau + provider
+    monkeypatch.setitem(sharing_rules.ROUTE_PARTIES, Route.BUREAU_CO, frozenset({Party.PROVIDER}))
+    reminders.refresh(now=at(date(2025, 3, 20)))
+    overdue = {n.user_id for n in _notifications(kind="overdue")}
+    assert world["police"].user_id in overdue and world["reviewer"].user_id not in overdue
+
+
 def test_least_authorisation_covers_the_share_method(world):
     """Longyan §13 (no bulk export): an approval may narrow the method (online browsing < interface < file
     download), never widen it; direct access uses the entry's declared method."""
@@ -251,7 +266,8 @@ def test_shanghai_answer_clock_counts_from_receipt_of_the_written_application(wo
     use(world, "shanghai")
     entry_id = entry(world)
     request_id = sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)), now=at(date(2025, 9, 26)))
-    assert open_clock(request_id) is None  # no clock before the signed form arrives
+    waiting = open_clock(request_id)  # no answer deadline before the signed form arrives: its age is tracked
+    assert waiting.step == "share_application_form" and waiting.due_on is None
     with pytest.raises(ValidationError):
         sharing.record_application_received(world["police"], request_id, date(2025, 10, 31), now=at(date(2025, 10, 9)))
     sharing.record_application_received(world["police"], request_id, date(2025, 9, 30), now=at(date(2025, 10, 9)))

@@ -287,3 +287,50 @@ def test_longyan_demo_sets_its_at_once_verification_deadline_so_some_corrections
     assert clocks and all(c.due_on == cal.deadline(c.started_on, 2) for c in clocks)
     late = [c for c in clocks if c.closed_on is not None and c.closed_on > c.due_on]
     assert late and counts["corrections_late"] >= len(late)
+
+
+def test_history_tells_the_aggregation_correction_and_open_data_story_with_the_services_action_names(db):
+    """The audit history describes the rows of the aggregation, corrections and open-data steps: every public
+    submission and correction, the units' registrations, filings and answers, the bureau's decisions, in time
+    order on one verified chain."""
+    from models import OpenRequest
+    from models.aggregation import AggregationRegistration
+    from models.correction import Correction
+
+    seed("demo", seed_value=42, now=NOW)
+    with read_session() as session:
+        actions = dict(session.execute(select(AuditEvent.action, func.count()).group_by(AuditEvent.action)).all())
+        corrections = session.execute(select(Correction.origin, func.count()).group_by(Correction.origin)).all()
+        answered = session.execute(select(func.count()).select_from(Correction)
+                                   .where(Correction.answered_at.is_not(None))).scalar()
+        requests = session.execute(select(func.count()).select_from(OpenRequest)).scalar()
+        registrations = session.execute(select(func.count()).select_from(AggregationRegistration)).scalar()
+        public = session.execute(select(AuditEvent.username, AuditEvent.user_id, AuditEvent.detail)
+                                 .where(AuditEvent.action == "open.submit").limit(5)).all()
+    by_origin = dict(corrections)
+    assert actions["correction.file_public"] == by_origin["public"]
+    assert 0 < actions["correction.file"] <= by_origin["unit"]
+    assert 0 < actions["correction.answer"] <= answered
+    assert actions["open.submit"] == requests
+    assert {"open.assign", "open.agree", "open.refuse", "open.unit_agree", "open.grant", "open.plan_file"} <= set(actions)
+    assert 0 < actions["aggregation.register"] + actions["aggregation.file_not_possible"] <= registrations
+    assert {"aggregation.suspend", "aggregation.decide_filing", "aggregation.record_update"} <= set(actions)
+    assert all(name == "public" and uid is None and "applicant" not in (detail or "").replace("applicant_kind", "")
+               for name, uid, detail in public)  # nothing personal about the applicant
+    with read_session() as session:
+        assert audit.verify(session).ok
+
+
+
+def test_steps_run_in_the_declared_order_whatever_the_import_order(db, monkeypatch):
+    """A step module imported early (the history step imports the aggregation step's constants; a test may import
+    any step) registers early; seed() still runs the steps in STEP_MODULES order, the history last."""
+    from services import seed as seed_module
+
+    seed_module._load_steps()
+    shuffled = list(reversed(seed_module.STEPS))
+    monkeypatch.setattr(seed_module, "STEPS", shuffled)
+    ran: list[str] = []
+    seed("demo", seed_value=42, now=NOW, progress=ran.append)
+    assert ran == [n for n in ("calendar", "orgs", "catalog", "sharing", "aggregation", "corrections", "opendata",
+                               "history") if n in ran] and ran[-1] == "history" and len(ran) >= 8

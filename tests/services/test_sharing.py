@@ -152,6 +152,26 @@ def test_shanghai_answer_clock_counts_from_the_first_workday_after_a_holiday(wor
     assert open_clock(request_id).due_on == date(2025, 6, 16)
 
 
+def test_shanghai_request_waiting_for_its_written_application_is_tracked_by_age(world):
+    """Shanghai §14: no answer deadline runs before the signed form arrives, but the request is not invisible
+    meanwhile: an age clock on the provider (no due date) puts it in the provider's to-do until the receipt."""
+    from services.deadlines import inbox
+
+    use(world, "shanghai")
+    entry_id = entry(world)
+    request_id = sharing.apply(world["civil"], application(entry_id, item_ids(entry_id)), now=at(date(2025, 6, 2)))
+    waiting = open_clock(request_id)
+    assert waiting.step == "share_application_form" and waiting.due_on is None
+    assert waiting.responsible_unit_id == world.units["police"]
+    rows = inbox.inbox(world["police"], now=at(date(2025, 6, 10))).rows
+    mine = rows[rows["case_id"] == request_id]
+    assert list(mine["step"]) == ["share_application_form"] and list(mine["age_workdays"]) == [6]
+    sharing.record_application_received(world["police"], request_id, date(2025, 6, 9), now=at(date(2025, 6, 10)))
+    answer = open_clock(request_id)
+    assert answer.step == "share_answer" and answer.started_on == date(2025, 6, 9)
+    assert [c.outcome for c in clocks_of(request_id) if c.step == "share_application_form"] == ["done"]
+
+
 def test_qingyuan_cross_level_request_is_filed_with_the_bureaus(world):
     use(world, "qingyuan")
     entry_id = entry(world)  # city police

@@ -23,9 +23,10 @@ from ui.markdown import md_text
 CACHE_TTL_S = 300  # a safety net: the data generation in the key already invalidates on every change
 PERIOD_LABELS = {PeriodKind.MONTH: N_("This month"), PeriodKind.QUARTER: N_("This quarter"),
                  PeriodKind.YEAR: N_("This year"), PeriodKind.CUSTOM: N_("Custom")}
-STATUS_COLOURS = {Status.GREEN: "green", Status.AMBER: "orange", Status.RED: "red", Status.NONE: "gray"}
+STATUS_COLOURS = {Status.GREEN: "green", Status.AMBER: "orange", Status.RED: "red", Status.NONE: "gray",
+                  Status.NOT_APPLICABLE: "gray"}
 STATUS_LABELS = {Status.GREEN: N_("On target"), Status.AMBER: N_("Near target"), Status.RED: N_("Off target"),
-                 Status.NONE: N_("No target")}
+                 Status.NONE: N_("No target"), Status.NOT_APPLICABLE: N_("Not applicable")}
 DASHBOARD, UNIT_PAGE, CASES_PAGE = "pages/supervision/dashboard.py", "pages/supervision/unit_profile.py", "pages/supervision/overdue_cases.py"
 
 
@@ -196,6 +197,8 @@ def format_delta(result: KpiResult) -> str | int | None:
 
 
 def target_text(result: KpiResult) -> str:
+    if result.status is Status.NOT_APPLICABLE:
+        return _("Not applicable: the rules in force impose no such duty")
     if result.target is None:
         return _("No target set")
     sign = "≥" if result.direction is Direction.HIGHER else "≤"
@@ -207,7 +210,7 @@ def tile(result: KpiResult, filters: Filters) -> None:
     st.metric(f":{colour}[●] {_(result.title)}", tile_value(result.value, result.unit), format_delta(result),
               delta_color="normal" if result.direction is Direction.HIGHER else "inverse",
               help=_(result.description) if result.description else None)
-    parts = [target_text(result)] if result.status is Status.NONE else \
+    parts = [target_text(result)] if result.status in (Status.NONE, Status.NOT_APPLICABLE) else \
         [f":{colour}[{_(STATUS_LABELS[result.status])}]", target_text(result)]
     if result.previous is not None:
         parts.append(_("previous {value}", value=format_value(result.previous, result.unit)))

@@ -181,7 +181,7 @@ def _grant_form(actor, view: open_queries.RequestView) -> None:
                                key=f"open_grant_signed_{view.id}")
         ends = c2.date_input(_("Agreement valid until"), value=None, min_value=_dt.date.today() - _dt.timedelta(days=3650),
                              key=f"open_grant_ends_{view.id}")
-        if st.form_submit_button(_("Record the decision"), type="primary"):
+        if st.form_submit_button(_("Record the grant decision"), type="primary"):
             session.run_action(opendata.grant, actor, view.id,
                                opendata.GrantInput(choice, reply=reply, agreement_signed_on=signed,
                                                    agreement_ends_on=ends),
