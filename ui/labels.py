@@ -148,6 +148,14 @@ FIELD_LABELS = {
     "supplement": N_("Your answer to the unit"),
     "target_date": N_("Open by"),
     "return_reason": N_("Reasons (when returning)"),
+    # informatization projects and annual reports
+    "stage": N_("Stage"),
+    "role": N_("Role"),
+    "budget": N_("Budget (10k yuan)"),
+    "year": N_("Report year"),
+    "work_done": N_("Work done this year"),
+    "problems": N_("Problems"),
+    "next_year_plan": N_("Plan for next year"),
 }
 
 
