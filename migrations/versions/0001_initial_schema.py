@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 12:03:31.575636
+Create Date: 2026-11-28 12:03:43.259645
 """
 from collections.abc import Sequence
 
