@@ -69,6 +69,11 @@ FIELD_LABELS = {
     # catalog entry fields: one list, kept in services.catalog (whose "name" is the resource name)
     **{key: msgid for key, msgid in CATALOG_FIELD_LABELS.items() if key != "name"},
     "occurred_on": N_("Date of the change"),
+    # the assessment (services/assessment)
+    "snapshot_on": N_("Compute the automatic values as of"), "year": N_("Year assessed"), "units": N_("Units assessed"),
+    "indicator": N_("Indicator"), "scores": N_("Scoring"), "points": N_("Points"), "appeals": N_("Appeals"),
+    "occurrences": N_("Occurrences"), "dimensions": N_("Dimension"), "grades": N_("Grade"),
+    "unmeasured": N_("Not measured"),
     "resource_name": CATALOG_FIELD_LABELS["name"],
     # sharing forms (the labels the forms show; a form that labels a field differently marks its own place
     # with ui.session.field_slot and its label wins)

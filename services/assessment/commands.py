@@ -24,8 +24,9 @@ from models.assessment import (
 from models.clock import CaseKind, ClockOutcome, ClockStep
 from services.assessment import rules, sources
 from services.assessment.rules import Method, Scheme, ScoreInput
+from services.core import bulk
 from services.core.actor import Actor
-from services.core.errors import Conflict, NotFound, ValidationError
+from services.core.errors import NotFound, ValidationError
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from services.core.settings import DATA_DIR
@@ -145,8 +146,6 @@ def start_scoring(actor: Actor, assessment_id: int, *, snapshot_on: date | None 
         if not groups:
             raise ValidationError({"units": _("There is no unit to assess.")})
         values = sources.compute_values(uow.session, scheme.indicators(), assessment.year, day, groups)
-        from services.core import bulk
-
         bulk.insert_rows(uow.session, AssessmentCard, (
             {"assessment_id": assessment_id, "unit_id": u, "unit_group": g, "status": str(CardStatus.PROVISIONAL)}
             for u, g in groups.items()))
@@ -470,5 +469,5 @@ def session_stewards(session: Session, unit_ids: list[int]) -> dict[int, list[in
     return by_unit
 
 
-__all__ = ["Conflict", "create_assessment", "decide_appeal", "default_scheme", "enter_score", "open_review",
+__all__ = ["create_assessment", "decide_appeal", "default_scheme", "enter_score", "open_review",
            "publish", "recompute", "respond", "start_scoring", "update_scheme"]

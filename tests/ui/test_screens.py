@@ -218,7 +218,8 @@ def test_an_entry_name_with_markdown_is_shown_as_typed_on_its_button(app_db):
     search.input("粗体").run()
     at = select_row(at, "mine_table", 0)
     assert not at.exception, at.exception
-    [opener] = [b for b in at.button if b.label.startswith("打开")]
+    # (the sidebar's reminders have "打开" buttons of their own: the demo notifies this unit of its assessment)
+    [opener] = [b for b in at.button if b.label.startswith("打开") and "粗体" in b.label]
     assert "\\*\\*粗体\\*\\*" in opener.label and "\\[链接\\]" in opener.label and "http\\:" in opener.label
 
 
