@@ -70,7 +70,7 @@ FIELD_LABELS = {
     **{key: msgid for key, msgid in CATALOG_FIELD_LABELS.items() if key != "name"},
     "occurred_on": N_("Date of the change"),
     # the assessment (services/assessment)
-    "snapshot_on": N_("Compute the automatic values as of"), "year": N_("Year assessed"), "units": N_("Units assessed"),
+    "snapshot_on": N_("Compute the automatic values as of"), "year": N_("Year"), "units": N_("Units assessed"),
     "indicator": N_("Indicator"), "scores": N_("Scoring"), "points": N_("Points"), "appeals": N_("Appeals"),
     "occurrences": N_("Occurrences"), "dimensions": N_("Dimension"), "grades": N_("Grade"),
     "unmeasured": N_("Not measured"),
@@ -157,7 +157,6 @@ FIELD_LABELS = {
     "stage": N_("Stage"),
     "role": N_("Role"),
     "budget": N_("Budget (10k yuan)"),
-    "year": N_("Report year"),
     "work_done": N_("Work done this year"),
     "problems": N_("Problems"),
     "next_year_plan": N_("Plan for next year"),
