@@ -153,3 +153,15 @@ def test_an_uploader_states_its_real_limit_in_the_users_language(app_db):
     limit = int(get_settings().share_attachment_max_mb)
     notes = [c for c in _texts(at.caption) if "每个文件不超过" in c]
     assert notes and all(f"{limit} MB" in n for n in notes), _texts(at.caption)
+
+
+def test_no_two_pages_of_a_role_share_a_title():
+    from services.core import i18n
+    from services.core.i18n import gettext as _
+    from ui.navigation import pages_for
+
+    i18n.set_language("zh_CN")
+    for role in ("unit_steward", "leader", "bureau_reviewer", "assessor", "county_approver", "sys_admin",
+                 "security_admin", "audit_admin"):
+        titles = [_(spec.title) for spec in pages_for([role])]
+        assert len(titles) == len(set(titles)), (role, titles)
