@@ -165,3 +165,31 @@ def test_no_two_pages_of_a_role_share_a_title():
                  "security_admin", "audit_admin"):
         titles = [_(spec.title) for spec in pages_for([role])]
         assert len(titles) == len(set(titles)), (role, titles)
+
+
+def test_aggregation_reads_frequencies_by_name_and_times_in_local_time(app_db):
+    at = sign_in("steward_gaj")
+    at.switch_page("pages/aggregation/registrations.py").run()
+    assert not at.exception, at.exception
+    [registrations] = [d.value for d in at.dataframe if d.key == "agg_regs"]
+    frequencies = set(registrations["更新周期"])
+    assert not frequencies & {"daily", "realtime", "weekly", "monthly"}, frequencies
+    [log] = [d.value for d in at.dataframe if "更新时间" in d.value.columns]
+    if len(log):
+        assert not [t for t in log["更新时间"].astype(str) if "+00:00" in t], log["更新时间"].head()
+
+
+def test_a_table_column_of_dates_and_gaps_converts_for_the_browser(monkeypatch):
+    """A date column with gaps became dates beside "" and Streamlit logged an ArrowTypeError on every render."""
+    from datetime import date
+
+    import pyarrow as pa
+
+    from ui import tables
+
+    shown = {}
+    monkeypatch.setattr(tables.st, "dataframe", lambda frame, **kw: shown.setdefault("frame", frame))
+    frame = pd.DataFrame({"name": ["甲", "乙"], "fresh_until": [date(2026, 12, 1), None]})
+    tables.data_table(frame, {"name": "Name", "fresh_until": "Fresh until"}, key="t", selectable=False)
+    pa.Table.from_pandas(shown["frame"])
+    assert list(shown["frame"].iloc[:, 1]) == ["2026-12-01", ""]
