@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime
 
 import pandas as pd
 import streamlit as st
 
 from services.core.i18n import gettext as _
+from services.core.timeutil import fmt_local
 
 
 def data_table(df: pd.DataFrame, columns: Mapping[str, str], *, key: str, column_config: dict | None = None,
@@ -19,9 +20,10 @@ def data_table(df: pd.DataFrame, columns: Mapping[str, str], *, key: str, column
     shown = df[list(columns)].copy()
     for name in shown.columns:  # empty text cells show as blank, not "None"
         if shown[name].dtype == object:
-            shown[name] = shown[name].where(shown[name].notna(), "")
-            # A date column with blanks (a deadline some rows do not have) is text: Arrow cannot mix the two.
-            shown[name] = shown[name].map(lambda v: v.isoformat() if type(v) is date else v)
+            column = shown[name].where(shown[name].notna(), "")
+            if any(isinstance(v, (date, datetime)) for v in column):  # dates beside blanks: one type for Arrow
+                column = column.map(_date_text)
+            shown[name] = column
     shown = shown.rename(columns={k: _(v) for k, v in columns.items()})
     config = {_(columns[k]): v for k, v in (column_config or {}).items() if k in columns}
     if not selectable:
@@ -33,6 +35,14 @@ def data_table(df: pd.DataFrame, columns: Mapping[str, str], *, key: str, column
     if rows and rows[0] < len(df):
         return df.iloc[rows[0]]
     return None
+
+
+def _date_text(value) -> str:
+    if isinstance(value, datetime):
+        return fmt_local(value) if value.tzinfo else value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    return "" if value is None else str(value)
 
 
 def current_page(key: str) -> int:

@@ -10,6 +10,7 @@ from services.aggregation import queries
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from ui import session
+from ui.catalog.widgets import name_of
 from ui.tables import data_table
 
 actor = session.require_actor()
@@ -34,6 +35,7 @@ if selected is not None:
     st.subheader(selected["unit"])
     entries = queries.registrations(actor, unit_id=int(selected["unit_id"]))
     entries = entries[entries["days_late"] > 0].sort_values("days_late", ascending=False)
+    entries["update_frequency"] = [name_of("update_frequency", f) for f in entries["update_frequency"]]
     data_table(entries, {"resource_code": N_("Resource code"), "name": N_("Entry"), "update_frequency": N_("Update frequency"),
                          "fresh_until": N_("Fresh until"), "days_late": N_("Days late")}, key="agg_drill", selectable=False)
 

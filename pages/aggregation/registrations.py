@@ -10,7 +10,9 @@ from services.aggregation import queries, update_log
 from services.aggregation.rules import FILING_LABELS, MODE_LABELS, NOT_MOUNTED, STATE_LABELS
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
+from services.core.timeutil import fmt_local
 from ui import session
+from ui.catalog.widgets import name_of
 from ui.forms import DATE_MAX, DATE_MIN, UPLOAD_DEFAULT_MB, choose, upload_note
 from ui.tables import data_table
 
@@ -21,6 +23,7 @@ df = queries.registrations(actor, unit_id=actor.unit_id)
 df["state_label"] = [_(STATE_LABELS[s]) if isinstance(s, str) else _(NOT_MOUNTED) for s in df["state"]]
 df["mode_label"] = [_(MODE_LABELS[m]) if isinstance(m, str) else "" for m in df["mode"]]
 df["filing_label"] = [_(FILING_LABELS[f]) if isinstance(f, str) else "" for f in df["filing_status"]]
+df["frequency_label"] = [name_of("update_frequency", f) for f in df["update_frequency"]]  # 每日, not "daily"
 df["fresh_label"] = [(_("Fresh") if f else _("Stale by {n} days", n=late)) if a else ""
                      for a, f, late in zip(df["aggregation_active"], df["fresh"], df["days_late"], strict=True)]
 cols = st.columns(3)
@@ -28,7 +31,7 @@ cols[0].metric(_("Published entries"), len(df))
 cols[1].metric(_("Mounted"), int(df["aggregation_active"].sum()))
 cols[2].metric(_("Stale entries"), int((df["days_late"] > 0).sum()))
 selected = data_table(df, {"resource_code": N_("Resource code"), "name": N_("Entry"), "state_label": N_("Aggregation"),
-                           "mode_label": N_("Mode"), "update_frequency": N_("Update frequency"),
+                           "mode_label": N_("Mode"), "frequency_label": N_("Update frequency"),
                            "fresh_until": N_("Fresh until"), "fresh_label": N_("Freshness"), "filing_label": N_("Filing")},
                       key="agg_regs", height=300)
 
@@ -75,6 +78,7 @@ if selected is not None:
 
 st.subheader(_("Update log"))
 log, total = queries.update_log(actor, unit_id=actor.unit_id)
+log["updated_at"] = log["updated_at"].map(lambda t: fmt_local(t) if t is not None and t == t else "")  # local time
 data_table(log, {"resource_code": N_("Resource code"), "name": N_("Entry"), "updated_at": N_("Updated at"),
                  "record_count": N_("Record count"), "added": N_("Added"), "changed": N_("Changed"), "deleted": N_("Deleted"),
                  "source": N_("Updated by (person or system)")}, key="agg_log", height=260, selectable=False)

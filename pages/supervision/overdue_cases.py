@@ -28,13 +28,13 @@ wanted_mode = params.get("mode")
 mode = st.segmented_control(_("Show"), modes, format_func=MODE_LABELS.get, key="cases_mode",
                                  default=CaseMode(wanted_mode) if wanted_mode in set(CaseMode) else CaseMode.OVERDUE)
 mode = mode or CaseMode.OVERDUE
-cols = st.columns([1.4, 1.4, 2])
+cols = st.columns([1.4, 1.4, 2.2])
 kinds = [None, *CASE_KIND_TITLES]
-kind = cols[1].selectbox(_("Kind of case"), kinds, key="cases_kind",
+kind = cols[0].selectbox(_("Kind of case"), kinds, key="cases_kind",
                          index=kinds.index(params.get("kind")) if params.get("kind") in kinds else 0,
                          format_func=lambda k: _("All kinds") if k is None else _(CASE_KIND_TITLES[k]))
 steps = [None, *STEP_TITLES]
-step = cols[2].selectbox(_("Step"), steps, key="cases_step",
+step = cols[1].selectbox(_("Step"), steps, key="cases_step",
                          index=steps.index(params.get("step")) if params.get("step") in steps else 0,
                          format_func=lambda s: _("All steps") if s is None else _(STEP_TITLES[s]))
 st.query_params.update({k: v for k, v in {"mode": str(mode), "kind": kind, "step": step}.items() if v})

@@ -79,8 +79,8 @@ STEP_MODULES = (
     "aggregation",  # registrations, update logs and freshness of the published catalog
     "corrections",  # corrections by units and the public: after "sharing" (reporters are the data's consumers)
     "opendata",  # public open-data requests and this year's open plans: needs units, entries and the calendar
-    "assessment",  # last year's assessment published, this year's in the appeal window: reads every KPI above
     "projects",  # informatization projects and their gate decisions: after "aggregation" (entries' freshness)
+    "assessment",  # last year's assessment published, this year's in the appeal window: reads every KPI above
     "reports",  # annual reports where the profile sets the duty: after every step whose figures they freeze
     "history",  # audit history of everything above; always runs last (see seed())
 )

@@ -15,11 +15,11 @@ def _nav_text(page) -> str:
 
 
 def test_sign_in_page_has_no_developer_chrome(page):
-    page.get_by_label("用户名").wait_for()
+    page.get_by_label("用户名", exact=True).wait_for()
     settle(page)
     # What a user must see: the product's name, both fields and the sign-in button.
     assert "政务数据汇聚共享管理平台" in page.locator("h1").first.inner_text()
-    assert page.get_by_label("用户名").is_visible() and page.get_by_label("密码").is_visible()
+    assert page.get_by_label("用户名", exact=True).is_visible() and page.get_by_label("密码", exact=True).is_visible()
     assert page.get_by_role("button", name="登录").first.is_visible()
     # What they must not: Streamlit's deploy button and developer menu.
     assert page.get_by_test_id("stAppDeployButton").count() == 0
@@ -48,8 +48,8 @@ def test_sysadmin_manages_units_and_sees_the_credit_code_check(page):
     shot(page, "admin-units")
     page.get_by_role("button", name="新增单位").click()
     dialog = page.get_by_role("dialog")
-    dialog.get_by_label("统一社会信用代码").fill("12345")
-    dialog.get_by_label("名称").fill("示范市测试局")
+    dialog.get_by_label("统一社会信用代码", exact=True).fill("12345")
+    dialog.get_by_label("名称", exact=True).fill("示范市测试局")
     dialog.get_by_role("button", name="保存").click()
     settle(page)
     assert "18 位" in dialog.inner_text()
@@ -98,11 +98,11 @@ def test_reload_keeps_the_user_signed_in_until_they_sign_out(page, server):
     settle(page)
     assert "我的待办" in page.locator("h1").first.inner_text()
     page.get_by_role("button", name="退出登录").click()
-    page.get_by_label("用户名").wait_for()
+    page.get_by_label("用户名", exact=True).wait_for()
     settle(page)
     assert "govdata_session" not in {c["name"] for c in page.context.cookies()}
     page.reload()
-    page.get_by_label("用户名").wait_for()
+    page.get_by_label("用户名", exact=True).wait_for()
     settle(page)
     assert page.get_by_test_id("stSidebarNav").count() == 0
 
@@ -139,13 +139,13 @@ def test_public_files_a_correction_without_signing_in_and_tracks_it(page, server
     import re
 
     page.goto(f"{server}/report-correction")
-    page.get_by_label("错误说明").wait_for()
+    page.get_by_label("错误说明", exact=True).wait_for()
     settle(page)
     assert "政务数据纠错" in page.locator("h1").first.inner_text()
     assert page.get_by_test_id("stSidebarNav").count() == 0  # nobody is signed in
-    page.get_by_label("错误说明").fill("本人户籍地址登记有误，已于去年办理迁移")
-    page.get_by_label("姓名").fill("周晓梅")
-    page.get_by_label("电话或电子邮箱").fill("13800138000")
+    page.get_by_label("错误说明", exact=True).fill("本人户籍地址登记有误，已于去年办理迁移")
+    page.get_by_label("姓名", exact=True).fill("周晓梅")
+    page.get_by_label("电话或电子邮箱", exact=True).fill("13800138000")
     page.get_by_role("button", name="提交").click()
     settle(page)
     page.get_by_text("已受理，编号").wait_for()
@@ -156,9 +156,9 @@ def test_public_files_a_correction_without_signing_in_and_tracks_it(page, server
     shot(page, "public-correction-filed")
 
     page.goto(f"{server}/track-correction")
-    page.get_by_label("查询码").wait_for()
+    page.get_by_label("查询码", exact=True).wait_for()
     settle(page)
-    page.get_by_label("查询码").fill(tracking.group(1))
+    page.get_by_label("查询码", exact=True).fill(tracking.group(1))
     page.get_by_role("button", name="查询", exact=True).click()
     settle(page)
     page.get_by_text("核实中").wait_for()

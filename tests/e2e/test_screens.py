@@ -64,7 +64,7 @@ def test_review_queue_selection_is_the_submission_and_clears_after_the_decision(
     assert panel_title, "the panel shows the selected submission"
     page.get_by_role("button", name="审核通过并发布").scroll_into_view_if_needed()
     shot(page, "review-selected")
-    page.get_by_label("退回理由").fill("更新周期与实际不符")
+    page.get_by_label("退回理由", exact=True).fill("更新周期与实际不符")
     page.get_by_role("button", name="退回修改").click()
     settle(page)
     page.get_by_text("已退回单位修改。").first.wait_for()
@@ -74,7 +74,7 @@ def test_review_queue_selection_is_the_submission_and_clears_after_the_decision(
     page.get_by_text("在表格中选中一条提交后进行审核。").first.wait_for()
     assert panel_title.split("（")[0] not in page.get_by_test_id("stMainBlockContainer").inner_text()
     shot(page, "review-after-return")
-    page.get_by_label("搜索资源名称、资源代码或单位").fill("人口")
+    page.get_by_label("搜索资源名称、资源代码或单位", exact=True).fill("人口")
     page.keyboard.press("Enter")
     settle(page)
     shot(page, "review-filtered")
@@ -119,7 +119,7 @@ def test_a_validation_message_sits_under_its_field(page):
     settle(page)
     page.get_by_role("button", name="提交需求").click()
     settle(page)
-    field = page.get_by_label("数据名称")
+    field = page.get_by_label("数据名称", exact=True)
     message = page.get_by_text("数据名称：", exact=False).first
     message.wait_for()
     field_box, message_box = field.bounding_box(), message.bounding_box()

@@ -50,7 +50,11 @@ def _switch_language(page, name: str) -> None:
 
 
 def _wait_for_page(page) -> None:
+    """The page's title, then the end of its run: a dashboard computed with nothing cached on a busy machine may
+    take longer than settle()'s 20 s."""
     page.get_by_test_id("stMainBlockContainer").locator("h1").first.wait_for(timeout=120_000)
+    page.wait_for_timeout(300)
+    page.wait_for_function("() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=180_000)
     settle(page)
     page.wait_for_function("() => !document.querySelector('[data-testid=\"stSkeleton\"]')", timeout=120_000)
     settle(page)

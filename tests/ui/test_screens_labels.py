@@ -119,7 +119,7 @@ def test_the_monthly_chart_keeps_its_legend_off_the_month_labels():
     frame = pd.DataFrame({"month": [f"2025-{m:02d}" for m in range(1, 13)], "submitted": range(12),
                           "on_time_rate": [90.0] * 12})
     fig = charts.monthly_requests(frame, 95.0)
-    assert fig.layout.legend.y >= 1 and fig.layout.xaxis.automargin
+    assert fig.layout.legend.y <= -0.25 and fig.layout.margin.b >= 80 and fig.layout.xaxis.automargin
 
 
 def test_a_review_without_a_statutory_deadline_says_so(app_db):
@@ -153,3 +153,43 @@ def test_an_uploader_states_its_real_limit_in_the_users_language(app_db):
     limit = int(get_settings().share_attachment_max_mb)
     notes = [c for c in _texts(at.caption) if "每个文件不超过" in c]
     assert notes and all(f"{limit} MB" in n for n in notes), _texts(at.caption)
+
+
+def test_no_two_pages_of_a_role_share_a_title():
+    from services.core import i18n
+    from services.core.i18n import gettext as _
+    from ui.navigation import pages_for
+
+    i18n.set_language("zh_CN")
+    for role in ("unit_steward", "leader", "bureau_reviewer", "assessor", "county_approver", "sys_admin",
+                 "security_admin", "audit_admin"):
+        titles = [_(spec.title) for spec in pages_for([role])]
+        assert len(titles) == len(set(titles)), (role, titles)
+
+
+def test_aggregation_reads_frequencies_by_name_and_times_in_local_time(app_db):
+    at = sign_in("steward_gaj")
+    at.switch_page("pages/aggregation/registrations.py").run()
+    assert not at.exception, at.exception
+    [registrations] = [d.value for d in at.dataframe if d.key == "agg_regs"]
+    frequencies = set(registrations["更新周期"])
+    assert not frequencies & {"daily", "realtime", "weekly", "monthly"}, frequencies
+    [log] = [d.value for d in at.dataframe if "更新时间" in d.value.columns]
+    if len(log):
+        assert not [t for t in log["更新时间"].astype(str) if "+00:00" in t], log["更新时间"].head()
+
+
+def test_a_table_column_of_dates_and_gaps_converts_for_the_browser(monkeypatch):
+    """A date column with gaps became dates beside "" and Streamlit logged an ArrowTypeError on every render."""
+    from datetime import date
+
+    import pyarrow as pa
+
+    from ui import tables
+
+    shown = {}
+    monkeypatch.setattr(tables.st, "dataframe", lambda frame, **kw: shown.setdefault("frame", frame))
+    frame = pd.DataFrame({"name": ["甲", "乙"], "fresh_until": [date(2026, 12, 1), None]})
+    tables.data_table(frame, {"name": "Name", "fresh_until": "Fresh until"}, key="t", selectable=False)
+    pa.Table.from_pandas(shown["frame"])
+    assert list(shown["frame"].iloc[:, 1]) == ["2026-12-01", ""]

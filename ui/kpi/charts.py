@@ -60,11 +60,11 @@ def monthly_requests(frame: pd.DataFrame, target: float | None) -> go.Figure:
     if target is not None:
         fig.add_scatter(x=frame["month"], y=[target] * len(frame), name=_("Target"), yaxis="y2", mode="lines",
                         line=dict(color=TARGET, dash="dash", width=1), hoverinfo="skip")
-    # Month labels as "2025-12" stand at -45° with the room they need (automargin); the legend sits above the
-    # plot, under the title, so it no longer covers them (they overlapped at 1366 px).
-    return _layout(fig, _("Requests per month and on-time answer rate"), height=380,
-                   legend=dict(orientation="h", yanchor="bottom", y=1.02, xanchor="left", x=0),
-                   margin=dict(l=10, r=10, t=76, b=10),
+    # Month labels as "2025-12" stand at -45° with the room they need (automargin); the legend sits below
+    # them with a bottom margin of its own, so neither covers the other (they overlapped at 1366 px).
+    return _layout(fig, _("Requests per month and on-time answer rate"), height=420,
+                   legend=dict(orientation="h", yanchor="top", y=-0.3, xanchor="left", x=0),
+                   margin=dict(l=10, r=10, t=48, b=90),
                    xaxis=dict(type="category", tickangle=-45, automargin=True),
                    yaxis=dict(title=_("Requests"), rangemode="tozero"),
                    yaxis2=dict(title=_("On-time answer rate (%)"), overlaying="y", side="right", range=[0, 105],
