@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import struct
 import zipfile
 import zlib
 from dataclasses import dataclass, field
@@ -235,7 +236,8 @@ def read_manifest(path: str | Path) -> BackupManifest:
                     raise ValidationError({"file": _(
                         "The backup is damaged: table {table} does not match its checksum.", table=name)})
     except (zipfile.BadZipFile, zlib.error, EOFError, KeyError, ValueError, TypeError, AttributeError,
-            NotImplementedError) as exc:
+            NotImplementedError, RuntimeError, struct.error) as exc:
+        # RuntimeError: a damaged flag byte marks a member as encrypted; struct.error: a damaged header field.
         if isinstance(exc, ValidationError):
             raise
         raise ValidationError({"file": _("This file is not a GovData Hub backup of a supported version.")}) from exc
@@ -329,7 +331,7 @@ def restore_backup(actor: Actor, path: str | Path, *, force: bool = False, allow
     try:
         return _restore(actor, path, manifest, force=force, now=now)
     except (StatementError, zlib.error, ValueError, TypeError, KeyError, AttributeError, zipfile.BadZipFile,
-            EOFError) as exc:
+            EOFError, RuntimeError, struct.error) as exc:
         # StatementError covers the driver's refusals (IntegrityError, DataError) and values of the wrong type
         # (a string where a boolean belongs) rejected before they reach the database.
         if isinstance(exc, ValidationError):

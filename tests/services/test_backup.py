@@ -105,6 +105,22 @@ def test_damaged_backup_is_refused_before_anything_changes(world, tmp_path):
     assert _snapshot() == before
 
 
+def test_a_backup_whose_damaged_flag_byte_marks_it_encrypted_is_refused(world, tmp_path):
+    """One flipped bit in the central directory (the 'encrypted' flag) made zipfile raise RuntimeError."""
+    file = tmp_path / "b.zip"
+    backup.create_backup(SYSTEM, file)
+    data = bytearray(file.read_bytes())
+    central = data.index(b"PK\x01\x02")
+    data[central + 8] |= 0x01  # general purpose flag, bit 0: encrypted
+    damaged = tmp_path / "damaged.zip"
+    damaged.write_bytes(bytes(data))
+    before = _snapshot()
+    with pytest.raises(ValidationError):
+        backup.restore_backup(SYSTEM, damaged, force=True)
+    assert {k: v for k, v in _snapshot().items() if not k.startswith("audit")} == \
+        {k: v for k, v in before.items() if not k.startswith("audit")}
+
+
 def test_a_file_that_is_not_a_backup_is_refused(world, tmp_path):
     junk = tmp_path / "junk.zip"
     junk.write_bytes(b"not a zip at all")
