@@ -5,14 +5,22 @@ from __future__ import annotations
 
 import csv
 import io
+from datetime import UTC, date, datetime
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
+from sqlalchemy import select as sa_select
+from sqlmodel import SQLModel
 
+from services.administration import backup
 from services.aggregation import update_log
 from services.catalog import spreadsheet
+from services.core.actor import Actor
+from services.core.db import read_session
 from services.core.errors import ServiceError
+from services.deadlines import calendar, configuration
 from tests.services.sharing_fixtures import at, use
 from tests.services.test_aggregation import DAY, entry_row, mounted
 
@@ -28,6 +36,7 @@ CELL = st.one_of(
 HEADERS = st.one_of(st.just(list(update_log.COLUMNS)),
                     st.just(["资源代码", "更新时间", "记录数", "新增", "修改", "删除", "更新来源"]),
                     st.lists(CELL, max_size=8))
+CALENDAR_NOW = datetime(2026, 12, 30, 2, 0, tzinfo=UTC)
 many = settings(max_examples=1_000, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                           HealthCheck.too_slow])
 
@@ -79,3 +88,130 @@ def test_catalog_workbook_reading_reports_damaged_files_instead_of_raising(templ
     for source in (data, bytes(damaged)):
         parsed = spreadsheet.read_workbook(io.BytesIO(source))
         assert isinstance(parsed, spreadsheet.ParsedWorkbook)
+
+
+# --- the catalog import's per-cell checks ----------------------------------------------------------------------
+# Cells as a workbook delivers them (typed: numbers, booleans, dates) or as a client system sends them, mixed with
+# the genuine values of the template's example row so that many records reach the deeper checks.
+_EXAMPLE_ENTRY, _EXAMPLE_ITEMS = spreadsheet.template_example("11350100MB0000000X")
+TYPED = st.one_of(CELL, st.none(), st.booleans(), st.floats(allow_nan=True, allow_infinity=True),
+                  st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)),
+                  st.integers(min_value=-10**20, max_value=10**20))
+
+
+def _record_strategy():
+    entry_cells = {key: st.one_of(st.just(value), TYPED) for key, value in _EXAMPLE_ENTRY.items()}
+    entry_cells.update({key: TYPED for key in spreadsheet.spec()["entry_headers"] if key not in entry_cells})
+    item = st.fixed_dictionaries({key: st.one_of(st.just(value), TYPED)
+                                  for key, value in _EXAMPLE_ITEMS[0].items() if key != "resource_code"})
+    return st.fixed_dictionaries(entry_cells, optional={"data_items": st.lists(item, max_size=4)})
+
+
+@pytest.fixture
+def steward(world):
+    use(world, "shanghai")
+    return world["police"]
+
+
+@many
+@given(records=st.lists(_record_strategy(), min_size=1, max_size=3))
+def test_catalog_row_checks_report_every_generated_cell_instead_of_raising(steward, records):
+    """Every generated row ends in a report whose problems name a field and say what is wrong, or a refusal."""
+    try:
+        report, located = spreadsheet.import_records(steward, records, dry_run=True, now=at(DAY))
+    except ServiceError as refusal:
+        assert refusal.message
+        event("refused")
+        return
+    event("no problem" if not located else "problems reported")
+    assert report.entries_read == len(records) and not report.written
+    assert all(p.message and p.field for p in located)
+
+
+# --- the working-day calendar import ----------------------------------------------------------------------------
+CAL_DATE = st.one_of(st.dates(min_value=date(2014, 12, 1), max_value=date(2036, 1, 31)).map(date.isoformat),
+                     st.dates(min_value=date(2027, 1, 1), max_value=date(2027, 12, 31)).map(
+                         lambda d: d.strftime("%Y/%m/%d")),
+                     CELL)
+CAL_FLAG = st.one_of(st.sampled_from(sorted(calendar.TRUE_WORDS | calendar.FALSE_WORDS)), CELL)
+CAL_HEADER = st.one_of(st.just(["日期", "是否工作日", "备注"]), st.just(["date", "is_workday", "note"]),
+                       st.lists(CELL, max_size=4))
+
+
+@pytest.fixture
+def calendar_admin(world):
+    configuration.ensure_filled(now=CALENDAR_NOW)
+    return world["secadmin"]
+
+
+@many
+@given(header=CAL_HEADER, rows=st.lists(st.tuples(CAL_DATE, CAL_FLAG, CELL), max_size=5),
+       as_xlsx=st.booleans(), encoding=st.sampled_from(["utf-8", "utf-8-sig", "gb18030", "latin-1"]))
+def test_calendar_import_imports_or_refuses_every_generated_schedule(calendar_admin, header, rows, as_xlsx, encoding):
+    """A schedule file is imported whole or refused with the rows at fault; never an unhandled exception."""
+    if as_xlsx:
+        wb = Workbook()
+        wb.active.append([_xlsx_safe(c) for c in header])
+        for row in rows:
+            wb.active.append([_xlsx_safe(c) for c in row])
+        buf = io.BytesIO()
+        wb.save(buf)
+        content, name = buf.getvalue(), "schedule.xlsx"
+    else:
+        content, name = _csv(header, [list(r) for r in rows]).encode(encoding, errors="replace"), "schedule.csv"
+    try:
+        result = configuration.import_file(calendar_admin, content, name, now=CALENDAR_NOW)
+    except ServiceError as refusal:
+        assert refusal.message
+        event("refused")
+        return
+    event("imported")
+    assert 0 < result.days_listed <= len(rows) and result.years
+
+
+def _xlsx_safe(value: str) -> str:
+    """openpyxl refuses control characters in cells, as Excel does: such a file cannot exist."""
+    return "".join(c for c in value if c >= " " or c in "\t\n\r")
+
+
+# --- backup restore of a damaged archive ------------------------------------------------------------------------
+def _domain_snapshot() -> dict[str, list[dict]]:
+    """Every table but the audit log (a refused restore is itself audited)."""
+    with read_session() as session:
+        conn = session.connection()
+        return {t.name: [dict(r) for r in conn.execute(sa_select(t).order_by(*t.primary_key.columns)).mappings()]
+                for t in SQLModel.metadata.sorted_tables if not t.name.startswith("audit")}
+
+
+class _Archive(tuple):
+    def __repr__(self) -> str:  # a failing example names the damage, not the 50 kB archive
+        return "<genuine backup>"
+
+
+@pytest.fixture
+def archive(world, tmp_path):
+    file = tmp_path / "good.zip"
+    backup.create_backup(Actor.system("test"), file)
+    return _Archive((file.read_bytes(), _domain_snapshot(), tmp_path))
+
+
+@many
+@given(cut=st.integers(min_value=0, max_value=10**6), flips=st.lists(
+    st.tuples(st.integers(min_value=0, max_value=10**6), st.integers(min_value=1, max_value=255)), min_size=1, max_size=3),
+    truncate=st.booleans())
+def test_a_damaged_backup_is_refused_with_a_message_and_the_database_is_unchanged(archive, cut, flips, truncate):
+    """Random byte flips and truncations of a genuine signed backup: restore refuses with a message (or, when the
+    damage touched nothing that is read, restores exactly the same data); the database is never left changed."""
+    good, before, folder = archive
+    damaged = bytearray(good[:max(cut % len(good), 1)] if truncate else good)
+    for position, mask in flips:
+        damaged[position % len(damaged)] ^= mask
+    file = folder / "damaged.zip"
+    file.write_bytes(bytes(damaged))
+    try:
+        backup.restore_backup(Actor.system("test"), file, force=True)
+        event("restored (damage outside what is read)")
+    except ServiceError as refusal:
+        assert refusal.message
+        event("refused")
+    assert _domain_snapshot() == before
