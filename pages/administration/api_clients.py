@@ -63,6 +63,7 @@ with right:
     units = api_clients.unit_choices()
     with st.form("api_client_new", clear_on_submit=True):
         name = st.text_input(_("Client system"), help=limit_help(api_clients.NAME_MAX))
+        session.field_slot("name", _("Client system"))
         unit_id = st.selectbox(_("Unit"), list(units), format_func=lambda u: units[u], index=None,
                                placeholder=_("Choose…"))
         scopes = st.multiselect(_("Scopes"), [s.value for s in ApiScope], format_func=_scope_label,
