@@ -92,9 +92,16 @@ if st.session_state.get("govdata_must_change_password") or st.session_state.get(
 specs = pages_for(actor.roles)
 sections: dict[str, list] = {}
 for spec in sorted(specs, key=lambda s: SECTION_ORDER.index(s.section)):
-    page = st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=spec.url_path,
-                   default=spec is specs[0])
+    first = spec is specs[0]
+    # The first page is the default, which Streamlit serves at "/" only, whatever its url_path; so it is registered
+    # under an internal url_path and once more, hidden from the menu, at its own address: a bookmark or a typed
+    # /dashboard (the leader's first page) opens it instead of "Page not found" (as /sign-in does signed out).
+    page = st.Page(spec.path, title=_(spec.title), icon=spec.icon,
+                   url_path="start" if first else spec.url_path, default=first)
     sections.setdefault(_(spec.section), []).append(page)
+    if first and spec.url_path:
+        sections[_(spec.section)].append(st.Page(spec.path, title=_(spec.title), icon=spec.icon,
+                                                 url_path=spec.url_path, visibility="hidden"))
 
 sidebar.render(actor)
 session.run_page(st.navigation(sections, expanded=True))
