@@ -56,3 +56,20 @@ def test_a_signed_in_user_opens_their_default_page_by_its_address(browser, serve
         assert title in page.locator("h1").first.inner_text()
     finally:
         context.close()
+
+
+def test_a_signed_in_address_opened_signed_out_asks_to_sign_in_and_then_opens_the_page(browser, server):
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")  # no session cookie
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(f"{server}/dashboard")
+        page.get_by_label("用户名", exact=True).wait_for()
+        settle(page)
+        dialog = page.get_by_role("dialog")
+        assert not (dialog.count() and dialog.first.is_visible()), dialog.first.inner_text()
+        sign_in(page, "leader")
+        assert "领导驾驶舱" in page.locator("h1").first.inner_text()
+        assert not (dialog.count() and dialog.first.is_visible()), dialog.first.inner_text()
+    finally:
+        context.close()
