@@ -24,9 +24,11 @@ is_bureau = actor.has(Role.BUREAU_REVIEWER)
 if is_steward:
     with st.expander(_("Register a project"), icon=":material/add:"), st.form("project_register", clear_on_submit=True):
         name = st.text_input(_("Project name"), help=limit_help(projects.TEXT_LIMITS["name"]))
+        session.field_slot("name", _("Project name"))
         budget = st.number_input(_("Budget (10k yuan)"), min_value=0.0, step=10.0)
         description = st.text_area(_("What the project builds"),
                                    help=limit_help(projects.TEXT_LIMITS["description"]))
+        session.field_slot("description", _("What the project builds"))
         if st.form_submit_button(_("Register"), type="primary"):
             created = session.run_action(projects.register_project, actor,
                                          projects.ProjectInput(name, budget, description),
