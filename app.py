@@ -11,7 +11,7 @@ from services.core.i18n import gettext as _
 from services.core.settings import ROOT, get_settings
 from services.core.timeutil import local_date
 from ui import session, sidebar
-from ui.navigation import SECTION_ORDER, pages_for
+from ui.navigation import PAGES, SECTION_ORDER, pages_for
 
 # The icon is served from this server: a material-symbol icon would make every browser fetch it from
 # fonts.gstatic.com, which the Content-Security-Policy (deploy/nginx-govdata.conf) rightly blocks.
@@ -78,6 +78,11 @@ if actor is None:
 
     public += [st.Page(path, title=_(title), icon=icon, url_path=path.rsplit("/", 1)[1][:-3].replace("_", "-"))
                for path, title, icon in PUBLIC_PAGES if path.startswith("pages/public/")]
+    # The address of a page behind the sign-in (a bookmark of /dashboard, a session that ended) shows the sign-in
+    # page, not "Page not found"; once signed in, the same address opens the page if the user's roles have it.
+    taken = {p.url_path for p in public} | {"start"}
+    public += [st.Page("pages/account/sign_in.py", title=_("Sign in"), icon=":material/login:", url_path=url)
+               for url in dict.fromkeys(spec.url_path for spec in PAGES if spec.url_path) if url not in taken]
     st.navigation(public, position="hidden").run()
     st.stop()
 
@@ -92,9 +97,16 @@ if st.session_state.get("govdata_must_change_password") or st.session_state.get(
 specs = pages_for(actor.roles)
 sections: dict[str, list] = {}
 for spec in sorted(specs, key=lambda s: SECTION_ORDER.index(s.section)):
-    page = st.Page(spec.path, title=_(spec.title), icon=spec.icon, url_path=spec.url_path,
-                   default=spec is specs[0])
+    first = spec is specs[0]
+    # The first page is the default, which Streamlit serves at "/" only, whatever its url_path; so it is registered
+    # under an internal url_path and once more, hidden from the menu, at its own address: a bookmark or a typed
+    # /dashboard (the leader's first page) opens it instead of "Page not found" (as /sign-in does signed out).
+    page = st.Page(spec.path, title=_(spec.title), icon=spec.icon,
+                   url_path="start" if first else spec.url_path, default=first)
     sections.setdefault(_(spec.section), []).append(page)
+    if first and spec.url_path:
+        sections[_(spec.section)].append(st.Page(spec.path, title=_(spec.title), icon=spec.icon,
+                                                 url_path=spec.url_path, visibility="hidden"))
 
 sidebar.render(actor)
 session.run_page(st.navigation(sections, expanded=True))

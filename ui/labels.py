@@ -124,6 +124,11 @@ FIELD_LABELS = {
     "norm_name": N_("Data item"),
     # dashboard, policy, calendar, audit and backup forms
     "data_admin_phone": N_("Data administrator's phone"),
+    "chief_data_officer": N_("Chief data officer"),
+    "data_admin_name": N_("Data administrator"),
+    "phone": N_("Phone"),
+    "good_practice": N_("Good practice"),
+    "grant": N_("Decision"),  # the open-data grant form
     "kpi_key": N_("Indicator"),
     "value": N_("Value"),
     "start": N_("First day"),

@@ -57,7 +57,7 @@ with profile:
         st.image(qr_png(auth.totp_uri(actor, secret)), width=180)
         st.code(secret, language=None)
         with st.form("enrol_totp", clear_on_submit=True):
-            code = st.text_input(_("Verification code"), max_chars=6)
+            code = st.text_input(_("Verification code"))
             session.field_slot("code", _("Verification code"))
             if st.form_submit_button(_("Turn on the second factor")):
                 if session.run_action(auth.enrol_totp, actor, secret, code):

@@ -21,7 +21,7 @@ with middle:
     if ticket:
         with st.form("second_factor", border=True):
             st.info(_("Enter the 6-digit code from your authenticator app."), icon=":material/key:")
-            code = st.text_input(_("Verification code"), max_chars=6, autocomplete="one-time-code")
+            code = st.text_input(_("Verification code"), autocomplete="one-time-code")
             col_ok, col_back = st.columns(2)
             confirmed = col_ok.form_submit_button(_("Verify"), type="primary", width="stretch")
             back = col_back.form_submit_button(_("Back"), width="stretch")

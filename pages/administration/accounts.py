@@ -14,7 +14,7 @@ from services.core.i18n import gettext as _
 from services.core.permissions import can
 from services.core.timeutil import fmt_local, now_utc
 from ui import session
-from ui.forms import choose, field_value, optional, yes_no
+from ui.forms import choose, field_value, limit_help, optional, yes_no
 from ui.labels import roles_text
 from ui.markdown import md_escape
 from ui.tables import data_table
@@ -104,9 +104,10 @@ accounts["last_login_text"] = accounts["last_login_at"].map(
 def account_form(existing=None) -> None:
     with st.form("account_form"):
         left, right = st.columns(2)
-        username = left.text_input(_("User name"), value=field_value(existing, "username"), max_chars=40)
+        username = left.text_input(_("User name"), value=field_value(existing, "username"),
+                                   help=limit_help(users.USER_LIMITS["username"]))
         display_name = right.text_input(
-            _("Full name"), value=field_value(existing, "display_name"), max_chars=60
+            _("Full name"), value=field_value(existing, "display_name"), help=limit_help(users.USER_LIMITS["display_name"])
         )
         with left:
             unit_id = choose(_("Unit"), unit_names, value=int(field_value(existing, "unit_id", 0)) or None)
@@ -116,7 +117,8 @@ def account_form(existing=None) -> None:
             format_func=LANGUAGES.get,
             index=list(LANGUAGES).index(field_value(existing, "language", "zh_CN")),
         )
-        phone = left.text_input(_("Phone"), value=field_value(existing, "phone"), max_chars=30)
+        phone = left.text_input(_("Phone"), value=field_value(existing, "phone"),
+                                help=limit_help(users.USER_LIMITS["phone"]))
         if existing is None:
             st.caption(_("A one-time password is generated and shown once after saving."))
         if st.form_submit_button(_("Save"), type="primary"):
@@ -209,7 +211,7 @@ def request_reset(row, kind: str) -> None:
             name=md_escape(row["display_name"]),
         )
     )
-    reason = st.text_input(_("Reason"), max_chars=200, key="reset_reason")
+    reason = st.text_input(_("Reason"), key="reset_reason", help=limit_help(users.REASON_MAX))
     if st.button(_("Request the reset"), type="primary", icon=":material/how_to_reg:"):
         session.run_action(
             users.request_reset,

@@ -8,6 +8,7 @@ from services.administration import api_clients
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from ui import session
+from ui.forms import limit_help
 from ui.markdown import md_escape, md_text
 from ui.tables import data_table
 
@@ -61,7 +62,8 @@ with right:
     st.subheader(_("Register a client system"))
     units = api_clients.unit_choices()
     with st.form("api_client_new", clear_on_submit=True):
-        name = st.text_input(_("Client system"), max_chars=api_clients.NAME_MAX)
+        name = st.text_input(_("Client system"), help=limit_help(api_clients.NAME_MAX))
+        session.field_slot("name", _("Client system"))
         unit_id = st.selectbox(_("Unit"), list(units), format_func=lambda u: units[u], index=None,
                                placeholder=_("Choose…"))
         scopes = st.multiselect(_("Scopes"), [s.value for s in ApiScope], format_func=_scope_label,

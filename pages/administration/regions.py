@@ -7,7 +7,7 @@ from services.administration import orgs
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from ui import session
-from ui.forms import choose, field_value
+from ui.forms import choose, field_value, limit_help
 from ui.labels import LEVEL_LABELS, label
 from ui.markdown import md_text
 from ui.tables import data_table
@@ -28,9 +28,10 @@ regions["level_text"] = regions["level"].map(lambda v: label(LEVEL_LABELS, v))
 def region_form(existing=None) -> None:
     with st.form("region_form"):
         code = st.text_input(
-            _("Code"), value=field_value(existing, "code"), max_chars=6, help=_("Six digits, e.g. 350800.")
+            _("Code"), value=field_value(existing, "code"), help=_("Six digits, e.g. 350800.")
         )
-        name = st.text_input(_("Name"), value=field_value(existing, "name"), max_chars=60)
+        name = st.text_input(_("Name"), value=field_value(existing, "name"),
+                             help=limit_help(orgs.REGION_LIMITS["name"]))
         levels = {v: label(LEVEL_LABELS, v) for v in LEVEL_LABELS}
         level = choose(_("Level"), levels, value=field_value(existing, "level", "county"))
         parents = {

@@ -7,7 +7,7 @@ from services.administration import orgs
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from ui import session
-from ui.forms import choose, field_value, optional, yes_no
+from ui.forms import choose, field_value, limit_help, optional, yes_no
 from ui.labels import LEVEL_LABELS, UNIT_KIND_LABELS, label
 from ui.markdown import md_text
 from ui.tables import data_table
@@ -44,9 +44,10 @@ def unit_form(existing=None) -> None:
 
     with st.form("unit_form"):
         left, right = st.columns(2)
-        uscc = left.text_input(_("Unified social credit code"), value=value("uscc"), max_chars=18)
-        name = right.text_input(_("Name"), value=value("name"), max_chars=100)
-        short_name = left.text_input(_("Short name"), value=value("short_name"), max_chars=40)
+        uscc = left.text_input(_("Unified social credit code"), value=value("uscc"), help=limit_help(18))
+        name = right.text_input(_("Name"), value=value("name"), help=limit_help(orgs.UNIT_LIMITS["name"]))
+        short_name = left.text_input(_("Short name"), value=value("short_name"),
+                                     help=limit_help(orgs.UNIT_LIMITS["short_name"]))
         kind = right.selectbox(
             _("Kind"),
             list(UNIT_KIND_LABELS),
@@ -61,10 +62,13 @@ def unit_form(existing=None) -> None:
         )
         with right:
             region_id = choose(_("Region"), region_names, value=int(value("region_id", 0)) or None)
-        cdo = left.text_input(_("Chief data officer"), value=value("chief_data_officer"), max_chars=60)
-        admin_name = right.text_input(_("Data administrator"), value=value("data_admin_name"), max_chars=60)
+        cdo = left.text_input(_("Chief data officer"), value=value("chief_data_officer"),
+                             help=limit_help(orgs.UNIT_LIMITS["chief_data_officer"]))
+        admin_name = right.text_input(_("Data administrator"), value=value("data_admin_name"),
+                                     help=limit_help(orgs.UNIT_LIMITS["data_admin_name"]))
         admin_phone = left.text_input(
-            _("Data administrator's phone"), value=value("data_admin_phone"), max_chars=30
+            _("Data administrator's phone"), value=value("data_admin_phone"),
+            help=limit_help(orgs.UNIT_LIMITS["data_admin_phone"])
         )
         active = right.checkbox(_("Active"), value=bool(value("is_active", True)))
         if st.form_submit_button(_("Save"), type="primary"):

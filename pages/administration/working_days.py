@@ -10,7 +10,7 @@ from services.core.timeutil import local_date
 from services.deadlines import calendar, configuration
 from ui import session
 from ui.deadlines.calendar_grid import kind_label, month_html, source_label
-from ui.forms import UPLOAD_DEFAULT_MB, upload_note
+from ui.forms import UPLOAD_DEFAULT_MB, limit_help, upload_note
 
 actor = session.require_actor()
 session.show_flash()
@@ -62,7 +62,7 @@ with edit:
                             min_value=date(calendar.FIRST_YEAR, 1, 1), max_value=date(calendar.LAST_YEAR, 12, 31))
         is_work = st.radio(_("The day is"), [True, False], horizontal=True,
                            format_func=lambda v: _("a working day") if v else _("a day off"))
-        note = st.text_input(_("Note"), max_chars=calendar.NOTE_MAX, placeholder=_("e.g. 国庆节调休上班"))
+        note = st.text_input(_("Note"), help=limit_help(calendar.NOTE_MAX), placeholder=_("e.g. 国庆节调休上班"))
         if st.form_submit_button(_("Save day"), type="primary"):
             moved = session.run_action(configuration.set_day, actor, day, is_work, note)
             if moved is not None:

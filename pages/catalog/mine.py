@@ -78,7 +78,7 @@ with tab_triggers:
             labels = {int(r.id): f"{cw.name_of('trigger', r.kind)} {r.occurred_on} {r.entry or ''}"
                       for r in triggers.itertuples()}
             trigger_id = st.selectbox(_("Change"), list(labels), format_func=labels.get)
-            how = st.text_input(_("How it was dealt with"), max_chars=300)
+            how = st.text_input(_("How it was dealt with"), help=limit_help(catalog.TRIGGER_NOTE_MAX))
             if st.form_submit_button(_("Mark as dealt with")):
                 session.run_action(catalog.resolve_trigger, actor, trigger_id, how, success=_("Done."), rerun=True)
 

@@ -51,7 +51,7 @@ with t_resp:
             name = r2.text_input(_("Resource name"), help=limit_help(120))
             base = r3.selectbox(_("Base library"), [None, *cw.options("base_library")],
                                 format_func=lambda c: "—" if c is None else cw.name_of("base_library", c))
-            note = st.text_input(_("Note"), max_chars=500)
+            note = st.text_input(_("Note"), help=limit_help(catalog_quality.NOTE_MAX))
             if st.form_submit_button(_("Add to the list"), type="primary"):
                 session.run_action(catalog_quality.add_responsibility, actor, unit_id, name, base_library=base,
                                    note=note, success=_("Added."), rerun=True)
@@ -115,7 +115,7 @@ with t_source:
         with st.form("settle"):
             names = dict(zip(row["unit_ids"], row["units"], strict=True))
             source = st.radio(_("Legal source unit of {item}", item=row["item_name"]), list(names), format_func=names.get)
-            note = st.text_input(_("Basis of the ruling"), max_chars=500)
+            note = st.text_input(_("Basis of the ruling"), help=limit_help(catalog_quality.NOTE_MAX))
             if st.form_submit_button(_("Settle"), type="primary"):
                 session.run_action(catalog_quality.settle_conflict, actor, row["norm_name"], source, note,
                                    success=_("The ruling was recorded."), rerun=True)

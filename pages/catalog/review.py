@@ -42,7 +42,7 @@ def _present(frame: pd.DataFrame) -> pd.DataFrame:
 
 with tab_queue:
     f1, f2, f3 = st.columns([2, 1, 1])
-    search = f1.text_input(_("Search name, resource code or unit"), key="review_search", max_chars=100,
+    search = f1.text_input(_("Search name, resource code or unit"), key="review_search",
                            on_change=_forget_selection)
     kinds = {None: _("All submissions"), **{k: cw.name_of("change_kind", k) for k in cw.CHANGE_KIND}}
     lang = i18n.current_language()  # a select box keeps its value as shown: one key per language
@@ -85,7 +85,8 @@ with tab_queue:
                     fix = st.selectbox(_("Share type as fixed by the bureau"), list(share),
                                        index=list(share).index(working.share_type), format_func=share.get,
                                        key=f"fix_{entry_id}")
-                note = st.text_input(_("Review note"), key=f"note_{entry_id}", max_chars=500)
+                note = st.text_input(_("Review note"), key=f"note_{entry_id}",
+                                     help=limit_help(catalog.NOTE_MAX))
                 if st.button(_("Approve and publish"), type="primary", icon=":material/check:", key=f"ok_{entry_id}"):
                     session.run_action(catalog.approve_entry, actor, entry_id, share_type=fix, note=note,
                                        expected_version=version, success=_("Approved."), rerun=True,
@@ -119,14 +120,14 @@ with tab_restricted:
             share = cw.options("share_type")
             new_type = st.selectbox(_("Share type"), list(share), format_func=share.get,
                                     index=list(share).index(entry["share_type"]))
-            why = st.text_area(_("Reasons for the decision"), max_chars=500)
+            why = st.text_area(_("Reasons for the decision"), help=limit_help(catalog.NOTE_MAX))
             if st.form_submit_button(_("Fix the share type"), type="primary"):
                 session.run_action(catalog.fix_share_type, actor, entry_id, new_type, why, expected_version=version,
                                    success=_("The share type was fixed and a new version published."), rerun=True)
         if catalog.needs_filing(entry["share_type"], None if pd.isna(entry["filed_at"]) else entry["filed_at"]):
             with f2.form(f"file_{entry_id}"):
                 st.markdown(_("**Record the filing (备案)** of this entry"))
-                file_note = st.text_input(_("Filing reference or note"), max_chars=500)
+                file_note = st.text_input(_("Filing reference or note"), help=limit_help(catalog.NOTE_MAX))
                 if st.form_submit_button(_("Record the filing")):
                     session.run_action(catalog.file_entry, actor, entry_id, file_note, expected_version=version,
                                        success=_("The filing was recorded."), rerun=True)

@@ -13,6 +13,7 @@ from services.core.i18n import gettext as _
 from services.core.timeutil import local_date
 from services.opendata import plans
 from ui import session
+from ui.forms import limit_help
 from ui.markdown import md_escape
 from ui.tables import data_table
 
@@ -66,7 +67,7 @@ if selected is not None:
                  .drop(columns=["entry_id"]), hide_index=True, width="stretch")
     if actor.has(Role.BUREAU_REVIEWER) and selected["status"] == status_text["filed"]:
         with st.form("open_plan_review"):
-            reason = st.text_area(_("Reasons (when returning)"), max_chars=1000)
+            reason = st.text_area(_("Reasons (when returning)"), help=limit_help(plans.RETURN_REASON_MAX))
             accept, back = st.columns(2)
             if accept.form_submit_button(_("Accept"), type="primary"):
                 session.run_action(plans.review_plan, actor, int(selected["plan_id"]), accept=True,

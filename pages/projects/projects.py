@@ -10,7 +10,7 @@ from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from services.core.timeutil import fmt_local
 from ui import session
-from ui.forms import choose
+from ui.forms import choose, limit_help
 from ui.markdown import md_escape
 from ui.projects.widgets import ACTION_LABELS, LIST_COLUMNS, STATE_KEY, gate_result, stage_text
 from ui.tables import data_table
@@ -23,9 +23,12 @@ is_bureau = actor.has(Role.BUREAU_REVIEWER)
 
 if is_steward:
     with st.expander(_("Register a project"), icon=":material/add:"), st.form("project_register", clear_on_submit=True):
-        name = st.text_input(_("Project name"), max_chars=120)
+        name = st.text_input(_("Project name"), help=limit_help(projects.TEXT_LIMITS["name"]))
+        session.field_slot("name", _("Project name"))
         budget = st.number_input(_("Budget (10k yuan)"), min_value=0.0, step=10.0)
-        description = st.text_area(_("What the project builds"), max_chars=1000)
+        description = st.text_area(_("What the project builds"),
+                                   help=limit_help(projects.TEXT_LIMITS["description"]))
+        session.field_slot("description", _("What the project builds"))
         if st.form_submit_button(_("Register"), type="primary"):
             created = session.run_action(projects.register_project, actor,
                                          projects.ProjectInput(name, budget, description),
@@ -88,7 +91,7 @@ if project.stage != "operation":
 
 actions = projects.available_actions(project.stage, is_unit=is_steward and own_unit, is_bureau=is_bureau)
 if actions:
-    reason = st.text_area(_("Reasons (when returning)"), max_chars=2000, key="project_reason") \
+    reason = st.text_area(_("Reasons (when returning)"), key="project_reason", help=limit_help(projects.REASON_MAX)) \
         if "return" in actions else ""
     buttons = st.columns(len(actions))
     for col, action in zip(buttons, actions, strict=True):

@@ -38,14 +38,15 @@ with st.form("open_request"):
     applicant_kind = st.selectbox(_("Applicant type"), list(APPLICANT_KIND_LABELS),
                                   format_func=lambda k: _(APPLICANT_KIND_LABELS[k]))
     cols = st.columns(2)
-    name = cols[0].text_input(_("Name of the person or organisation"), max_chars=100)
-    id_number = cols[1].text_input(_("Resident ID number (persons) or unified social credit code"), max_chars=18)
-    contact = st.text_input(_("Phone or e-mail"), max_chars=100)
+    name = cols[0].text_input(_("Name of the person or organisation"), help=limit_help(100))
+    id_number = cols[1].text_input(_("Resident ID number (persons) or unified social credit code"),
+                                   help=limit_help(18))
+    contact = st.text_input(_("Phone or e-mail"), help=limit_help(100))
     purpose = st.text_area(_("Purpose"), help=limit_help(1000))
     domestic = st.checkbox(_("Our enterprise is domestic-controlled"))
     research = st.checkbox(_("The data is for research or education"))
     st.image(challenge.image, caption=_("Type the result of the sum in the picture"))
-    answer = st.text_input(_("Result"), max_chars=4)
+    answer = st.text_input(_("Result"))
     sent = st.form_submit_button(_("Submit"), type="primary")
 if sent:
     data = opendata.PublicRequestInput(kind=kind, applicant_kind=applicant_kind, name=name, id_number=id_number,

@@ -12,7 +12,7 @@ from ui.opendata.widgets import public_header, show_tracking
 public_header()
 st.title(_("Track a request"))
 with st.form("open_track"):
-    code = st.text_input(_("Tracking code"), value=st.query_params.get("code", ""), max_chars=24)
+    code = st.text_input(_("Tracking code"), value=st.query_params.get("code", ""))
     looked = st.form_submit_button(_("Look up"), type="primary")
 if looked or code:
     view = open_queries.track(code)

@@ -18,9 +18,9 @@ entries = {i: f"{code} {name}" for i, code, name in queries.public_entries(searc
 with st.form("public_correction"):
     entry_id = choose(_("Catalog entry"), entries)
     description = st.text_area(_("What is wrong"), help=limit_help(2000))
-    name = st.text_input(_("Your name"), max_chars=50)
-    contact = st.text_input(_("Telephone or e-mail"), max_chars=100)
-    resident_id = st.text_input(_("Resident ID number (optional)"), max_chars=18)
+    name = st.text_input(_("Your name"), help=limit_help(50))
+    contact = st.text_input(_("Telephone or e-mail"), help=limit_help(100))
+    resident_id = st.text_input(_("Resident ID number (optional)"), help=limit_help(18))
     files = st.file_uploader(_("Evidence (PDF, PNG or JPEG)"), accept_multiple_files=True,
                              type=["pdf", "png", "jpg", "jpeg"], max_upload_size=attachment_limit_mb())
     upload_note(attachment_limit_mb(), ["pdf", "png", "jpg", "jpeg"])

@@ -10,6 +10,7 @@ from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from services.core.timeutil import fmt_local, local_date
 from ui import session
+from ui.forms import limit_help
 from ui.markdown import md_escape
 from ui.reports.widgets import STATE_KEY, report_body, sections_view, status_text
 from ui.tables import data_table
@@ -77,7 +78,7 @@ with tabs[1]:
         sections_view(view)
     if actor.has(Role.BUREAU_REVIEWER) and view.kind == "unit" and view.status == "submitted":
         with st.form("report_review"):
-            reason = st.text_area(_("Reasons (when returning)"), max_chars=2000)
+            reason = st.text_area(_("Reasons (when returning)"), help=limit_help(reports.RETURN_REASON_MAX))
             accept, back = st.columns(2)
             if accept.form_submit_button(_("Accept"), type="primary"):
                 session.run_action(reports.review_report, actor, view.id, accept=True, expected_version=view.version,

@@ -14,6 +14,7 @@ from services.core.i18n import gettext as _
 from services.core.timeutil import local_date
 from ui import session
 from ui.assessment import widgets
+from ui.forms import limit_help
 from ui.markdown import md_escape
 
 actor = session.require_actor()
@@ -25,7 +26,8 @@ if listing is None:
     st.stop()
 with st.expander(_("Start a new year's assessment"), expanded=listing.empty), st.form("assessment_create"):
     year = st.number_input(_("Year assessed"), min_value=2015, max_value=today.year, value=today.year, step=1)
-    title = st.text_input(_("Title (empty: from the scheme)"), max_chars=200)
+    title = st.text_input(_("Title (empty: from the scheme)"), help=limit_help(assessment.TITLE_MAX))
+    session.field_slot("title", _("Title (empty: from the scheme)"))
     if st.form_submit_button(_("Create from the scheme"), type="primary"):
         session.run_action(assessment.create_assessment, actor, int(year), title=title,
                            success=_("Assessment created."), rerun=True)
@@ -117,8 +119,8 @@ with scoring_tab:
                                     format_func=lambda c: f"{c} · {scheme.indicator(c).title(language)}")
                 points = st.number_input(_("Points (manual indicators)"), min_value=0.0, max_value=100.0, step=0.5)
                 occurrences = st.number_input(_("Occurrences (deductions)"), min_value=0, max_value=999, step=1)
-                evidence = st.text_area(_("Evidence"), max_chars=2000,
-                                        help=_("What was checked: documents, records, findings."))
+                evidence = st.text_area(_("Evidence"), help=limit_help(
+                    assessment.EVIDENCE_MAX, _("What was checked: documents, records, findings.")))
                 if st.form_submit_button(_("Save the score"), type="primary"):
                     ind = scheme.indicator(code)
                     kwargs = ({"occurrences": int(occurrences)} if ind.method == "deduction"
@@ -165,7 +167,7 @@ with appeals_tab:
                 outcome = st.radio(_("Decision"), ["uphold", "adjust"], horizontal=True,
                                    format_func=lambda o: _("Uphold the score") if o == "uphold" else _("Adjust the score"))
                 new_points = st.number_input(_("Points after adjustment"), min_value=0.0, max_value=100.0, step=0.5)
-                reason = st.text_area(_("Reasons told to the unit"), max_chars=2000)
+                reason = st.text_area(_("Reasons told to the unit"), help=limit_help(assessment.EVIDENCE_MAX))
                 if st.form_submit_button(_("Decide"), type="primary"):
                     session.run_action(assessment.decide_appeal, actor, int(appeal_id), adjust=outcome == "adjust",
                                        reason=reason, points=float(new_points) if outcome == "adjust" else None,
@@ -177,8 +179,10 @@ with publish_tab:
         st.caption(_("{answered} of {units} units answered; {open} appeals waiting.", answered=view.answered,
                      units=view.units, open=view.open_appeals))
         with st.form("assessment_publish"):
-            good = st.text_area(_("Good practice"), max_chars=5000)
-            problems = st.text_area(_("Problems found"), max_chars=5000)
+            good = st.text_area(_("Good practice"), help=limit_help(assessment.PUBLISHED_TEXT_MAX))
+            session.field_slot("good_practice", _("Good practice"))
+            problems = st.text_area(_("Problems found"), help=limit_help(assessment.PUBLISHED_TEXT_MAX))
+            session.field_slot("problems", _("Problems found"))
             if st.form_submit_button(_("Publish the results"), type="primary"):
                 session.run_action(assessment.publish, actor, chosen, good_practice=good, problems=problems,
                                    expected_version=view.version, success=_("Results published."), rerun=True)

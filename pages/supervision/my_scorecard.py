@@ -9,6 +9,7 @@ from services.core.i18n import current_language
 from services.core.i18n import gettext as _
 from ui import session
 from ui.assessment import widgets
+from ui.forms import limit_help
 from ui.markdown import md_escape
 
 actor = session.require_actor()
@@ -51,7 +52,7 @@ if mine.window_open:
         codes = [None] + [i.code for i in scheme.indicators()]
         indicator = st.selectbox(_("Indicator appealed"), codes, format_func=lambda c: _("The whole scorecard")
                                  if c is None else f"{c} · {scheme.indicator(c).title(current_language())}")
-        reason = st.text_area(_("Reasons and evidence"), max_chars=2000)
+        reason = st.text_area(_("Reasons and evidence"), help=limit_help(assessment.EVIDENCE_MAX))
         if st.form_submit_button(_("Appeal")):
             session.run_action(assessment.respond, actor, card_id, accept=False, indicator=indicator, reason=reason,
                                expected_version=mine.version, success=_("Appeal filed with the assessors."),

@@ -17,7 +17,7 @@ from services.core.i18n import gettext as _
 from services.core.search import clean, contains
 from services.core.timeutil import now_utc
 from services.core.uow import unit_of_work
-from services.core.validators import normalize_code, phone_error, region_code_error, uscc_error
+from services.core.validators import length_errors, normalize_code, phone_error, region_code_error, uscc_error
 
 
 @dataclass
@@ -42,6 +42,12 @@ class UnitInput:
     is_active: bool = True
 
 
+# The longest text each form field may hold (the columns' lengths); the forms state them in their help.
+REGION_LIMITS = {"name": 60}
+UNIT_LIMITS = {"name": 100, "short_name": 40, "chief_data_officer": 60, "data_admin_name": 60,
+               "data_admin_phone": 30}
+
+
 def _unit_fields(unit: Unit) -> dict:
     return {k: getattr(unit, k) for k in UnitInput.__dataclass_fields__}
 
@@ -62,6 +68,7 @@ def _validate_region(data: RegionInput, session, region_id: int | None = None) -
         errors["code"] = problem
     if not data.name.strip():
         errors["name"] = _("The name is required.")
+    length_errors(errors, REGION_LIMITS, data.__dict__)
     if data.level not in set(RegionLevel):
         errors["level"] = _("Choose a level.")
     if data.level == RegionLevel.COUNTY and data.parent_id is None:
@@ -144,7 +151,8 @@ def _validate_unit(data: UnitInput, session, unit_id: int | None) -> UnitInput:
         errors["uscc"] = _("Another unit already has this unified social credit code.")
     if not (data.name or "").strip():
         errors["name"] = _("The name is required.")
-    if (problem := phone_error(data.data_admin_phone)) is not None:
+    length_errors(errors, UNIT_LIMITS, data.__dict__)
+    if "data_admin_phone" not in errors and (problem := phone_error(data.data_admin_phone)) is not None:
         errors["data_admin_phone"] = problem
     if data.kind not in set(UnitKind):
         errors["kind"] = _("Choose a kind of unit.")

@@ -31,6 +31,7 @@ from services.core.i18n import gettext as _
 from services.core.search import clean, contains
 from services.core.timeutil import now_utc
 from services.core.uow import read_scope, unit_of_work
+from services.core.validators import length_errors, text_error
 
 
 @dataclass
@@ -62,15 +63,21 @@ def list_users(actor: Actor, *, unit_id: int | None = None, search: str | None =
                      "last_login_at", "language", "phone", "has_totp", "version"])
 
 
+# The longest text each account field may hold (the columns' lengths); the forms state them in their help.
+USER_LIMITS = {"username": 40, "display_name": 60, "phone": 30}
+REASON_MAX = 200
+
+
 def _validate(session, data: UserInput, user_id: int | None) -> None:
     errors: dict[str, str] = {}
+    length_errors(errors, USER_LIMITS, data.__dict__)
     name = (data.username or "").strip()
-    if not name or not all(c.isalnum() or c in "._-" for c in name) or not name.isascii():
+    if "username" in errors:  # too long: the length is the problem to tell
+        pass
+    elif not name or not all(c.isalnum() or c in "._-" for c in name) or not name.isascii():
         errors["username"] = _("The user name may contain only letters, digits, '.', '_' and '-'.")
-    else:
-        dup = session.exec(select(User.id).where(User.username == name)).first()
-        if dup is not None and dup != user_id:
-            errors["username"] = _("This user name is taken.")
+    elif (dup := session.exec(select(User.id).where(User.username == name)).first()) is not None and dup != user_id:
+        errors["username"] = _("This user name is taken.")
     if not (data.display_name or "").strip():
         errors["display_name"] = _("The name is required.")
     if session.get(Unit, data.unit_id) is None:
@@ -257,6 +264,8 @@ def request_reset(actor: Actor, user_id: int, kind: str, reason: str = "", *, no
         user = uow.get(User, user_id)
         if kind not in {k.value for k in ResetKind}:
             raise ValidationError({"kind": _("Choose what to reset.")})
+        if (problem := text_error((reason or "").strip(), REASON_MAX)) is not None:
+            raise ValidationError({"reason": problem})
         if not _needs_dual_control(uow.session, user_id):
             raise ValidationError(_("{user} is not an administrator: reset it directly.", user=user.username))
         if kind == ResetKind.TOTP and not user.totp_secret:
@@ -267,7 +276,7 @@ def request_reset(actor: Actor, user_id: int, kind: str, reason: str = "", *, no
         if open_one is not None:
             raise ValidationError(_("A reset of this kind for {user} is already waiting for approval.",
                                     user=user.username))
-        row = CredentialReset(user_id=user_id, kind=kind, reason=(reason or "").strip()[:200],
+        row = CredentialReset(user_id=user_id, kind=kind, reason=(reason or "").strip(),
                               requested_by=actor.user_id, requested_at=now)
         uow.session.add(row)
         uow.session.flush()

@@ -4,6 +4,9 @@ deductions), the units' appeal window, publication with ranks and grades, charts
 Pages and other domains call the names below; `services.assessment.queries` and `.exports` by name for more."""
 
 from services.assessment.commands import (
+    EVIDENCE_MAX,
+    PUBLISHED_TEXT_MAX,
+    TITLE_MAX,
     create_assessment,
     decide_appeal,
     default_scheme,
@@ -25,6 +28,7 @@ from services.assessment.queries import (
 from services.assessment.rules import compute_cards, parse_scheme
 
 __all__ = [
+    "EVIDENCE_MAX", "PUBLISHED_TEXT_MAX", "TITLE_MAX",
     "compute_cards", "create_assessment", "decide_appeal", "default_scheme", "enter_score", "get_assessment",
     "list_assessments", "my_cards", "open_review", "parse_scheme", "publish", "published_result", "recompute",
     "respond", "results", "start_scoring", "update_scheme",

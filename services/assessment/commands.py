@@ -32,11 +32,14 @@ from services.core.i18n import gettext as _
 from services.core.settings import DATA_DIR
 from services.core.timeutil import local_date, now_utc
 from services.core.uow import UnitOfWork, unit_of_work
+from services.core.validators import length_errors, text_error
 from services.deadlines import clocks
 from services.deadlines.reminders import notify
 
 DEFAULT_SCHEME = DATA_DIR / "assessment" / "default_scheme.json"
 EVIDENCE_MAX = 2000
+TITLE_MAX = 200  # the column's length
+PUBLISHED_TEXT_MAX = 5000  # good practice and problems found, each (the form states both limits in its help)
 
 MSG_REVIEW = N_("The provisional scorecard of {title} is ready: review it and appeal by {due} if a score is wrong.")
 MSG_APPEAL = N_("{unit} appealed its scorecard of {title}: answer the appeal.")
@@ -100,13 +103,15 @@ def create_assessment(actor: Actor, year: int, *, title: str | None = None, now:
             raise ValidationError({"year": _("Choose a year up to this one.")})
         if uow.session.exec(select(Assessment.id).where(Assessment.year == int(year))).first() is not None:
             raise ValidationError({"year": _("The assessment of {year} exists already.", year=year)})
+        if (problem := text_error((title or "").strip(), TITLE_MAX)) is not None:
+            raise ValidationError({"title": problem})
         previous = uow.session.exec(select(Assessment).where(Assessment.year < int(year))
                                     .order_by(Assessment.year.desc())).first()  # type: ignore[attr-defined]
         scheme = json.loads(previous.scheme) if previous is not None else default_scheme()
         parsed = rules.parse_scheme(scheme, known_counters=sources.COUNTERS)
         name = (title or "").strip() or (parsed.title_en if actor.language.startswith("en") and parsed.title_en
                                            else parsed.title).replace("{year}", str(year))
-        assessment = Assessment(year=int(year), title=name[:200], scheme=json.dumps(scheme, ensure_ascii=False),
+        assessment = Assessment(year=int(year), title=name[:TITLE_MAX], scheme=json.dumps(scheme, ensure_ascii=False),
                                 organiser_unit_id=actor.unit_id, created_by=actor.user_id, created_at=now)
         uow.session.add(assessment)
         uow.session.flush()
@@ -419,6 +424,11 @@ def publish(actor: Actor, assessment_id: int, *, good_practice: str = "", proble
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
         assessment, target = _open(uow, assessment_id, "publish", expected_version=expected_version)
+        errors: dict[str, str] = {}
+        length_errors(errors, {"good_practice": PUBLISHED_TEXT_MAX, "problems": PUBLISHED_TEXT_MAX},
+                      {"good_practice": good_practice, "problems": problems})
+        if errors:
+            raise ValidationError(errors)
         open_appeals = uow.session.exec(select(AssessmentAppeal.id).where(
             AssessmentAppeal.assessment_id == assessment_id, AssessmentAppeal.status == str(AppealStatus.OPEN))).all()
         if open_appeals:

@@ -6,6 +6,8 @@ work is split into `rules` (no I/O), `store` (how an entry is kept), `commands` 
 (every read)."""
 
 from services.catalog.commands import (
+    NOTE_MAX,
+    TRIGGER_NOTE_MAX,
     approve_entry,
     confirm_maintained,
     create_draft_from_request,
@@ -81,6 +83,8 @@ from services.catalog.store import (
 )
 
 __all__ = [
+    "NOTE_MAX",
+    "TRIGGER_NOTE_MAX",
     "create_draft_in",
     "available_actions",
     "maintained_since",

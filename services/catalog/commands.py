@@ -105,6 +105,8 @@ def _open_entry(uow: UnitOfWork, entry_id: int, action: str, *,
 
 
 # Actions only the provider's competent bureau takes (a county with its own bureau reviews its own units).
+NOTE_MAX = 500  # a review note, the reasons of a share-type fix, a filing note (the columns' length)
+TRIGGER_NOTE_MAX = 300  # how a maintenance trigger was dealt with (appended to the trigger's 500-character note)
 BUREAU_PERMISSIONS = frozenset({"catalog.review", "catalog.file"})
 
 
@@ -326,6 +328,8 @@ def approve_entry(actor: Actor, entry_id: int, *, share_type: str | None = None,
     with unit_of_work(actor, now) as uow:
         entry, target = _open_entry(uow, entry_id, "approve", expected_version=expected_version)
         _not_own_submission(uow, entry)
+        if text_error((note or "").strip(), NOTE_MAX):
+            raise ValidationError({"note": text_error((note or "").strip(), NOTE_MAX)})  # type: ignore[dict-item]
         kind = entry.change_kind or ChangeKind.NEW
         before = input_to_json(columns_input(uow.session, entry)) if entry.is_published else None
         if kind == ChangeKind.WITHDRAW:
@@ -365,7 +369,7 @@ def approve_entry(actor: Actor, entry_id: int, *, share_type: str | None = None,
         uow.session.add(entry)
         _close_review_clock(uow.session, entry_id, now)
         if note:
-            detail["note"] = note.strip()[:500]
+            detail["note"] = note.strip()
         uow.audit("catalog.approve", object_type="catalog_entry", object_id=entry_id, detail=detail)
         uow.commit()
         return version_no
@@ -412,6 +416,8 @@ def fix_share_type(actor: Actor, entry_id: int, share_type: str, reason: str, *,
         check_share_type_fix(data, share_type)
         if not reason:
             raise ValidationError({"reason": _("Give the reasons for the decision.")})
+        if text_error(reason, NOTE_MAX):
+            raise ValidationError({"reason": text_error(reason, NOTE_MAX)})  # type: ignore[dict-item]
         if share_type == data.share_type:
             raise ValidationError({"share_type": _("Choose a share type different from the current one.")})
         before = data.share_type
@@ -451,9 +457,11 @@ def file_entry(actor: Actor, entry_id: int, note: str | None = None, *, expected
                                     "policy profile."))
         if entry.filed_at is not None:
             raise ValidationError(_("The filing of this entry is already recorded."))
+        if text_error((note or "").strip(), NOTE_MAX):
+            raise ValidationError({"note": text_error((note or "").strip(), NOTE_MAX)})  # type: ignore[dict-item]
         entry.filed_at = now
         entry.filed_by = actor.user_id
-        entry.filing_note = (note or "").strip()[:500] or None
+        entry.filing_note = (note or "").strip() or None
         uow.session.add(entry)
         uow.audit("catalog.file", object_type="catalog_entry", object_id=entry_id, detail={"note": entry.filing_note})
         uow.commit()
@@ -512,6 +520,8 @@ def resolve_trigger(actor: Actor, trigger_id: int, note: str, *, now: datetime |
         note = (note or "").strip()
         if not note:
             raise ValidationError({"note": _("Say how the change was dealt with.")})
+        if text_error(note, TRIGGER_NOTE_MAX):
+            raise ValidationError({"note": text_error(note, TRIGGER_NOTE_MAX)})  # type: ignore[dict-item]
         trigger.resolved_at = now
         trigger.note = ((trigger.note + " / ") if trigger.note else "") + note
         trigger.note = trigger.note[:500]

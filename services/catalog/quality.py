@@ -20,7 +20,9 @@ from services.core.i18n import gettext as _
 from services.core.permissions import Scope
 from services.core.timeutil import now_utc
 from services.core.uow import read_scope, unit_of_work
+from services.core.validators import text_error
 
+NOTE_MAX = 500  # a responsibility item's note, the basis of a one-source ruling (the columns' length)
 DEMAND_STATUS_NAMES = {"open": N_("Awaiting a match"), "linked": N_("Matched"), "closed": N_("Closed")}
 # (state, action) -> next state of a demand-list item
 DEMAND_TRANSITIONS = {("open", "link"): "linked", ("linked", "link"): "linked", ("open", "close"): "closed",
@@ -100,6 +102,8 @@ def add_responsibility(actor: Actor, unit_id: int, resource_name: str, *, base_l
             errors["resource_name"] = _("The resource name is required.")
         elif len(resource_name) > 120:
             errors["resource_name"] = _("At most {n} characters.", n=120)
+        if text_error((note or "").strip(), NOTE_MAX):
+            errors["note"] = text_error((note or "").strip(), NOTE_MAX)  # type: ignore[assignment]
         if base_library and base_library not in {str(b) for b in BaseLibrary}:
             errors["base_library"] = _("Choose one of the listed values.")
         if not errors:
@@ -111,7 +115,7 @@ def add_responsibility(actor: Actor, unit_id: int, resource_name: str, *, base_l
         if errors:
             raise ValidationError(errors)
         item = ResponsibilityItem(unit_id=unit_id, resource_name=resource_name, base_library=base_library or None,
-                                  note=(note or "").strip()[:500] or None, created_by=actor.user_id, created_at=now)
+                                  note=(note or "").strip() or None, created_by=actor.user_id, created_at=now)
         # An entry the unit already publishes under that name fulfils the item at once.
         for entry_id, name in uow.session.exec(select(CatalogEntry.id, CatalogEntry.name).where(
                 CatalogEntry.provider_unit_id == unit_id, CatalogEntry.is_published.is_(True))).all():  # type: ignore[attr-defined]
@@ -319,13 +323,15 @@ def settle_conflict(actor: Actor, norm_name: str, source_unit_id: int, note: str
             raise ValidationError({"norm_name": _("Choose a data item.")})
         if uow.session.get(Unit, source_unit_id) is None:
             raise ValidationError({"source_unit_id": _("Choose a unit.")})
+        if text_error((note or "").strip(), NOTE_MAX):
+            raise ValidationError({"note": text_error((note or "").strip(), NOTE_MAX)})  # type: ignore[dict-item]
         ruling = uow.session.exec(select(OneSourceDecision).where(OneSourceDecision.norm_name == norm_name)
                                   .with_for_update()).first()
         before = ruling.source_unit_id if ruling else None
         if ruling is None:
             ruling = OneSourceDecision(norm_name=norm_name, source_unit_id=source_unit_id)
         ruling.source_unit_id = source_unit_id
-        ruling.note = (note or "").strip()[:500] or None
+        ruling.note = (note or "").strip() or None
         ruling.decided_by = actor.user_id
         ruling.decided_at = now
         uow.session.add(ruling)

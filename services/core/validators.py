@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Mapping
 from datetime import date
 
 from services.core.i18n import gettext as _
@@ -102,6 +103,15 @@ def text_error(value: str | None, limit: int) -> str | None:
     if value is not None and len(value) > limit:
         return _("At most {n} characters; this text has {m}.", n=limit, m=len(value))
     return None
+
+
+def length_errors(errors: dict[str, str], limits: Mapping[str, int], values: Mapping[str, str | None]) -> None:
+    """Add text_error's message for each field of `limits` whose (stripped) value is too long, unless the field
+    already has a problem. A form field shows the limit in its help and has no max_chars (a longer paste would be
+    dropped without a word), so the service is where the length is refused, for the screens, the CLI and the API."""
+    for field, limit in limits.items():
+        if field not in errors and (problem := text_error((values.get(field) or "").strip(), limit)):
+            errors[field] = problem
 
 
 def latest_end_date(today: date) -> date:

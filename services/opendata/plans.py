@@ -19,10 +19,12 @@ from services.core.i18n import gettext as _
 from services.core.permissions import Scope
 from services.core.timeutil import local_date, now_utc
 from services.core.uow import read_scope, unit_of_work
+from services.core.validators import text_error
 from services.opendata.open_catalog import OPEN_ATTRIBUTES
 
 P = PlanStatus
 EDITABLE = (P.DRAFT, P.RETURNED)
+RETURN_REASON_MAX = 1000  # the column's length; the form states it, the service refuses a longer text
 
 
 @dataclass
@@ -99,6 +101,8 @@ def review_plan(actor: Actor, plan_id: int, *, accept: bool, reason: str = "", e
             raise ValidationError({"": _("Only a filed plan is accepted or returned.")})
         if not accept and not (reason or "").strip():
             raise ValidationError({"return_reason": _("A returned plan states its reasons.")})
+        if not accept and (problem := text_error(reason.strip(), RETURN_REASON_MAX)) is not None:
+            raise ValidationError({"return_reason": problem})
         plan.status = P.ACCEPTED if accept else P.RETURNED
         plan.return_reason = None if accept else reason.strip()
         plan.reviewed_at, plan.reviewed_by = now_utc(now), actor.user_id

@@ -20,8 +20,10 @@ from services.projects.commands import (
 from services.projects.queries import entry_choices, get_project, home_counts, list_projects, preview_gate
 from services.projects.rules import (
     GATE_NAMES,
+    REASON_MAX,
     ROLE_NAMES,
     STAGE_NAMES,
+    TEXT_LIMITS,
     GateResult,
     ProjectInput,
     Reason,
@@ -29,6 +31,8 @@ from services.projects.rules import (
 )
 
 __all__ = [
+    "REASON_MAX",
+    "TEXT_LIMITS",
     "GATE_NAMES", "ROLE_NAMES", "STAGE_NAMES", "GateResult", "ProjectInput", "Reason", "accept_project",
     "approve_project", "available_actions", "entry_choices", "get_project", "home_counts", "link_entry",
     "list_projects", "preview_gate", "register_project", "request_acceptance", "return_project",

@@ -24,6 +24,7 @@ from services.core.i18n import gettext as _
 from services.core.jurisdiction import competent_bureau
 from services.core.timeutil import local_date, now_utc
 from services.core.uow import UnitOfWork, unit_of_work
+from services.core.validators import text_error
 from services.deadlines import clocks, policy
 from services.projects import rules
 from services.projects.rules import GateEntry, GateResult, ProjectInput, SourceHint
@@ -153,6 +154,8 @@ def return_project(actor: Actor, project_id: int, reason: str, *, expected_versi
         project = _open(uow, project_id, "project.approve", expected_version=expected_version)
         if not (reason or "").strip():
             raise ValidationError({"reason": _("A returned project states its reasons.")})
+        if (problem := text_error(reason.strip(), rules.REASON_MAX)) is not None:
+            raise ValidationError({"reason": problem})
         project.stage = _move(project, "return")
         project.return_reason, project.updated_at = reason.strip(), now_utc(now)
         clocks.close(uow.session, case_kind=CaseKind.PROJECT, case_id=project_id, step=ClockStep.PROJECT_REVIEW,

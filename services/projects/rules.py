@@ -12,6 +12,7 @@ from datetime import date
 from models.project import EntryRole, Gate, ProjectStage
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
+from services.core.validators import length_errors
 
 S = ProjectStage
 
@@ -118,16 +119,19 @@ def reason_from_dict(data: dict) -> Reason:
                   data.get("source", ""))
 
 
+# The longest texts of a project (the columns' lengths); the forms state them in their help, the services refuse
+# a longer text with its length (a widget's max_chars would drop a longer paste without a word).
+TEXT_LIMITS = {"name": 120, "description": 1000}
+REASON_MAX = 2000
+
+
 def input_errors(data: ProjectInput) -> dict[str, str]:
     errors: dict[str, str] = {}
     if not (data.name or "").strip():
         errors["name"] = _("Give the project a name.")
-    elif len(data.name.strip()) > 120:
-        errors["name"] = _("At most {n} characters.", n=120)
     if data.budget is None or data.budget < 0:
         errors["budget"] = _("The budget cannot be negative.")
-    if data.description and len(data.description) > 1000:
-        errors["description"] = _("At most {n} characters.", n=1000)
+    length_errors(errors, TEXT_LIMITS, {"name": data.name, "description": data.description})
     return errors
 
 

@@ -16,9 +16,10 @@ from services.reports.queries import (
     list_reports,
     schedule,
 )
-from services.reports.rules import KIND_NAMES, SECTION_TITLES, SECTIONS, STATUS_NAMES
+from services.reports.rules import KIND_NAMES, RETURN_REASON_MAX, SECTION_TITLES, SECTIONS, STATUS_NAMES
 
 __all__ = [
+    "RETURN_REASON_MAX",
     "ASSESSMENT_RESULT_SOURCE", "KIND_NAMES", "SECTIONS", "SECTION_TITLES", "STATUS_NAMES", "assessment_result",
     "export_pdf", "export_xlsx", "get_report", "home_counts", "list_reports", "open_year", "review_report",
     "save_sections", "schedule", "submit_report",

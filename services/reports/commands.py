@@ -23,6 +23,7 @@ from services.core.i18n import gettext as _
 from services.core.permissions import allowed_scope
 from services.core.timeutil import local_date, now_utc
 from services.core.uow import UnitOfWork, unit_of_work
+from services.core.validators import text_error
 from services.deadlines import calendar, clocks, policy
 from services.reports import figures, rules
 from services.reports.rules import DueDates, UnitLine
@@ -173,6 +174,8 @@ def review_report(actor: Actor, report_id: int, *, accept: bool, reason: str = "
             raise ValidationError({"": _("Only a submitted unit report is accepted or returned.")})
         if not accept and not (reason or "").strip():
             raise ValidationError({"return_reason": _("A returned report states its reasons.")})
+        if not accept and (problem := text_error(reason.strip(), rules.RETURN_REASON_MAX)) is not None:
+            raise ValidationError({"return_reason": problem})
         report.status = status
         report.return_reason = None if accept else reason.strip()
         report.reviewed_at, report.reviewed_by = now_utc(now), actor.user_id

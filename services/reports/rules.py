@@ -29,6 +29,7 @@ SECTIONS = ("work_done", "problems", "next_year_plan")
 SECTION_TITLES = {"work_done": N_("Work done this year"), "problems": N_("Problems"),
                   "next_year_plan": N_("Plan for next year")}
 SECTION_MAX = 20000
+RETURN_REASON_MAX = 2000  # the column's length; the form states it, the service refuses a longer text
 
 # The KPI figures a report holds, by family (the keys of services.kpi: the same numbers as the dashboard).
 REPORT_KPIS: dict[str, tuple[str, ...]] = {

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.e2e.conftest import SERVER_ENV, VIEWPORT, settle, start_app, stop_app
+from tests.e2e.conftest import SERVER_ENV, VIEWPORT, session_cookie, settle, sign_in, start_app, stop_app
 
 pytestmark = pytest.mark.e2e
 
@@ -32,3 +32,44 @@ def test_every_public_address_opens_without_a_page_not_found_dialog(browser):
             context.close()
     finally:
         stop_app(proc)
+
+
+@pytest.mark.parametrize(("username", "path", "title"), [
+    ("leader", "dashboard", "领导驾驶舱"),  # the leader's default page, opened by its own address
+    ("steward_gaj", "home", "我的待办"),  # everyone else's default page
+])
+def test_a_signed_in_user_opens_their_default_page_by_its_address(browser, server, username, path, title):
+    """A bookmark or a typed address of the user's first page opens it; Streamlit serves a default page at "/"
+    only, so app.py registers it at its own address too."""
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(server)
+        sign_in(page, username)
+        assert session_cookie(page) is not None
+        page.goto(f"{server}/{path}")
+        page.get_by_test_id("stSidebarNav").wait_for()
+        settle(page)
+        dialog = page.get_by_role("dialog")
+        assert not (dialog.count() and dialog.first.is_visible()), dialog.first.inner_text()
+        assert title in page.locator("h1").first.inner_text()
+    finally:
+        context.close()
+
+
+def test_a_signed_in_address_opened_signed_out_asks_to_sign_in_and_then_opens_the_page(browser, server):
+    context = browser.new_context(viewport=VIEWPORT, locale="zh-CN")  # no session cookie
+    page = context.new_page()
+    page.set_default_timeout(30_000)
+    try:
+        page.goto(f"{server}/dashboard")
+        page.get_by_label("用户名", exact=True).wait_for()
+        settle(page)
+        dialog = page.get_by_role("dialog")
+        assert not (dialog.count() and dialog.first.is_visible()), dialog.first.inner_text()
+        sign_in(page, "leader")
+        assert "领导驾驶舱" in page.locator("h1").first.inner_text()
+        assert not (dialog.count() and dialog.first.is_visible()), dialog.first.inner_text()
+    finally:
+        context.close()

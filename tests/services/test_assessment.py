@@ -173,6 +173,10 @@ def test_units_see_nothing_before_review_and_other_roles_cannot_score(world):
         assessment.create_assessment(w["leader"], 2024, now=at(START))
     with pytest.raises(ValidationError):
         assessment.create_assessment(w["assessor"], YEAR, now=at(START))  # one per year
+    with pytest.raises(ValidationError) as refused:  # a pasted title longer than the column is refused
+        assessment.create_assessment(w["assessor"], 2024, title="考" * 201, now=at(START))
+    assert refused.value.errors == {"title": "最多 200 个字符，当前内容有 201 个字符。"}
+    assert list(assessment.list_assessments(w["assessor"])["year"]) == [YEAR]
 
 
 def _unicode_text(data: bytes) -> str:
@@ -193,6 +197,10 @@ def test_exports_read_back_with_figures_and_chinese_text_and_no_formula(world):
     aid = _scored(w)
     assessment.open_review(w["assessor"], aid, now=at(START))
     late = calendar.deadline(calendar.deadline(START, 5), 1)
+    with pytest.raises(ValidationError) as refused:  # the form has no max_chars: the service refuses the paste
+        assessment.publish(w["assessor"], aid, good_practice="好" * 5001, problems="目录维护滞后", now=at(late))
+    assert refused.value.errors == {"good_practice": "最多 5000 个字符，当前内容有 5001 个字符。"}
+    assert assessment.get_assessment(w["assessor"], aid).status == "review"
     assessment.publish(w["assessor"], aid, good_practice="数据更新及时", problems="目录维护滞后", now=at(late))
     res = assessment.results(w["assessor"], aid)
     police_total = res.cards[w.units["police"]].total

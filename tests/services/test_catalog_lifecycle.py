@@ -256,3 +256,12 @@ def test_every_business_action_is_audited(world):
     with read_session() as session:
         actions = session.exec(select(AuditEvent.action).where(AuditEvent.object_id == str(entry_id))).all()
     assert {"catalog.create", "catalog.submit", "catalog.approve"} <= set(actions)
+
+
+def test_an_over_long_account_of_a_trigger_is_refused_and_the_trigger_stays_open(world):
+    trigger_id = catalog.record_trigger(world["police"], world.units["police"], "duty", date(2025, 9, 26), now=NOW)
+    with pytest.raises(ValidationError) as refused:
+        catalog.resolve_trigger(world["police"], trigger_id, "处" * (catalog.TRIGGER_NOTE_MAX + 1), now=NOW)
+    n = catalog.TRIGGER_NOTE_MAX
+    assert refused.value.errors == {"note": f"最多 {n} 个字符，当前内容有 {n + 1} 个字符。"}
+    assert list(catalog.list_triggers(world["police"], open_only=True)["id"]) == [trigger_id]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlmodel import select
 
+from models import OneSourceDecision
 from services import catalog
 from services.catalog import quality as catalog_quality
+from services.core.db import read_session
 from services.core.errors import PermissionDenied, ValidationError
 from tests.services.catalog_fixtures import entry_input, published_entry
 
@@ -102,3 +105,17 @@ def test_leadership_and_assessors_see_every_units_quality_and_a_steward_their_ow
     assert catalog_quality.quality_unit(world["leader"], police) == police
     assert catalog_quality.quality_unit(world["civil"]) == world.units["civil"]
     assert catalog_quality.quality_unit(world["civil"], police) == world.units["civil"]
+
+
+def test_over_long_notes_of_the_quality_lists_are_refused_with_the_limit(world):
+    n, police = catalog_quality.NOTE_MAX, world.units["police"]
+    message = f"最多 {n} 个字符，当前内容有 {n + 1} 个字符。"
+    with pytest.raises(ValidationError) as refused:
+        catalog_quality.add_responsibility(world["reviewer"], police, "户籍人口信息", note="注" * (n + 1))
+    assert refused.value.errors == {"note": message}
+    assert catalog_quality.list_responsibility(world["reviewer"], unit_id=police).empty
+    with pytest.raises(ValidationError) as refused:
+        catalog_quality.settle_conflict(world["reviewer"], "公民身份号码", police, "注" * (n + 1))
+    assert refused.value.errors == {"note": message}
+    with read_session() as session:
+        assert session.exec(select(OneSourceDecision)).first() is None

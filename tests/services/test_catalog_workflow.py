@@ -112,3 +112,27 @@ def test_save_and_submit_of_a_change_keeps_the_published_version_live(world):
     assert (entry.status, entry.change_kind, entry.is_published) == ("submitted", "change", True)
     assert entry.summary != "更新后的摘要"  # the published columns wait for the bureau
     assert entry.pending["fields"]["summary"] == "更新后的摘要"
+
+
+def _too_long(limit: int) -> str:
+    return f"最多 {limit} 个字符，当前内容有 {limit + 1} 个字符。"
+
+
+def test_over_long_review_notes_are_refused_with_the_limit_and_nothing_changes(world):
+    """The review forms have no max_chars (a longer paste would vanish): the services refuse the text."""
+    reviewer, long_note = world["reviewer"], "注" * (catalog.NOTE_MAX + 1)
+    entry_id = catalog.save_and_submit(world["police"], None, entry_input(world, share_type="not_shared"), now=NOW)
+    with pytest.raises(ValidationError) as refused:
+        catalog.approve_entry(reviewer, entry_id, note=long_note, now=NOW)
+    assert refused.value.errors == {"note": _too_long(catalog.NOTE_MAX)}
+    assert catalog.get_entry(reviewer, entry_id).status == "submitted"
+    catalog.approve_entry(reviewer, entry_id, now=NOW)
+    with pytest.raises(ValidationError) as refused:
+        catalog.file_entry(reviewer, entry_id, long_note, now=NOW)
+    assert refused.value.errors == {"note": _too_long(catalog.NOTE_MAX)}
+    with pytest.raises(ValidationError) as refused:
+        catalog.fix_share_type(reviewer, entry_id, "conditional", long_note, now=NOW)
+    assert refused.value.errors == {"reason": _too_long(catalog.NOTE_MAX)}
+    assert "file" in catalog.available_actions(reviewer, catalog.get_entry(reviewer, entry_id))
+    assert catalog.get_entry(reviewer, entry_id).share_type == "not_shared"
+    assert _audited("catalog.file") == 0

@@ -27,6 +27,9 @@ def test_a_plan_is_filed_returned_revised_and_accepted_and_counts_its_progress(w
         plans.save_plan(world["police"], 2025, [], now=at(DAY))
     with pytest.raises(ValidationError):
         plans.review_plan(world["reviewer"], plan_id, accept=False, now=at(DAY))
+    with pytest.raises(ValidationError) as refused:  # the form has no max_chars: the service refuses the paste
+        plans.review_plan(world["reviewer"], plan_id, accept=False, reason="补" * 1001, now=at(DAY))
+    assert refused.value.errors == {"return_reason": "最多 1000 个字符，当前内容有 1001 个字符。"}
     plans.review_plan(world["reviewer"], plan_id, accept=False, reason="请补充开放时间安排", now=at(DAY))
     plans.save_plan(world["police"], 2025, [PlanItemInput(opened, date(2025, 3, 31)),
                                             PlanItemInput(closed, date(2025, 12, 31))], now=at(DAY))

@@ -85,3 +85,22 @@ def test_a_unit_phone_must_be_a_phone_number():
         assert phone_error(good) is None, good
     for bad in ("not a phone 😀", "12345", "1380013800", "+86 abc"):
         assert phone_error(bad), bad
+
+
+@pytest.mark.parametrize("field, limit", sorted(orgs.UNIT_LIMITS.items()))
+def test_an_over_long_unit_field_is_refused_with_its_length(world, field, limit):
+    """A paste longer than the column is refused with the limit, never cut off or dropped; nothing is saved."""
+    before = len(orgs.list_units())
+    with pytest.raises(ValidationError) as refused:
+        orgs.save_unit(world["sysadmin"], _unit(world, **{field: "1" * (limit + 1)}))
+    assert refused.value.errors[field] == f"最多 {limit} 个字符，当前内容有 {limit + 1} 个字符。"
+    assert len(orgs.list_units()) == before
+    orgs.save_unit(world["sysadmin"], _unit(world, **{field: "1" * limit} if field != "data_admin_phone" else {}))
+
+
+def test_an_over_long_region_name_is_refused_with_its_length(world):
+    before = len(orgs.list_regions())
+    with pytest.raises(ValidationError) as refused:
+        orgs.save_region(world["sysadmin"], orgs.RegionInput(code="990124", name="县" * 5000, level="city"))
+    assert refused.value.errors == {"name": "最多 60 个字符，当前内容有 5000 个字符。"}
+    assert len(orgs.list_regions()) == before

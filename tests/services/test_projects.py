@@ -202,3 +202,20 @@ def test_preview_says_what_the_gate_would_say_without_recording(world):
     preview = projects.preview_gate(world["police"], pid, "approval")
     assert not preview.passed and codes(preview) == [rules.NO_CATALOG]
     assert projects.get_project(world["police"], pid).checks == []
+
+
+def test_over_long_project_texts_are_refused_with_their_length_and_nothing_is_saved(world):
+    """The project forms have no max_chars (a longer paste would vanish): the services refuse the text."""
+    with read_session() as session:
+        before = len(session.exec(select(Project)).all())
+    with pytest.raises(ValidationError) as refused:
+        projects.register_project(world["police"], projects.ProjectInput("名" * 121, 1.0, "建" * 1001), now=at(DAY))
+    assert refused.value.errors == {"name": "最多 120 个字符，当前内容有 121 个字符。",
+                                    "description": "最多 1000 个字符，当前内容有 1001 个字符。"}
+    with read_session() as session:
+        assert len(session.exec(select(Project)).all()) == before
+    pid = submitted(world, draft(world))
+    with pytest.raises(ValidationError) as refused:
+        projects.return_project(world["reviewer"], pid, "因" * 2001, now=at(DAY))
+    assert refused.value.errors == {"reason": "最多 2000 个字符，当前内容有 2001 个字符。"}
+    assert row(pid).stage == "review" and row(pid).return_reason is None

@@ -128,6 +128,11 @@ def test_the_bureau_returns_with_reasons_and_accepts(world):
         reports.review_report(world["reviewer"], ids["police"], accept=False, now=at(date(2025, 12, 22)))
     with pytest.raises(PermissionDenied):
         reports.review_report(world["police"], ids["police"], accept=True, now=at(date(2025, 12, 22)))
+    with pytest.raises(ValidationError) as refused:  # the form has no max_chars: the service refuses the paste
+        reports.review_report(world["reviewer"], ids["police"], accept=False, reason="析" * 2001,
+                              now=at(date(2025, 12, 22)))
+    assert refused.value.errors == {"return_reason": "最多 2000 个字符，当前内容有 2001 个字符。"}
+    assert reports.get_report(world["police"], ids["police"]).status == "submitted"
     reports.review_report(world["reviewer"], ids["police"], accept=False, reason="问题分析不足",
                           now=at(date(2025, 12, 22)))
     view = reports.get_report(world["police"], ids["police"])

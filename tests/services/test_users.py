@@ -112,3 +112,21 @@ def test_list_users_filters_by_unit_and_search(world):
     rows = users.list_users(world["sysadmin"], unit_id=world.units["civil"])
     assert set(rows["username"]) == {"civil", "zhangsan"}
     assert list(users.list_users(world["sysadmin"], search="张三")["username"]) == ["zhangsan"]
+
+
+@pytest.mark.parametrize("field, limit", sorted(users.USER_LIMITS.items()))
+def test_an_over_long_account_field_is_refused_with_its_length(world, field, limit):
+    """A paste longer than the column is refused with the limit (the form has no max_chars); nothing is saved."""
+    before = len(users.list_users(world["sysadmin"]))
+    values = {"username": "zhangsan", "display_name": "张三", "unit_id": world.units["civil"], field: "a" * (limit + 1)}
+    with pytest.raises(ValidationError) as refused:
+        users.create_user(world["sysadmin"], users.UserInput(**values), "Strong#Pass2026")
+    assert refused.value.errors == {field: f"最多 {limit} 个字符，当前内容有 {limit + 1} 个字符。"}
+    assert len(users.list_users(world["sysadmin"])) == before
+
+
+def test_an_over_long_reset_reason_is_refused_and_nothing_is_requested(world):
+    with pytest.raises(ValidationError) as refused:
+        users.request_reset(world["sysadmin"], world["auditadmin"].user_id, "password", "因" * 201)
+    assert refused.value.errors == {"reason": "最多 200 个字符，当前内容有 201 个字符。"}
+    assert users.pending_resets(world["secadmin"]).empty

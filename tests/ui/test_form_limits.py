@@ -49,3 +49,34 @@ def test_a_long_paste_reaches_the_service_and_is_refused_with_its_length(app_db)
     assert not at.exception, at.exception
     errors = [str(e.value).replace("\\", "") for e in at.error]
     assert any(e.startswith("资源摘要：") and "1000" in e and "5000" in e for e in errors), errors
+
+
+def test_an_over_long_client_name_reaches_the_service_and_is_refused_under_its_field(app_db):
+    """An administration form: the paste is not cut by the widget, the service names the field and the limit."""
+    from services.administration import api_clients
+    from services.administration.auth import sign_in as service_sign_in
+    from services.seed.orgs import DEMO_PASSWORD
+
+    at = sign_in("sysadmin")
+    at.switch_page("pages/administration/api_clients.py").run()
+    [name] = [t for t in at.text_input if t.label == "对接系统"]
+    assert not name.max_chars, "Streamlit drops a paste longer than max_chars without a word"
+    name.input("系" * 5000)
+    at.selectbox[0].set_value(next(iter(api_clients.unit_choices())))
+    at.multiselect[0].set_value(["catalog:read"])
+    next(b for b in at.button if b.label == "登记并签发密钥").click().run()
+    assert not at.exception, at.exception
+    errors = [str(e.value).replace("\\", "") for e in at.error]
+    assert any(e.startswith("对接系统：") and str(api_clients.NAME_MAX) in e for e in errors), errors
+    assert api_clients.list_clients(service_sign_in("sysadmin", DEMO_PASSWORD).actor).empty
+
+
+def test_no_text_widget_sets_max_chars():
+    """Every length is the service's to refuse with a message; max_chars would drop a longer paste silently."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    offenders = [f"{path.relative_to(root)}:{n}" for folder in ("pages", "ui") for path in (root / folder).rglob("*.py")
+                 for n, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+                 if "max_chars=" in line]
+    assert offenders == []

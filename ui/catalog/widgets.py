@@ -248,8 +248,8 @@ def entry_form_fields(data, units: pd.DataFrame, key: str, *, disabled: bool = F
         problem(errors, "provider_unit_id")
         problem(errors, "published_on")
         c1, c2 = st.columns([1, 2])
-        code = c1.text_input(field_name("resource_code"), data.resource_code, max_chars=40, key=f"{key}_code",
-                             disabled=disabled)
+        code = c1.text_input(field_name("resource_code"), data.resource_code, key=f"{key}_code",
+                             disabled=disabled, help=_("At most {n} characters.", n=40))
         problem(errors, "resource_code", c1)
         name = c2.text_input(field_name("name"), data.name, key=f"{key}_name", disabled=disabled,
                              help=_("At most {n} characters.", n=120))
@@ -319,7 +319,8 @@ def entry_form_fields(data, units: pd.DataFrame, key: str, *, disabled: bool = F
         edited = st.data_editor(
             frame, num_rows="dynamic", width="stretch", key=f"{key}_items", hide_index=True,
             column_config={
-                "name": st.column_config.TextColumn(_("Data item"), max_chars=80, required=True),
+                "name": st.column_config.TextColumn(_("Data item"), required=True,
+                                                    help=_("At most {n} characters.", n=80)),
                 "data_type": st.column_config.SelectboxColumn(_("Data type"), options=list(DATA_TYPE),
                                                               default="string", required=True,
                                                               format_func=lambda c: name_of("data_type", c)),

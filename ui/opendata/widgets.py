@@ -175,7 +175,7 @@ def _grant_form(actor, view: open_queries.RequestView) -> None:
               "(Longyan §18)."), icon=":material/verified_user:")
     with st.form(f"open_grant_{view.id}"):
         choice = st.radio(_("Decision"), list(GRANT_LABELS), format_func=lambda g: _(GRANT_LABELS[g]), horizontal=True)
-        reply = st.text_area(_("Reply to the applicant"), max_chars=2000, key=f"open_grant_reply_{view.id}")
+        reply = st.text_area(_("Reply to the applicant"), help=limit_help(2000), key=f"open_grant_reply_{view.id}")
         c1, c2 = st.columns(2)
         signed = c1.date_input(_("Data use agreement signed on (when agreeing)"), value=None,
                                key=f"open_grant_signed_{view.id}")
