@@ -44,6 +44,7 @@ def test_steward_reads_its_scorecard_and_answers_it(app_db):
     assert not at.exception, at.exception
     assert at.title[0].value == "本单位考核得分"
     assert any(m.label == "总分" for m in at.metric)
+    assert any(e.label.startswith("人工评分的佐证材料") for e in at.expander), "the assessors' evidence, own card"
     accept = [b for b in at.button if b.label == "确认得分"]
     if accept:  # the demo left this unit's window open: accept the provisional scorecard
         accept[0].click().run()
