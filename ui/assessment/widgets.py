@@ -10,6 +10,7 @@ import streamlit as st
 from models.user import Role
 from services.assessment import queries, rules
 from services.assessment.queries import Results
+from services.core import permissions
 from services.core.actor import Actor
 from services.core.i18n import current_language
 from services.core.i18n import gettext as _
@@ -163,6 +164,8 @@ def scorecard(actor: Actor, res: Results, unit_id: int) -> None:
 def evidence_section(actor: Actor, res: Results, unit_id: int, sheet: pd.DataFrame) -> None:
     """The assessors' notes and attached files behind the unit's manual scores and deductions, each file one
     click from its download (the service decides who may read them: assessors, and the unit its own card)."""
+    if not permissions.can(actor, "assessment.view", unit_id=unit_id):  # a unit reading another's published card
+        return
     frame = session.run_action(queries.evidence, actor, res.assessment.id, unit_id)
     if frame is None or frame.empty:
         return
