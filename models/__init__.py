@@ -1,7 +1,7 @@
 """SQLModel tables, one module per aggregate; importing this package registers every table's metadata."""
 
 from models.aggregation import AggregationRegistration, DataChange, DataUpdate
-from models.api import ApiClient, ApiRateWindow, ApiScope
+from models.api import ApiAddressWindow, ApiClient, ApiRateWindow, ApiScope
 from models.assessment import Assessment, AssessmentAppeal, AssessmentCard, AssessmentScore
 from models.audit import AuditEvent, AuditHead
 from models.calendar import CalendarDay, DaySource
@@ -42,7 +42,7 @@ from models.user import (
 )
 
 __all__ = [
-    "ApiClient", "ApiRateWindow", "ApiScope",
+    "ApiAddressWindow", "ApiClient", "ApiRateWindow", "ApiScope",
     "ADMIN_ROLES", "Attachment", "AuditEvent", "AuditHead", "CalendarDay", "CaseKind", "CatalogEntry",
     "CatalogTrigger", "CatalogVersion", "CredentialReset", "ResetKind", "ResetStatus", "ClockOutcome", "ClockStep", "DataItem", "DaySource", "DemandItem",
     "Dispute", "KpiTarget", "Notification", "PolicySetting", "Region", "RegionLevel", "ResponsibilityItem",

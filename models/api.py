@@ -1,14 +1,15 @@
 """The system interface (系统对接): client systems of a unit with their keys, and the per-key request counts.
 
 Only the SHA-256 of a key is stored; the key itself is shown once when it is issued or rotated. The rate window
-is a row per key and minute, incremented in one statement, so every server process counts against the same row."""
+is a row per key and minute, incremented in one statement, so every server process counts against the same row;
+the endpoints without a key are counted the same way per client address (a keyed hash of it, never the address)."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
 
-from sqlmodel import Field, SQLModel, UniqueConstraint
+from sqlmodel import Field, Index, SQLModel, UniqueConstraint
 
 from models.base import ts_field, version_field
 
@@ -49,5 +50,19 @@ class ApiRateWindow(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     client_id: int = Field(foreign_key="api_client.id")
+    window_start: datetime = ts_field(nullable=False)
+    calls: int = Field(default=0)
+
+
+class ApiAddressWindow(SQLModel, table=True):
+    """Calls without a key (open data) from one client address in one minute, counted like `ApiRateWindow`:
+    tracking codes cannot be tried by the thousand. Only a keyed hash of the address is kept."""
+
+    __tablename__ = "api_address_window"
+    __table_args__ = (UniqueConstraint("client_hash", "window_start", name="uq_api_address_window"),
+                      Index("ix_api_address_window_start", "window_start"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    client_hash: str = Field(max_length=64)
     window_start: datetime = ts_field(nullable=False)
     calls: int = Field(default=0)

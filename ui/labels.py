@@ -226,6 +226,7 @@ ACTION_LABELS = {
     "share.coordinate": N_("Decide dispute"), "share.file": N_("File cross-level request"),
     "share.sweep": N_("Expire grants"), "share.view": N_("View share requests"),
     "kpi.view": N_("View dashboard"), "kpi.set_target": N_("Set KPI target"), "kpi.export": N_("Export dashboard"),
+    "api.scope": N_("Interface call outside the key's scopes"),
 }
 
 

@@ -14,8 +14,10 @@ from services.core.i18n import gettext as _
 from services.core.timeutil import local_date
 from ui import session
 from ui.assessment import widgets
-from ui.forms import limit_help
+from ui.forms import attachment_limit_mb, limit_help, upload_note
 from ui.markdown import md_escape
+
+EVIDENCE_TYPES = ["pdf", "png", "jpg", "jpeg"]
 
 actor = session.require_actor()
 session.show_flash()
@@ -121,12 +123,18 @@ with scoring_tab:
                 occurrences = st.number_input(_("Occurrences (deductions)"), min_value=0, max_value=999, step=1)
                 evidence = st.text_area(_("Evidence"), help=limit_help(
                     assessment.EVIDENCE_MAX, _("What was checked: documents, records, findings.")))
+                files = st.file_uploader(_("Evidence files (PDF, PNG or JPEG)"), accept_multiple_files=True,
+                                         type=EVIDENCE_TYPES, max_upload_size=attachment_limit_mb(),
+                                         key="assessment_evidence_files")
+                upload_note(attachment_limit_mb(), EVIDENCE_TYPES)
                 if st.form_submit_button(_("Save the score"), type="primary"):
                     ind = scheme.indicator(code)
                     kwargs = ({"occurrences": int(occurrences)} if ind.method == "deduction"
                               else {"points": float(points)})
+                    uploads = [assessment.Upload(f.name, f.getvalue()) for f in files or []]
                     session.run_action(assessment.enter_score, actor, chosen, int(unit_id), code,
-                                       evidence=evidence, success=_("Score saved."), rerun=True, **kwargs)
+                                       evidence=evidence, uploads=uploads, success=_("Score saved."), rerun=True,
+                                       **kwargs)
         if view.status in ("scoring", "review"):
             cols = st.columns(2)
             if cols[0].button(_("Recompute the automatic values"),

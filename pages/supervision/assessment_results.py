@@ -97,6 +97,9 @@ if unit_id is not None and unit_id in res.cards:
             if file:
                 st.download_button(_("Download {name}", name=file.filename), file.data, file_name=file.filename,
                                    mime=file.mime, type="primary", key="card_pdf_download")
-    unit_history = queries.history(actor, int(unit_id)) if ranking_view or res.assessment.status == "published" else None
+    # a unit reading another unit's published scorecard gets no year-over-year line of it (its own scope only)
+    unit_history = (queries.history(actor, int(unit_id))
+                    if (ranking_view or res.assessment.status == "published")
+                    and permissions.can(actor, "assessment.view", unit_id=int(unit_id)) else None)
     if unit_history is not None and len(unit_history) > 1:
         widgets.show(widgets.history_chart(unit_history), f"history_{unit_id}")

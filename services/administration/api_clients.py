@@ -10,6 +10,7 @@ the limit holds across every server process; a revoked or rotated key is refused
 from __future__ import annotations
 
 import hashlib
+import hmac
 import math
 import secrets
 from dataclasses import dataclass
@@ -22,12 +23,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, select
 
 from models import Unit, UnitKind
-from models.api import ApiClient, ApiRateWindow, ApiScope
+from models.api import ApiAddressWindow, ApiClient, ApiRateWindow, ApiScope
 from models.user import Role
+from services.core import audit
 from services.core.actor import Actor
 from services.core.actor_store import region_descendants
 from services.core.db import read_session, write_session
-from services.core.errors import AuthError, NotFound, RateLimited, ValidationError
+from services.core.errors import AuthError, NotFound, PermissionDenied, RateLimited, ValidationError
 from services.core.i18n import N_
 from services.core.i18n import gettext as _
 from services.core.settings import get_settings
@@ -219,11 +221,62 @@ def authenticate(key: str | None, *, now: datetime | None = None) -> ApiCaller:
         calls = _count_call(session, client.id, moment)  # type: ignore[arg-type]
         session.commit()
         if calls > client.rate_limit:
-            window_end = moment.replace(second=0, microsecond=0) + WINDOW
-            raise RateLimited(max(1, math.ceil((window_end - moment).total_seconds())))
+            raise RateLimited(_retry_after(moment))
         return ApiCaller(client_id=client.id, name=client.name, unit_id=unit.id, unit_name=unit.name,  # type: ignore[arg-type]
                          region_id=unit.region_id, region_ids=region_descendants(session, unit.region_id),
                          scopes=frozenset(client.scopes.split()))
+
+
+def _retry_after(moment: datetime) -> int:
+    window_end = moment.replace(second=0, microsecond=0) + WINDOW
+    return max(1, math.ceil((window_end - moment).total_seconds()))
+
+
+def address_hash(address: str) -> str:
+    """A keyed hash of a client address (the personal-data key): the database never holds the address itself."""
+    return hmac.new(get_settings().personal_data_secret(), (address or "unknown").encode("utf-8"),
+                    hashlib.sha256).hexdigest()
+
+
+def count_anonymous(address: str | None, *, now: datetime | None = None) -> None:
+    """Count a call without a key (the open-data endpoints) against its client address's minute, in the database
+    like the keys' calls, so the limit holds across server processes; RateLimited once the address has used
+    `api_public_rate_limit` calls this minute. Tracking codes cannot be tried by the thousand."""
+    moment = now_utc(now)
+    start = moment.replace(second=0, microsecond=0)
+    key = address_hash(address or "unknown")
+    with write_session() as session:
+        table = ApiAddressWindow.__table__  # type: ignore[attr-defined]
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        stmt = (insert(table).values(client_hash=key, window_start=start, calls=1)
+                .on_conflict_do_update(index_elements=["client_hash", "window_start"],
+                                       set_={"calls": table.c.calls + 1})
+                .returning(table.c.calls))
+        calls = int(session.execute(stmt).scalar_one())
+        if calls == 1:  # a new minute for this address: forget every address's old windows
+            session.execute(delete(table).where(table.c.window_start < start - KEEP_WINDOWS))
+        session.commit()
+    if calls > get_settings().api_public_rate_limit:
+        wait = _retry_after(moment)
+        raise RateLimited(wait, _("Too many calls from your address. Try again in {n} seconds.", n=wait))
+
+
+def require_scope(caller: ApiCaller, scope: str, language: str = "zh_CN", *, path: str | None = None,
+                  now: datetime | None = None) -> Actor:
+    """The actor of a call in `scope`; a key without that scope is refused (PermissionDenied → 403) before any
+    service runs, and the refusal is audited as "denied" under `api:<client name>`. Calls with a bad or missing
+    key are not audited: anyone can send them, and they would flood the log."""
+    if scope in caller.scopes:
+        return caller.actor(scope, language)
+    exc = PermissionDenied(_("This key does not hold the scope {scope}.", scope=scope), action="api.scope")
+    refused = Actor(user_id=None, username=f"api:{caller.name}"[:40], display_name=caller.name,
+                    unit_id=caller.unit_id, region_id=caller.region_id, roles=frozenset(),
+                    region_ids=caller.region_ids, language=language, unit_name=caller.unit_name)
+    with write_session() as session:
+        audit.record(session, refused, "api.scope", object_type="api_client", object_id=caller.client_id,
+                     result="denied", detail={"scope": scope, "path": path, "message": exc.message}, now=now)
+        session.commit()
+    raise exc
 
 
 def get_client(actor: Actor, client_id: int) -> ApiClient:

@@ -26,10 +26,11 @@ from services.assessment.queries import (
     results,
 )
 from services.assessment.rules import compute_cards, parse_scheme
+from services.corrections.evidence import Upload  # evidence files of a score, kept like a correction's
 
 __all__ = [
     "EVIDENCE_MAX", "PUBLISHED_TEXT_MAX", "TITLE_MAX",
     "compute_cards", "create_assessment", "decide_appeal", "default_scheme", "enter_score", "get_assessment",
     "list_assessments", "my_cards", "open_review", "parse_scheme", "publish", "published_result", "recompute",
-    "respond", "results", "start_scoring", "update_scheme",
+    "respond", "results", "start_scoring", "update_scheme", "Upload",
 ]

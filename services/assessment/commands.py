@@ -12,7 +12,7 @@ from pathlib import Path
 from sqlalchemy import update
 from sqlmodel import Session, select
 
-from models import Role, Unit, User, UserRole
+from models import Attachment, Role, Unit, User, UserRole
 from models.assessment import (
     AppealStatus,
     Assessment,
@@ -33,6 +33,7 @@ from services.core.settings import DATA_DIR
 from services.core.timeutil import local_date, now_utc
 from services.core.uow import UnitOfWork, unit_of_work
 from services.core.validators import length_errors, text_error
+from services.corrections import evidence as evidence_files
 from services.deadlines import clocks
 from services.deadlines.reminders import notify
 
@@ -40,6 +41,7 @@ DEFAULT_SCHEME = DATA_DIR / "assessment" / "default_scheme.json"
 EVIDENCE_MAX = 2000
 TITLE_MAX = 200  # the column's length
 PUBLISHED_TEXT_MAX = 5000  # good practice and problems found, each (the form states both limits in its help)
+EVIDENCE_KIND = "assessment_score"  # Attachment.owner_kind of the files kept with a score row
 
 MSG_REVIEW = N_("The provisional scorecard of {title} is ready: review it and appeal by {due} if a score is wrong.")
 MSG_APPEAL = N_("{unit} appealed its scorecard of {title}: answer the appeal.")
@@ -204,9 +206,24 @@ def recompute(actor: Actor, assessment_id: int, *, snapshot_on: date | None = No
 
 
 def enter_score(actor: Actor, assessment_id: int, unit_id: int, indicator: str, *, points: float | None = None,
-                occurrences: int | None = None, evidence: str = "", now: datetime | None = None) -> None:
+                occurrences: int | None = None, evidence: str = "",
+                uploads: list[evidence_files.Upload] | None = None, now: datetime | None = None) -> None:
     """A manual score (0 … the indicator's points, or a not-measured automatic one) or the occurrences of a
-    deduction the platform does not count, always with its evidence."""
+    deduction the platform does not count, always with its evidence: notes, attached files (PDF or image, kept
+    encrypted with the score row like a correction's evidence), or both. Files are added to those already
+    attached; a file written before a failure is deleted again."""
+    written: list[Path] = []
+    try:
+        _enter_score(actor, assessment_id, unit_id, indicator, points=points, occurrences=occurrences,
+                     evidence=evidence, uploads=list(uploads or []), written=written, now=now)
+    except BaseException:
+        evidence_files.discard(written)
+        raise
+
+
+def _enter_score(actor: Actor, assessment_id: int, unit_id: int, indicator: str, *, points: float | None,
+                 occurrences: int | None, evidence: str, uploads: list[evidence_files.Upload], written: list[Path],
+                 now: datetime | None) -> None:
     now = now_utc(now)
     with unit_of_work(actor, now) as uow:
         assessment, _target = _open(uow, assessment_id, "score", permission="assessment.score")
@@ -219,6 +236,12 @@ def enter_score(actor: Actor, assessment_id: int, unit_id: int, indicator: str, 
         if row is None:
             raise NotFound(_("This unit is not assessed."))
         evidence = (evidence or "").strip()
+        checked = evidence_files.check(uploads)
+        kept = uow.session.exec(select(Attachment.id).where(Attachment.owner_kind == EVIDENCE_KIND,
+                                                            Attachment.owner_id == row.id)).all()
+        if len(kept) + len(checked) > evidence_files.MAX_FILES:
+            raise ValidationError({"evidence": _("Attach at most {n} files.", n=evidence_files.MAX_FILES)})
+        has_evidence = bool(evidence or kept or checked)
         errors: dict[str, str] = {}
         if len(evidence) > EVIDENCE_MAX:
             errors["evidence"] = _("Keep the evidence under {n} characters.", n=EVIDENCE_MAX)
@@ -226,7 +249,7 @@ def enter_score(actor: Actor, assessment_id: int, unit_id: int, indicator: str, 
         if ind.method is Method.DEDUCTION:
             if occurrences is None or int(occurrences) < 0:
                 errors["occurrences"] = _("Enter the number of occurrences (0 or more).")
-            elif int(occurrences) > 0 and not evidence:
+            elif int(occurrences) > 0 and not has_evidence:
                 errors["evidence"] = _("A deduction needs its evidence.")
             if errors:
                 raise ValidationError(errors)
@@ -237,7 +260,7 @@ def enter_score(actor: Actor, assessment_id: int, unit_id: int, indicator: str, 
                 raise ValidationError({"indicator": _("This indicator is computed from the platform.")})
             if points is None or not 0 <= float(points) <= ind.points:
                 errors["points"] = _("Enter between 0 and {max} points.", max=ind.points)
-            if not evidence:
+            if not has_evidence:
                 errors["evidence"] = _("A manual score needs its evidence.")
             if errors:
                 raise ValidationError(errors)
@@ -247,6 +270,10 @@ def enter_score(actor: Actor, assessment_id: int, unit_id: int, indicator: str, 
         row.entered_by = actor.user_id
         row.updated_at = now
         uow.session.add(row)
+        evidence_files.store(uow.session, checked, owner_id=row.id, uploaded_by=actor.user_id,  # type: ignore[arg-type]
+                             written=written, owner_kind=EVIDENCE_KIND)
+        if checked:
+            detail["files"] = [{"name": u.filename[-200:], "size": len(u.content)} for u, _t, _e in checked]
         uow.audit("assessment.score", object_type="assessment", object_id=assessment_id, detail=detail)
         uow.commit()
 

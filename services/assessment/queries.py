@@ -11,7 +11,7 @@ from datetime import date, datetime
 import pandas as pd
 from sqlmodel import Session, select
 
-from models import Region, Unit
+from models import Attachment, Region, Unit
 from models.assessment import (
     AppealStatus,
     Assessment,
@@ -22,7 +22,7 @@ from models.assessment import (
 )
 from models.clock import CaseKind
 from services.assessment import rules
-from services.assessment.commands import compute, load_scheme
+from services.assessment.commands import EVIDENCE_KIND, compute, load_scheme
 from services.assessment.rules import CardResult, Method, Scheme
 from services.core.actor import Actor
 from services.core.db import read_session
@@ -31,6 +31,7 @@ from services.core.i18n import current_language
 from services.core.i18n import gettext as _
 from services.core.permissions import Scope
 from services.core.uow import read_scope
+from services.corrections import evidence as evidence_files
 from services.deadlines import clocks
 
 VISIBLE_TO_UNITS = (AssessmentStatus.REVIEW, AssessmentStatus.PUBLISHED)
@@ -196,19 +197,43 @@ def scorecard(res: Results, unit_id: int, language: str | None = None) -> pd.Dat
 
 
 def evidence(actor: Actor, assessment_id: int, unit_id: int) -> pd.DataFrame:
-    """The entered scores, evidence and appeal adjustments of one unit (the unit's own, or the assessors')."""
+    """The entered scores, evidence (notes and attached files as [(attachment id, file name)]) and appeal
+    adjustments of one unit (the unit's own, or the assessors')."""
     with read_scope(actor, "assessment.view", unit_id=unit_id) as (session, scope):
         a = _get(session, assessment_id, None)
         if not _visible(a, scope):
             raise NotFound(_("The assessment does not exist."))
         rows = session.exec(select(AssessmentScore).where(AssessmentScore.assessment_id == assessment_id,
                                                           AssessmentScore.unit_id == unit_id)).all()
+        files: dict[int, list[tuple[int, str]]] = {}
+        for att_id, owner, name in session.exec(
+                select(Attachment.id, Attachment.owner_id, Attachment.filename)
+                .where(Attachment.owner_kind == EVIDENCE_KIND,
+                       Attachment.owner_id.in_([r.id for r in rows] or [-1]))  # type: ignore[attr-defined]
+                .order_by(Attachment.id)).all():  # type: ignore[arg-type]
+            files.setdefault(int(owner), []).append((int(att_id), name))  # type: ignore[arg-type]
         return pd.DataFrame([{"code": r.indicator, "manual_points": r.manual_points,
                               "manual_occurrences": r.manual_occurrences, "evidence": r.evidence,
+                              "files": files.get(r.id, []),  # type: ignore[arg-type]
                               "override_points": r.override_points, "override_reason": r.override_reason}
-                             for r in rows if r.evidence or r.override_reason or r.manual_points is not None],
-                            columns=["code", "manual_points", "manual_occurrences", "evidence", "override_points",
-                                     "override_reason"])
+                             for r in rows if r.evidence or r.override_reason or r.manual_points is not None
+                             or files.get(r.id)],  # type: ignore[arg-type]
+                            columns=["code", "manual_points", "manual_occurrences", "evidence", "files",
+                                     "override_points", "override_reason"])
+
+
+def evidence_file(actor: Actor, assessment_id: int, unit_id: int, attachment_id: int) -> tuple[str, str, bytes]:
+    """One attached evidence file of a unit's score row: (file name, content type, content), decrypted and
+    checked against its SHA-256. Visible to whoever may read that unit's evidence."""
+    with read_scope(actor, "assessment.view", unit_id=unit_id) as (session, scope):
+        a = _get(session, assessment_id, None)
+        if not _visible(a, scope):
+            raise NotFound(_("The assessment does not exist."))
+        row = session.get(Attachment, attachment_id)
+        owner = session.get(AssessmentScore, row.owner_id) if row is not None and row.owner_kind == EVIDENCE_KIND else None
+        if row is None or owner is None or owner.assessment_id != assessment_id or owner.unit_id != unit_id:
+            raise NotFound(_("The attached file does not exist."))
+        return row.filename, row.content_type, evidence_files.read(row)
 
 
 def appeals(actor: Actor, assessment_id: int) -> pd.DataFrame:

@@ -74,6 +74,7 @@ class Settings(BaseSettings):
     # System interface (`make api`): the port uvicorn listens on, and the calls per minute a new client key gets.
     api_port: int = Field(default=8000, ge=1, le=65535)
     api_rate_limit: int = Field(default=120, ge=1)
+    api_public_rate_limit: int = Field(default=60, ge=1)  # calls per minute per client address without a key
 
     def resolved_database_url(self) -> str:
         """SQLite paths in the default URL are relative to the project root, not the working directory."""

@@ -50,16 +50,18 @@ def check(uploads: list[Upload]) -> list[tuple[Upload, str, str]]:
 
 
 def store(session: Session, checked: list[tuple[Upload, str, str]], *, owner_id: int, uploaded_by: int | None,
-          written: list[Path]) -> None:
+          written: list[Path], owner_kind: str = OWNER_KIND) -> None:
+    """Encrypt each checked file to the store and add its row; the caller deletes `written` if it rolls back.
+    Other domains (assessment scores) keep their evidence the same way under their own owner_kind."""
     for upload, content_type, ext in checked:
         digest = hashlib.sha256(upload.content).hexdigest()
-        relative = Path(OWNER_KIND) / digest[:2] / f"{digest}-{uuid.uuid4().hex[:12]}{ext}.enc"
+        relative = Path(owner_kind) / digest[:2] / f"{digest}-{uuid.uuid4().hex[:12]}{ext}.enc"
         target = get_settings().attachment_dir / relative
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(personal_data.encrypt_bytes(upload.content))
         written.append(target)
         name = PurePath(upload.filename or "").name.strip() or f"evidence{ext}"
-        session.add(Attachment(owner_kind=OWNER_KIND, owner_id=owner_id, filename=name[-200:],
+        session.add(Attachment(owner_kind=owner_kind, owner_id=owner_id, filename=name[-200:],
                                content_type=content_type, size=len(upload.content), sha256=digest,
                                stored_path=str(relative), uploaded_by=uploaded_by))
 

@@ -256,3 +256,30 @@ def test_a_change_with_a_stale_version_is_409_and_writes_nothing(api):
     assert stale.status_code == 409 and stale.json()["title"] == "The record was changed by someone else."
     with read_session() as session:
         assert session.get(CatalogEntry, entry.id).name == "出入境证件签发信息"
+
+
+def test_open_data_is_rate_limited_per_client_address_in_the_database(api, monkeypatch):
+    from models.api import ApiAddressWindow
+    from services.core.settings import get_settings
+
+    monkeypatch.setattr(get_settings(), "api_public_rate_limit", 3)
+    codes = [api.http.get(f"{V1}/open/requests/GUESS{i:04d}").status_code for i in range(8)]
+    assert codes[0] == 404 and 429 in codes  # (eight calls: a minute boundary in between cannot hide the limit)
+    limited = api.http.get(f"{V1}/open/catalog", headers={"Accept-Language": "en"})
+    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert limited.json()["detail"].startswith("Too many calls from your address")
+    with read_session() as session:  # counted in the database (every server process sees it), never the address
+        rows = session.exec(select(ApiAddressWindow)).all()
+        assert rows and sum(r.calls for r in rows) == 9 and all("testclient" not in r.client_hash for r in rows)
+    # another address has its own count; keyed endpoints are not counted here
+    api_clients.count_anonymous("198.51.100.7")
+    assert api.http.get(f"{V1}/catalog/entries", headers=api.auth()).status_code == 200
+
+
+def test_a_refused_scope_is_audited_as_denied_under_the_client_and_a_bad_key_is_not(api):
+    before = len(_events())
+    assert api.http.get(f"{V1}/kpi", headers=api.auth()).status_code == 403
+    assert api.http.get(f"{V1}/kpi", headers={"Authorization": "Bearer gdh_not-a-key"}).status_code == 401
+    new = _events()[before:]
+    assert [(e.action, e.result, e.username) for e in new] == [("api.scope", "denied", "api:公安局数据前置机")]
+    assert "kpi:read" in new[0].detail and "/api/v1/kpi" in new[0].detail

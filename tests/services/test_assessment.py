@@ -272,3 +272,69 @@ def test_the_appeal_window_is_in_the_units_to_do_list_and_reminded_when_due(worl
         reminded = session.exec(select(Notification).where(Notification.case_kind == "assessment_card",
                                                            Notification.kind == "due_soon")).all()
     assert {n.user_id for n in reminded} >= {w["police"].user_id, w["civil"].user_id}
+
+
+PDF = b"%PDF-1.4\n" + "会议纪要".encode() + b"0" * 64
+
+
+@pytest.fixture
+def file_store(tmp_path, monkeypatch):
+    from services.core.settings import get_settings
+
+    root = tmp_path / "files"
+    monkeypatch.setenv("GOVDATA_ATTACHMENT_DIR", str(root))
+    get_settings.cache_clear()
+    yield root
+    monkeypatch.undo()
+    get_settings.cache_clear()
+
+
+def _stored(root) -> list:
+    return [p for p in root.rglob("*") if p.is_file()]
+
+
+def test_scores_keep_attached_evidence_files_encrypted_and_readable_by_the_assessors_and_the_unit(world, file_store):
+    w = world
+    aid = assessment.create_assessment(w["assessor"], YEAR, now=at(START))
+    assessment.start_scoring(w["assessor"], aid, now=at(START))
+    police = w.units["police"]
+    # a file alone is evidence enough for a manual score
+    assessment.enter_score(w["assessor"], aid, police, "org.rules", points=3,
+                           uploads=[assessment.Upload("../制度文件.pdf", PDF)], now=at(START))
+    files = _stored(file_store)
+    assert len(files) == 1 and PDF not in files[0].read_bytes()  # encrypted at rest
+    assert files[0].relative_to(file_store).parts[0] == "assessment_score"
+    # a wrong type, or a failing score, writes nothing (the file is kept only when the score is)
+    with pytest.raises(ValidationError):
+        assessment.enter_score(w["assessor"], aid, police, "org.rules", points=3,
+                               uploads=[assessment.Upload("a.exe", b"MZ" + b"0" * 16)], now=at(START))
+    with pytest.raises(ValidationError):
+        assessment.enter_score(w["assessor"], aid, police, "org.rules", points=99,
+                               uploads=[assessment.Upload("b.pdf", PDF)], now=at(START))
+    with pytest.raises(PermissionDenied):
+        assessment.enter_score(w["civil"], aid, police, "org.rules", points=3,
+                               uploads=[assessment.Upload("c.pdf", PDF)], now=at(START))
+    assert len(_stored(file_store)) == 1
+    with pytest.raises(ValidationError):  # at most five files per score, counting those kept
+        assessment.enter_score(w["assessor"], aid, police, "org.rules", points=3, evidence="x",
+                               uploads=[assessment.Upload(f"{i}.pdf", PDF) for i in range(5)], now=at(START))
+    assert len(_stored(file_store)) == 1
+
+    frame = queries.evidence(w["assessor"], aid, police).set_index("code")
+    [(attachment_id, name)] = frame.loc["org.rules", "files"]
+    assert name == "制度文件.pdf"
+    assert queries.evidence_file(w["assessor"], aid, police, attachment_id) == (name, "application/pdf", PDF)
+    with read_session() as session:
+        details = session.exec(select(AuditEvent.detail).where(AuditEvent.action == "assessment.score")).all()
+        assert sum("制度文件.pdf" in str(d) for d in details) == 1
+
+    _manual_everything(w, aid)
+    assessment.open_review(w["assessor"], aid, now=at(START))
+    # the unit reads the files of its own scorecard, never another unit's
+    assert queries.evidence_file(w["police"], aid, police, attachment_id)[2] == PDF
+    with pytest.raises(PermissionDenied):
+        queries.evidence_file(w["civil"], aid, police, attachment_id)
+    civil_files = queries.evidence(w["civil"], aid, w.units["civil"])
+    with pytest.raises((NotFound, PermissionDenied)):  # an id of another unit's file under its own card
+        queries.evidence_file(w["civil"], aid, w.units["civil"], attachment_id)
+    assert all(not f for f in civil_files["files"])

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlmodel import select
 
 from models import AuditEvent
-from models.assessment import AssessmentAppeal
+from models.assessment import Assessment, AssessmentAppeal
 from services.core.db import read_session
 from tests.ui.test_pages import sign_in
 
@@ -44,6 +44,7 @@ def test_steward_reads_its_scorecard_and_answers_it(app_db):
     assert not at.exception, at.exception
     assert at.title[0].value == "本单位考核得分"
     assert any(m.label == "总分" for m in at.metric)
+    assert any(e.label.startswith("人工评分的佐证材料") for e in at.expander), "the assessors' evidence, own card"
     accept = [b for b in at.button if b.label == "确认得分"]
     if accept:  # the demo left this unit's window open: accept the provisional scorecard
         accept[0].click().run()
@@ -52,6 +53,16 @@ def test_steward_reads_its_scorecard_and_answers_it(app_db):
     # a unit never sees the ranking of a provisional assessment: only its own scorecard
     at.switch_page(RESULTS).run()
     assert not at.exception, at.exception
+    # last year's published ranking: another unit's scorecard opens without its evidence, and nothing is refused
+    with read_session() as session:
+        published = session.exec(select(Assessment.id).where(Assessment.status == "published")).first()
+    next(s for s in at.selectbox if s.label == "考核").set_value(published).run()
+    chooser = next(s for s in at.selectbox if s.label == "查看得分表")
+    other = next(i for i, label in enumerate(chooser.options) if i and "公安" not in label)
+    chooser.select_index(other).run()
+    assert not at.exception and not at.error, at.error
+    assert any(m.label == "排名" for m in at.metric)
+    assert not any(e.label.startswith("人工评分的佐证材料") for e in at.expander)
 
 
 def test_leader_reads_the_ranking_and_a_scorecard(app_db):
@@ -64,6 +75,7 @@ def test_leader_reads_the_ranking_and_a_scorecard(app_db):
     chooser.select_index(1).run()
     assert not at.exception, at.exception
     assert any(m.label == "排名" for m in at.metric), "the chosen unit's scorecard is shown"
+    assert any(e.label.startswith("人工评分的佐证材料") for e in at.expander), "with the assessors' evidence"
     at.switch_page("pages/supervision/dashboard.py").run()
     assert not at.exception, at.exception
     assert "2025" in " ".join(h.value for h in at.subheader)

@@ -10,9 +10,11 @@ import streamlit as st
 from models.user import Role
 from services.assessment import queries, rules
 from services.assessment.queries import Results
+from services.core import permissions
 from services.core.actor import Actor
 from services.core.i18n import current_language
 from services.core.i18n import gettext as _
+from ui import session
 from ui.markdown import md_escape
 
 RESULTS_PAGE = "pages/supervision/assessment_results.py"
@@ -151,11 +153,36 @@ def scorecard(actor: Actor, res: Results, unit_id: int) -> None:
         for _i, row in sheet.iterrows():
             st.markdown(f"**{md_escape(row['indicator'])}** — {md_escape(row['content'])}  \n"
                         f"{md_escape(row['standard'])}")
+    evidence_section(actor, res, unit_id, sheet)
     if actor.has(Role.LEADER, Role.BUREAU_REVIEWER, Role.ASSESSOR):
         year = res.assessment.year
         st.page_link(UNIT_PAGE, label=_("Where the automatic values come from: the unit's KPIs for {year}",
                                         year=year), icon=":material/query_stats:",
                      query_params={"from": f"{year}-01-01", "to": f"{year}-12-31", "unit": str(unit_id)})
+
+
+def evidence_section(actor: Actor, res: Results, unit_id: int, sheet: pd.DataFrame) -> None:
+    """The assessors' notes and attached files behind the unit's manual scores and deductions, each file one
+    click from its download (the service decides who may read them: assessors, and the unit its own card)."""
+    if not permissions.can(actor, "assessment.view", unit_id=unit_id):  # a unit reading another's published card
+        return
+    frame = session.run_action(queries.evidence, actor, res.assessment.id, unit_id)
+    if frame is None or frame.empty:
+        return
+    titles = dict(zip(sheet["code"], sheet["indicator"], strict=True))
+    with st.expander(_("Evidence of the entered scores ({n})", n=len(frame))):
+        for row in frame.itertuples():
+            st.markdown(f"**{md_escape(titles.get(row.code, row.code))}**  \n"
+                        + md_escape(row.evidence or row.override_reason or "—"))
+            for attachment_id, filename in row.files:
+                key = f"as_ev_{res.assessment.id}_{unit_id}_{attachment_id}"
+                if st.button(_("Evidence: {name}", name=filename), key=key, type="tertiary",
+                             icon=":material/attach_file:"):
+                    result = session.run_action(queries.evidence_file, actor, res.assessment.id, unit_id,
+                                                attachment_id)
+                    if result and result is not True:
+                        name, ctype, content = result
+                        st.download_button(_("Download"), content, file_name=name, mime=ctype, key=f"{key}_dl")
 
 
 def dashboard_section(actor: Actor) -> None:
