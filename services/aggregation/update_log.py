@@ -72,7 +72,8 @@ def _text(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
-    return str(value).strip()
+    # A NUL character has no meaning in an exchange platform's export, and PostgreSQL refuses it in text.
+    return str(value).replace("\x00", "").strip()
 
 
 def _when(value: Any) -> datetime | None:

@@ -70,7 +70,7 @@ def _days(start: date, due: date | None) -> list[DeadlineDay]:
 def track(code: str, *, now: datetime | None = None) -> Tracking | None:
     """What the public tracking page shows for a code, or None. No personal data is read at all."""
     code = (code or "").strip().upper()
-    if not code:
+    if not code or "\x00" in code:  # no code holds a NUL, and PostgreSQL refuses one in a text parameter
         return None
     with read_session() as session:
         row = session.exec(
@@ -128,7 +128,7 @@ def list_requests(actor: Actor, *, status: str | None = None, kind: str | None =
         if kind:
             conditions.append(OpenRequest.kind == kind)
         if (code or "").strip():
-            conditions.append(OpenRequest.code == code.strip().upper())  # type: ignore[union-attr]
+            conditions.append(OpenRequest.code == code.replace("\x00", "").strip().upper())  # type: ignore[union-attr]
         total = session.exec(select(func.count()).select_from(OpenRequest).where(*conditions)).one() or 0
         due = (select(SlaClock.due_on).where(SlaClock.case_kind == CaseKind.OPEN_REQUEST,
                                               SlaClock.case_id == OpenRequest.id)

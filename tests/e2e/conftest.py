@@ -110,7 +110,7 @@ def page(browser, server):
 def sign_in(page, username: str, password: str = "Demo@2026!") -> None:
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
-    page.get_by_role("button", name="登录").click()
+    page.get_by_test_id("stForm").get_by_role("button", name="登录").click()
     page.get_by_test_id("stSidebarNav").wait_for()
     settle(page)
 

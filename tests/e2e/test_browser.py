@@ -78,6 +78,7 @@ def test_switching_to_english_changes_navigation_and_titles(page):
     sign_in(page, "sysadmin")
     page.get_by_test_id("stSidebar").get_by_test_id("stSelectbox").click()
     page.get_by_role("option", name="English").click()
+    page.get_by_test_id("stSidebarNav").get_by_text("Accounts", exact=True).wait_for()  # the rerun in English
     settle(page)
     nav = _nav_text(page)
     assert "Administration" in nav and "Accounts" in nav

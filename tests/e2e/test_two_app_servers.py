@@ -8,6 +8,7 @@ reason. Its own database (created and dropped here), its own ports; nginx runs u
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import ipaddress
 import os
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from services.core.settings import ROOT
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, _free_port, session_cookie, settle, sign_in
+from tests.e2e.conftest import CHROMIUM, _free_port, session_cookie, settle, sign_in
 
 NGINX = Path("/usr/sbin/nginx")
 PG_URL = os.environ.get("GOVDATA_TEST_PG_URL")
@@ -247,14 +248,13 @@ def _save_draft(page) -> None:
     settle(page)
 
 
-def test_the_user_stays_signed_in_when_the_serving_app_process_dies(proxied):
-    from playwright.sync_api import sync_playwright
-
+def test_the_user_stays_signed_in_when_the_serving_app_process_dies(proxied, browser):
+    # The session's browser (tests/e2e/conftest.py): a second Playwright instance in the same process is refused
+    # while the first one's event loop runs.
     base, procs, access_log, url = proxied
     csp_violations: list[str] = []
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), args=["--headless", *CHROMIUM_ARGS])
-        context = browser.new_context(locale="zh-CN", ignore_https_errors=True, viewport={"width": 1366, "height": 768})
+    with contextlib.closing(browser.new_context(locale="zh-CN", ignore_https_errors=True,
+                                                   viewport={"width": 1366, "height": 768})) as context:
         page = context.new_page()
         page.set_default_timeout(30_000)
         page.on("console", lambda m: csp_violations.append(m.text) if "Content Security Policy" in m.text else None)
@@ -306,7 +306,6 @@ def test_the_user_stays_signed_in_when_the_serving_app_process_dies(proxied):
         sign_in(page, "leader")
         page.locator(".js-plotly-plot").first.wait_for(state="attached")
         charts = page.locator(".js-plotly-plot").count()
-        browser.close()
 
     counts = _counts(url)
     # Each daily job ran exactly once across both processes (started at the same moment), and marked today.
