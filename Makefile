@@ -48,7 +48,7 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports --no-cache --no-logo
-	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) --dist loadgroup --durations=15 $(PYTEST_ARGS)
 
 e2e: $(VENV)/.dev
 	$(VENV)/bin/pytest tests/e2e -m e2e $(PYTEST_ARGS)
