@@ -17,7 +17,7 @@ def test_a_project_is_registered_linked_submitted_and_approved_through_the_gate(
     sign_in(page, "steward_gaj")
     go(page, "信息化项目")
     page.get_by_text("登记项目", exact=True).click()
-    page.get_by_label("项目名称").fill(NAME)
+    page.get_by_label("项目名称", exact=True).fill(NAME)
     page.get_by_role("button", name="登记", exact=True).click()
     settle(page)
     page.get_by_text("没有预编数据资源目录").first.wait_for()
